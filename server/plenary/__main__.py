@@ -1,0 +1,65 @@
+"""`python -m plenary [--demo]`: run the server with uvicorn.
+
+`--demo` runs on the embedded backend with the demo conferences of config/demo/ and prints
+their join links, one per role.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from .agenda import load_agendas
+from .settings import ROOT, Settings, SettingsError
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """The uvicorn settings Plenary is built for (the Procfile passes the same as flags)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.max_frame_bytes,
+        "ws_ping_interval": settings.ping_interval_s,
+        "ws_ping_timeout": settings.ping_timeout_s,
+        "lifespan": "on",
+        "log_level": "info",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="plenary", description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="run the demo conferences")
+    args = parser.parse_args(argv)
+    overrides: dict[str, object] = {}
+    if args.demo:
+        overrides = {"demo": True, "agenda_dir": ROOT / "config" / "demo"}
+    try:
+        settings = Settings.from_env(**overrides)
+    except SettingsError as exc:
+        sys.exit(f"plenary: {exc}")
+    if args.demo:
+        print_join_links(settings)
+    from .app import create_app
+
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))  # type: ignore[arg-type]
+
+
+def print_join_links(settings: Settings) -> None:
+    host = "localhost" if settings.host in ("0.0.0.0", "127.0.0.1", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    print(f"\nPlenary demo on {base} (embedded backend, nothing is kept after exit)\n")
+    for event in load_agendas(settings.agenda_dir):
+        print(f"  {event.title}")
+        for role in ("attendee", "speaker", "moderator"):
+            code = getattr(event.codes, role)
+            print(f"    {role:<10} {base}/#/join?event={event.id}&code={code}")
+        print()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

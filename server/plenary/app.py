@@ -1,0 +1,54 @@
+"""The app factory. Its lifespan owns every resource: backend, hub, features, their tasks."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from .agenda import load_agendas
+from .features import all_features
+from .gateway import websocket_endpoint
+from .http import api, ops
+from .services import Services
+from .settings import Settings
+
+log = logging.getLogger("plenary")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    services = Services(settings)
+    for feature_class in all_features():
+        services.add(feature_class(services))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.start()
+        for event in load_agendas(settings.agenda_dir):
+            if await services.events.get(event.id) is None:
+                await services.events.put(event)
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    routes = [
+        WebSocketRoute("/ws", websocket_endpoint),
+        Route("/healthz", ops.healthz),
+        Route("/readyz", ops.readyz),
+        Route("/metrics", ops.metrics),
+        Route("/openapi.json", ops.openapi),
+        Route("/api/events/{event}", api.get_event, methods=["GET"]),
+        Route("/api/events/{event}", api.put_event, methods=["PUT"]),
+        Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
+        Route("/api/events/{event}/sessions/{session}/report", api.session_report),
+        Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.services = services
+    return app

@@ -1,0 +1,22 @@
+"""Backends, chosen by URL: no REDIS_URL is the embedded backend, `redis://…` is Redis.
+
+Redis support is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from .base import Backend
+
+
+def open_backend(settings: Settings) -> Backend:
+    if not settings.redis_url or settings.redis_url.startswith("memory://"):
+        from .memory import MemoryBackend
+
+        return MemoryBackend(settings.history_size, settings.presence_ttl_s)
+    if settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisBackend
+
+        return RedisBackend(settings.redis_url, settings.history_size, settings.presence_ttl_s)
+    raise ValueError(f"REDIS_URL must start with redis://, rediss:// or unix://, not "
+                     f"{settings.redis_url.split(':')[0]}://")

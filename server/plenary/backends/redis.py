@@ -1,0 +1,388 @@
+"""The Redis backend: any number of processes share seq, history, presence, timers and state.
+
+Each process keeps one pub/sub connection and SUBSCRIBEs to exactly the channels its clients
+need (no PSUBSCRIBE). A publish is one Lua script: the seq increment, the history append and
+the PUBLISH happen together, so seq order is delivery order on every process.
+
+Every key this module writes is spelled in `Keys`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from ..messages import decode, encode
+from .base import Deliver, JobHandler, Resync, frame_parts
+from .memory import merge_modes, run_job
+
+log = logging.getLogger("plenary.redis")
+
+
+class Keys:
+    prefix = "plenary:"
+
+    @classmethod
+    def seq(cls, key: str) -> str:
+        return f"{cls.prefix}seq:{{{key}}}"
+
+    @classmethod
+    def history(cls, key: str) -> str:
+        return f"{cls.prefix}hist:{{{key}}}"
+
+    @classmethod
+    def channel(cls, key: str) -> str:
+        return f"{cls.prefix}ch:{key}"
+
+    @classmethod
+    def presence(cls, key: str) -> str:
+        return f"{cls.prefix}presence:{key}"
+
+    @classmethod
+    def tick(cls, key: str) -> str:
+        return f"{cls.prefix}tick:{key}"
+
+    timers = "plenary:timers"
+    timer_payloads = "plenary:timers:payload"
+
+    @classmethod
+    def limit(cls, key: str, window: int) -> str:
+        return f"{cls.prefix}rate:{key}:{window}"
+
+    @classmethod
+    def doc(cls, key: str) -> str:
+        return f"{cls.prefix}doc:{key}"
+
+    @classmethod
+    def fields(cls, key: str) -> str:
+        return f"{cls.prefix}fields:{key}"
+
+
+PUBLISH = """
+local seq = redis.call('INCR', KEYS[1])
+local frame = ARGV[2] .. seq .. ARGV[3]
+redis.call('RPUSH', KEYS[2], frame)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
+redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
+return seq
+"""
+
+HISTORY = """
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local after = tonumber(ARGV[1])
+local n = redis.call('LLEN', KEYS[2])
+if after > last or after < last - n then return {last, false} end
+return {last, redis.call('LRANGE', KEYS[2], n - (last - after), -1)}
+"""
+
+POP_DUE = """
+local jobs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 50)
+local out = {}
+for _, job in ipairs(jobs) do
+  redis.call('ZREM', KEYS[1], job)
+  local payload = redis.call('HGET', KEYS[2], job)
+  redis.call('HDEL', KEYS[2], job)
+  table.insert(out, job)
+  table.insert(out, payload or '{}')
+end
+return out
+"""
+
+
+class RedisBroker:
+    def __init__(self, client: aioredis.Redis, url: str, history_size: int) -> None:
+        self._client = client
+        self._url = url
+        self._size = history_size
+        self._publish = client.register_script(PUBLISH)
+        self._history = client.register_script(HISTORY)
+        self._refs: dict[str, int] = defaultdict(int)
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
+        self._pubsub: Any = None
+        self._deliver: Deliver | None = None
+        self._resync: Resync | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
+        self._delay = 0.05
+        self.connected = asyncio.Event()
+
+    async def publish(self, key: str, kind: str, data: bytes) -> int:
+        head, tail = frame_parts(kind, key.partition("|")[2], data)
+        keys = [Keys.seq(key), Keys.history(key)]
+        return int(await self._publish(keys, [Keys.channel(key), head, tail, self._size]))
+
+    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
+        last, frames = await self._history([Keys.seq(key), Keys.history(key)], [after])
+        if frames is None:
+            return None
+        first = int(last) - len(frames) + 1
+        return [(first + i, f.decode()) for i, f in enumerate(frames)]
+
+    async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        values = await self._client.mget([Keys.seq(k) for k in keys])
+        return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+    async def subscribe(self, key: str) -> None:
+        self._refs[key] += 1
+        if self._refs[key] == 1 and self.connected.is_set():
+            await self._send_subscribe([key])
+
+    async def unsubscribe(self, key: str) -> None:
+        self._refs[key] -= 1
+        if self._refs[key] <= 0:
+            del self._refs[key]
+            if self.connected.is_set():
+                with contextlib.suppress(RedisError, OSError):
+                    await self._pubsub.unsubscribe(Keys.channel(key))
+
+    def set_receiver(self, deliver: Deliver, resync: Resync) -> None:
+        self._deliver = deliver
+        self._resync = resync
+
+    async def _send_subscribe(self, keys: list[str]) -> None:
+        futures = []
+        for key in keys:
+            future = asyncio.get_running_loop().create_future()
+            self._waiting[Keys.channel(key)].append(future)
+            futures.append(future)
+        await self._pubsub.subscribe(*[Keys.channel(k) for k in keys])
+        await asyncio.wait_for(asyncio.gather(*futures), timeout=5)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="redis-pubsub")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+
+    async def _run(self) -> None:
+        """Read the one pub/sub connection; on loss, reconnect with back-off and resync."""
+        while True:
+            try:
+                await self._session()
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("pub/sub connection lost: %s", exc)
+            self.connected.clear()
+            self._fail_waiting()
+            await asyncio.sleep(self._delay)
+            self._delay = min(self._delay * 2, 2.0)
+
+    async def _session(self) -> None:
+        """One pub/sub connection's life: subscribe what clients need, resync, then read."""
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+        # No retries: a lost connection must surface here, so that we resync our clients.
+        client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
+                                         retry=Retry(NoBackoff(), 0))
+        self._pubsub = client.pubsub()
+        await self._pubsub.subscribe(Keys.channel("-"))  # opens the connection
+        reader = asyncio.create_task(self._read(), name="redis-pubsub-read")
+        try:
+            if self._refs:
+                await self._send_subscribe(list(self._refs))
+        except BaseException:
+            reader.cancel()
+            raise
+        self.connected.set()
+        self._delay = 0.05
+        if self._resync is not None:
+            self._resync_task = asyncio.create_task(self._resync())
+        await reader
+
+    async def _read(self) -> None:
+        pubsub = self._pubsub
+        while True:
+            message = await pubsub.get_message(timeout=None)
+            if message is None:
+                continue
+            kind = message["type"]
+            if kind == "message":
+                self._on_message(message["channel"], message["data"])
+            elif kind == "subscribe":
+                waiting = self._waiting.get(message["channel"].decode())
+                if waiting:
+                    future = waiting.popleft()
+                    if not future.done():
+                        future.set_result(None)
+
+    def _on_message(self, channel: bytes, data: bytes) -> None:
+        text = data.decode()
+        seq, _, frame = text.partition("|")
+        key = channel.decode()[len(Keys.channel("")):]
+        if self._deliver is not None:
+            self._deliver(key, int(seq), frame)
+
+    def _fail_waiting(self) -> None:
+        for waiting in self._waiting.values():
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(ConnectionError("Redis pub/sub connection lost"))
+        self._waiting.clear()
+
+
+class RedisPresence:
+    def __init__(self, client: aioredis.Redis, ttl_s: float) -> None:
+        self._client = client
+        self._ttl = ttl_s
+
+    async def enter(self, key: str, conn: str, user: str, mode: str) -> None:
+        await self.refresh([(key, conn, user, mode)])
+
+    async def leave(self, key: str, conn: str) -> None:
+        # Members are "conn\x1fuser\x1fmode"; find this conn's entry by prefix.
+        name = Keys.presence(key)
+        async for member in self._client.zscan_iter(name, match=f"{conn}\x1f*"):
+            await self._client.zrem(name, member[0] if isinstance(member, tuple) else member)
+
+    async def refresh(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
+        expires = time.time() + self._ttl
+        pipe = self._client.pipeline(transaction=False)
+        for key, conn, user, mode in entries:
+            pipe.zadd(Keys.presence(key), {f"{conn}\x1f{user}\x1f{mode}": expires})
+            pipe.expire(Keys.presence(key), int(self._ttl) * 4)
+        await pipe.execute()
+
+    async def members(self, key: str) -> dict[str, str]:
+        name = Keys.presence(key)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zremrangebyscore(name, "-inf", time.time())
+        pipe.zrange(name, 0, -1)
+        _, members = await pipe.execute()
+        pairs = (m.decode().split("\x1f")[1:3] for m in members)
+        return merge_modes((user, mode) for user, mode in pairs)
+
+    async def claim_tick(self, key: str, interval_s: float) -> bool:
+        ms = max(1, int(interval_s * 1000))
+        return bool(await self._client.set(Keys.tick(key), b"1", px=ms, nx=True))
+
+
+class RedisScheduler:
+    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1) -> None:
+        self._client = client
+        self._pop = client.register_script(POP_DUE)
+        self._handlers: dict[str, JobHandler] = {}
+        self._poll = poll_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def schedule(self, job: str, due: float, payload: dict[str, Any]) -> None:
+        pipe = self._client.pipeline(transaction=True)
+        pipe.hset(Keys.timer_payloads, job, encode(payload))
+        pipe.zadd(Keys.timers, {job: due})
+        await pipe.execute()
+
+    async def cancel(self, job: str) -> None:
+        pipe = self._client.pipeline(transaction=True)
+        pipe.zrem(Keys.timers, job)
+        pipe.hdel(Keys.timer_payloads, job)
+        await pipe.execute()
+
+    def handle(self, prefix: str, handler: JobHandler) -> None:
+        self._handlers[prefix] = handler
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="redis-scheduler")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll)
+            try:
+                popped = await self._pop([Keys.timers, Keys.timer_payloads], [time.time()])
+            except (RedisError, OSError):
+                continue  # Redis is away; the jobs wait in Redis for its return
+            for i in range(0, len(popped), 2):
+                await run_job(self._handlers, popped[i].decode(), decode(popped[i + 1]))
+
+
+class RedisLimiter:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+
+    async def hit(self, key: str, limit: int, window_s: int) -> bool:
+        window = int(time.time() // window_s)
+        name = Keys.limit(key, window)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.incr(name)
+        pipe.expire(name, window_s + 1)
+        count, _ = await pipe.execute()
+        return int(count) <= limit
+
+
+class RedisDocuments:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+
+    async def get(self, key: str) -> bytes | None:
+        value = await self._client.get(Keys.doc(key))
+        return bytes(value) if value is not None else None
+
+    async def put(self, key: str, value: bytes) -> None:
+        await self._client.set(Keys.doc(key), value)
+
+    async def fields(self, key: str) -> dict[str, str]:
+        raw = await self._client.hgetall(Keys.fields(key))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def set_fields(self, key: str, values: dict[str, str]) -> None:
+        if values:
+            await self._client.hset(Keys.fields(key), mapping=values)  # type: ignore[arg-type]
+
+
+class RedisBackend:
+    name = "redis"
+
+    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
+        self.redis = aioredis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10,
+            max_connections=64,
+        )
+        self.broker = RedisBroker(self.redis, url, history_size)
+        self.presence = RedisPresence(self.redis, presence_ttl_s)
+        self.scheduler = RedisScheduler(self.redis)
+        self.limiter = RedisLimiter(self.redis)
+        self.docs = RedisDocuments(self.redis)
+
+    async def start(self) -> None:
+        self.broker.start()
+        self.scheduler.start()
+        try:
+            await asyncio.wait_for(self.broker.connected.wait(), timeout=10)
+        except TimeoutError:
+            log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        await self.broker.stop()
+        await self.redis.aclose()
+
+    async def ready(self) -> bool:
+        try:
+            return bool(await self.redis.ping()) and self.broker.connected.is_set()
+        except (RedisError, OSError):
+            return False

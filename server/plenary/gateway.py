@@ -1,0 +1,276 @@
+"""The WebSocket endpoint `/ws`: handshake, `hello`, then one command after another.
+
+Each command gets exactly one `ok` or `error` with its id. The guards every command shares
+(a known type, valid data, the role, the rate limit) live here once; handlers raise
+`ProtocolError` before changing anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Annotated, Any
+
+import msgspec
+from redis.exceptions import RedisError
+from starlette.websockets import WebSocket
+
+from . import topics
+from .auth import User, read_token
+from .backends.base import topic_key
+from .connection import Connection
+from .errors import Code, ProtocolError, bad_request, conflict
+from .feature import Command, Context
+from .messages import MODES, FrameError, Ident, Mode, convert, parse_frame
+from .services import Services
+
+log = logging.getLogger("plenary.gateway")
+
+CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_NO_HELLO = 4408
+CLOSE_POLICY = 1008
+
+
+class Hello(msgspec.Struct, forbid_unknown_fields=True):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    resume: dict[str, int] = {}
+    mode: Mode | None = None
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    if not origin_allowed(websocket, services):
+        await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
+        return
+    await websocket.accept()
+    conn = Connection(websocket.send_text, _closer(websocket), services.settings.send_queue_limit,
+                      services.node)
+    conn.writer = asyncio.create_task(_write(conn, services), name=f"writer-{conn.id}")
+    services.connections.add(conn)
+    services.metrics.connections.inc()
+    try:
+        await _serve(websocket, conn, services)
+    finally:
+        services.connections.discard(conn)
+        services.metrics.connections.dec()
+        await _cleanup(conn, services)
+
+
+def origin_allowed(websocket: WebSocket, services: Services) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser, so not a cross-site risk
+    origin = origin.rstrip("/").lower()
+    host = websocket.headers.get("host", "").lower()
+    if origin in (f"http://{host}", f"https://{host}"):
+        return True
+    return origin in services.settings.origin_allowlist
+
+
+def _closer(websocket: WebSocket) -> Any:
+    async def close(code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=code, reason=reason)
+
+    return close
+
+
+async def _write(conn: Connection, services: Services) -> None:
+    with contextlib.suppress(Exception):
+        await conn.run_writer()
+
+
+async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> None:
+    deadline = time.monotonic() + services.settings.hello_timeout_s
+    bucket = _Bucket(services.settings.command_limit_per_s)
+    while True:
+        timeout = None if conn.user else max(0.0, deadline - time.monotonic())
+        try:
+            message = await asyncio.wait_for(websocket.receive(), timeout)
+        except TimeoutError:
+            await conn.flush_and_close(CLOSE_NO_HELLO, "no hello in time")
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        frame = message.get("text")
+        if frame is None:
+            frame = message.get("bytes") or b""
+        await _handle_frame(frame, conn, services, bucket)
+        if conn.user is None and conn.state.get("refused"):
+            await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+            return
+
+
+async def _handle_frame(frame: str | bytes, conn: Connection, services: Services,
+                        bucket: _Bucket) -> None:
+    try:
+        envelope = parse_frame(frame)
+    except FrameError as exc:
+        conn.error(exc.command_id, exc.error.as_dict())
+        return
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        if not bucket.take():
+            raise ProtocolError(Code.rate_limited, "Too many commands: slow down.")
+        followups: list[Any] = []
+        result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
+        conn.reply(envelope.id, result if result is not None else {})
+        for action in followups:
+            action()
+    except ProtocolError as exc:
+        outcome = exc.code.value
+        conn.error(envelope.id, exc.as_dict())
+    except (RedisError, OSError, ConnectionError) as exc:
+        outcome = "unavailable"
+        log.warning("backend unavailable during %s: %s", envelope.type, exc)
+        conn.error(envelope.id, {"code": "unavailable",
+                                 "message": "A backend is unavailable: retry shortly."})
+    except Exception:
+        outcome = "internal"
+        log.exception("command %s failed", envelope.type)
+        conn.error(envelope.id, {"code": "internal", "message": "Internal error."})
+    command = envelope.type if envelope.type in services.commands or envelope.type == "hello" \
+        else "unknown"
+    services.metrics.commands.labels(command, outcome).inc()
+    services.metrics.command_seconds.observe(time.perf_counter() - started)
+
+
+async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
+                    followups: list[Any]) -> Any:
+    if kind == "hello":
+        return await hello(conn, services, convert(data, Hello), followups)
+    if conn.user is None:
+        raise ProtocolError(Code.unauthorized, "Send `hello` with a token first.")
+    command = services.commands.get(kind)
+    if command is None:
+        raise bad_request(f"Unknown command type `{kind}`.")
+    typed = convert(data, command.data)
+    user = conn.user
+    if not user.can(command.role):
+        raise ProtocolError(Code.forbidden, f"`{kind}` needs the {command.role.name} role.")
+    await _check_limit(command, user, services)
+    return await command.handler(Context(services, conn, user, followups), typed)
+
+
+async def _check_limit(command: Command, user: User, services: Services) -> None:
+    if command.limit is None:
+        return
+    limit = command.limit
+    key = f"{user.event}:{user.id}:{limit.bucket}"
+    if not await services.backend.limiter.hit(key, limit.count, limit.window_s):
+        raise ProtocolError(Code.rate_limited,
+                            f"At most {limit.count} per {limit.window_s} s: try again later.")
+
+
+class _Bucket:
+    """A per-connection token bucket: a runaway client cannot hog its process."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = float(rate)
+        self.tokens = float(rate)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# -- hello and resume --------------------------------------------------------------------------
+async def hello(conn: Connection, services: Services, data: Hello,
+                followups: list[Any]) -> dict[str, Any]:
+    if conn.user is not None:
+        raise conflict("This connection already said hello.")
+    if len(data.resume) > 20:
+        raise bad_request("data.resume: at most 20 topics.")
+    try:
+        user = read_token(services.settings.secret, data.token)
+        event = await services.events.get(user.event)
+        if event is None:
+            raise ProtocolError(Code.unauthorized, f"Event `{user.event}` does not exist.")
+    except ProtocolError:
+        conn.state["refused"] = True
+        raise
+    conn.user = user
+    conn.mode = data.mode or conn.mode
+    ctx = Context(services, conn, user, followups)
+    resumed = await _resume(ctx, data.resume)
+    if not resumed.get(topics.user(user.id)):  # everyone hears their own topic
+        own = topic_key(user.event, topics.user(user.id))
+        await services.hub.attach(conn, own)
+        seq = (await services.backend.broker.last_seqs([own]))[own]
+        followups.append(lambda: services.hub.start(conn, own, seq))
+    return {
+        "user": user.public(),
+        "event": {"id": event.id, "title": event.title},
+        "resumed": resumed,
+        "server_time": int(time.time() * 1000),
+    }
+
+
+async def _resume(ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
+    """Re-subscribe each topic the user may still see; its missed events follow the reply."""
+    services, conn = ctx.services, ctx.conn
+    resumed: dict[str, bool] = {}
+    for topic, after in wanted.items():
+        resumed[topic] = False
+        if after < 0 or not await topic_allowed(services, ctx.user, topic):
+            continue
+        key = topic_key(ctx.event_id, topic)
+        await services.hub.attach(conn, key)
+        history = await services.hub.history(conn, key, after)
+        if history is not None:
+            resumed[topic] = True
+            ctx.after_reply(lambda k=key, a=after, h=history: services.hub.replay(conn, k, a, h))
+    sessions = [t for t, ok in resumed.items() if ok and topics.parse(t)[0] == "session"]
+    if sessions:
+        await services.rejoin(ctx, topics.parse(sessions[0])[1])
+    return resumed
+
+
+async def topic_allowed(services: Services, user: User, topic: str) -> bool:
+    kind, ident, staff_only = topics.parse(topic)
+    if not _valid_ident(ident):
+        return False
+    if kind == "user":
+        return ident == user.id
+    if kind == "session":
+        event = await services.events.get(user.event)
+        return event is not None and event.session(ident) is not None and (
+            user.is_staff or not staff_only)
+    for feature in services.features:
+        verdict = await feature.topic_allowed(user, topic)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _valid_ident(value: str) -> bool:
+    try:
+        convert(value, Ident)
+    except ProtocolError:
+        return False
+    return True
+
+
+async def _cleanup(conn: Connection, services: Services) -> None:
+    if conn.session is not None:
+        for feature in services.features:
+            with contextlib.suppress(Exception):
+                await feature.left(conn, conn.session)
+    services.hub.detach_all(conn)
+    conn.close_soon(1000, "")
+    if conn.writer is not None:
+        conn.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await conn.writer
+
+
+__all__ = ["MODES", "websocket_endpoint"]

@@ -1,0 +1,164 @@
+"""The process's fan-out: which local connections hear which topics.
+
+Every event arrives here once per process, already encoded by the broker, and the same
+string object is pushed to each subscriber. The hub remembers the last seq it saw per key:
+a jump means something was lost (a pub/sub reconnect), so it replays the missing events from
+the broker's history before going on; if the history no longer reaches, it closes the
+affected connections with 1013 so that they resume or take a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from .backends.base import Broker
+from .connection import CLOSE_TOO_SLOW, Connection
+
+log = logging.getLogger("plenary.hub")
+
+
+class Hub:
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self._subs: dict[str, set[Connection]] = defaultdict(set)
+        self._last: dict[str, int] = {}
+        self._filling: dict[str, list[tuple[int, str]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        broker.set_receiver(self.deliver, self.resync)
+        self.delivered = 0
+
+    def subscribers(self, key: str) -> set[Connection]:
+        return self._subs.get(key, set())
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._subs)
+
+    # -- from the broker --------------------------------------------------------------------
+    def deliver(self, key: str, seq: int, frame: str) -> None:
+        if key in self._filling:
+            self._filling[key].append((seq, frame))
+            return
+        last = self._last.get(key)
+        if last is not None and seq > last + 1:
+            self._start_fill(key, last, [(seq, frame)])
+            return
+        self._fan_out(key, seq, frame)
+
+    def _fan_out(self, key: str, seq: int, frame: str) -> None:
+        if seq > self._last.get(key, 0):
+            self._last[key] = seq
+        subs = self._subs.get(key)
+        if subs:
+            for conn in subs:
+                conn.push(key, seq, frame)
+            self.delivered += len(subs)
+
+    def _start_fill(self, key: str, after: int, buffered: list[tuple[int, str]]) -> None:
+        self._filling[key] = buffered
+        task = asyncio.get_running_loop().create_task(self._fill(key, after))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fill(self, key: str, after: int) -> None:
+        try:
+            missed = await self._broker.history(key, after)
+        except Exception:
+            missed = None
+        buffered = self._filling.pop(key, [])
+        if missed is None:
+            log.warning("history of %s no longer reaches seq %d: clients must resync", key, after)
+            for conn in list(self._subs.get(key, ())):
+                conn.close_soon(CLOSE_TOO_SLOW, "missed events: resume")
+            self._last.pop(key, None)
+            return
+        for seq, frame in sorted([*missed, *buffered]):
+            self._fan_out(key, seq, frame)
+
+    async def resync(self) -> None:
+        """After the broker reconnected: fetch whatever was published while it was away."""
+        keys = [k for k in self._subs if k in self._last and k not in self._filling]
+        try:
+            current = await self._broker.last_seqs(keys)
+        except Exception:
+            log.warning("resync failed; the next event will reveal any gap")
+            return
+        for key in keys:
+            if current.get(key, 0) > self._last.get(key, 0) and key not in self._filling:
+                self._start_fill(key, self._last[key], [])
+
+    # -- from connections -------------------------------------------------------------------
+    async def attach(self, conn: Connection, key: str) -> None:
+        """Subscribe `conn` to `key`, buffering until `start` or `replay` says where it begins."""
+        if key in conn.topics:
+            conn.topics[key] = []
+            return
+        conn.topics[key] = []
+        subs = self._subs[key]
+        subs.add(conn)
+        if len(subs) == 1:
+            try:
+                await self._broker.subscribe(key)
+            except BaseException:
+                self.detach(conn, key, unsubscribe=False)
+                raise
+
+    def start(self, conn: Connection, key: str, seq: int) -> None:
+        """`conn` holds everything up to `seq` (a snapshot): send what follows."""
+        if key not in self._filling:
+            self._last.setdefault(key, seq)
+        conn.start_topic(key, seq)
+
+    async def history(self, conn: Connection, key: str, after: int) -> list[tuple[int, str]] | None:
+        """What `conn` missed on `key` (already attached); None, and detached, if too old."""
+        history = await self._broker.history(key, after)
+        if history is None:
+            self.detach(conn, key)
+        return history
+
+    def replay(self, conn: Connection, key: str, after: int,
+               history: list[tuple[int, str]]) -> None:
+        """Send the missed events, then those buffered since `attach`, then live ones."""
+        buffered = conn.topics.get(key)
+        conn.topics[key] = after
+        for seq, frame in history:
+            conn.push(key, seq, frame)
+        if isinstance(buffered, list):
+            for seq, frame in sorted(buffered):
+                conn.push(key, seq, frame)
+        if key not in self._filling:
+            self._last.setdefault(key, history[-1][0] if history else after)
+
+    def detach(self, conn: Connection, key: str, *, unsubscribe: bool = True) -> None:
+        conn.topics.pop(key, None)
+        subs = self._subs.get(key)
+        if subs is None or conn not in subs:
+            return
+        subs.discard(conn)
+        if not subs:
+            del self._subs[key]
+            self._last.pop(key, None)
+            if unsubscribe:
+                self._spawn(self._broker.unsubscribe(key))
+
+    def detach_all(self, conn: Connection) -> None:
+        for key in list(conn.topics):
+            self.detach(conn, key)
+
+    def _spawn(self, coro: object) -> None:
+        async def guarded() -> None:
+            try:
+                await coro  # type: ignore[misc]
+            except Exception as exc:
+                log.debug("background broker call failed: %s", exc)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
