@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from .backends.base import Broker
 from .connection import CLOSE_TOO_SLOW, Connection
@@ -26,6 +27,7 @@ class Hub:
         self._last: dict[str, int] = {}
         self._filling: dict[str, list[tuple[int, str]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._listeners: dict[str, Callable[[int, str], None]] = {}
         broker.set_receiver(self.deliver, self.resync)
         self.delivered = 0
 
@@ -50,6 +52,9 @@ class Hub:
     def _fan_out(self, key: str, seq: int, frame: str) -> None:
         if seq > self._last.get(key, 0):
             self._last[key] = seq
+        listener = self._listeners.get(key)
+        if listener is not None:
+            listener(seq, frame)
         subs = self._subs.get(key)
         if subs:
             for conn in subs:
@@ -88,6 +93,16 @@ class Hub:
         for key in keys:
             if current.get(key, 0) > self._last.get(key, 0) and key not in self._filling:
                 self._start_fill(key, self._last[key], [])
+
+    # -- process-internal listeners (no client connection) ------------------------------------
+    async def listen(self, key: str, callback: Callable[[int, str], None]) -> None:
+        """Hand every event on `key` to `callback(seq, frame)` in this process (node RPC)."""
+        self._listeners[key] = callback
+        await self._broker.subscribe(key)
+
+    async def unlisten(self, key: str) -> None:
+        if self._listeners.pop(key, None) is not None:
+            await self._broker.unsubscribe(key)
 
     # -- from connections -------------------------------------------------------------------
     async def attach(self, conn: Connection, key: str) -> None:
