@@ -35,7 +35,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_port(port: int, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_port(port: int, timeout: float = 15.0,
+              proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -92,8 +93,8 @@ class Server:
         self.redis_url = redis_url
         self.extra_env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="plenary-server-", suffix=".log",
-                                               delete=False)
+        fd, self.log_path = tempfile.mkstemp(prefix="plenary-server-", suffix=".log")
+        os.close(fd)
 
     @property
     def http(self) -> str:
@@ -111,8 +112,9 @@ class Server:
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
-        self.proc = subprocess.Popen([sys.executable, "-m", "plenary"], env=env, cwd=ROOT,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "plenary"], env=env, cwd=ROOT,
+                                         stdout=log, stderr=subprocess.STDOUT)
         wait_port(self.port, proc=self.proc)
         return self
 
@@ -127,7 +129,7 @@ class Server:
             self.proc = None
 
     def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+        return Path(self.log_path).read_text(errors="replace")
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None,

@@ -16,7 +16,9 @@ def all_features() -> list[type[Feature]]:
             if exc.name != f"plenary.features.{module}":
                 raise
             continue
-        found.append(getattr(imported, name))
+        feature = getattr(imported, name, None)
+        if feature is not None:
+            found.append(feature)
     return found
 
 
