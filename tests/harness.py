@@ -59,6 +59,7 @@ class RedisServer:
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="plenary-redis-")
         self.proc: subprocess.Popen[bytes] | None = None
+        self.persist = False  # an append-only file, so that a restart keeps the data
 
     @property
     def url(self) -> str:
@@ -67,7 +68,8 @@ class RedisServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, "--maxclients", "10000"],
+             "--appendonly", "yes" if self.persist else "no", "--appendfsync", "always",
+             "--dir", self.dir, "--maxclients", "10000"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, proc=self.proc)
 
@@ -212,6 +214,7 @@ class Client:
     _reader: asyncio.Task[None] | None = None
     closed: asyncio.Future[tuple[int | None, str]] | None = None
     user: dict[str, Any] = field(default_factory=dict)
+    seq_errors: list[str] = field(default_factory=list)  # gaps or duplicates seen
 
     @classmethod
     async def connect(cls, server: Server | str, token: str | None = None, *,
@@ -262,7 +265,7 @@ class Client:
         if topic is not None and seq is not None:
             last = self.seqs.get(topic)
             if last is not None and seq != last + 1:
-                raise AssertionError(f"{topic}: seq {seq} after {last}")
+                self.seq_errors.append(f"{topic}: seq {seq} after {last}")
             self.seqs[topic] = seq
         self.events.append(item)
         self._arrived.set()
@@ -324,10 +327,12 @@ class Client:
         return await asyncio.wait_for(asyncio.shield(self.closed), timeout)
 
     async def close(self) -> None:
+        """Close; fails the test if any topic's seq ever skipped or repeated."""
         await self.ws.close()
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 await self._reader
+        assert not self.seq_errors, self.seq_errors
 
 
 @contextlib.contextmanager
