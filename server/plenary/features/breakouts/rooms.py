@@ -1,0 +1,120 @@
+"""This process's side of room topics: which local connections are in which room.
+
+A connection enters a room with `room.join` (attached to `room:<id>`, present in the room's
+presence key) and leaves it with `room.leave`, `breakout.leave`, a move, the room's close,
+leaving the session or going away. Closes and moves may be decided on another process (the
+timer runs anywhere), so each process listens to the rooms its connections are in and
+detaches them when the room says `room.closed`, or `room.presence` no longer lists them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from ... import topics
+from ...backends.base import topic_key
+from ...connection import Connection
+from ...messages import Role, decode
+
+STATE = "breakout.rooms"  # conn.state: the room ids this connection is in
+
+_CLOSED = '{"type":"room.closed",'
+_PRESENCE = '{"type":"room.presence",'
+
+
+def rooms_of(conn: Connection) -> set[str]:
+    found: set[str] = conn.state.setdefault(STATE, set())
+    return found
+
+
+class LocalRooms:
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self._local: dict[str, set[Connection]] = {}  # room key -> connections
+
+    def key(self, event: str, room_id: str) -> str:
+        return topic_key(event, topics.room(room_id))
+
+    async def enter(self, conn: Connection, room_id: str) -> int:
+        """Attach `conn` to the room; returns the seq its events start after."""
+        key = self.key(conn.event, room_id)
+        hub = self.services.hub
+        await hub.attach(conn, key)
+        seq: int = (await self.services.backend.broker.last_seqs([key]))[key]
+        assert conn.user is not None
+        await self.services.backend.presence.enter(key, conn.id, conn.user.id, conn.mode)
+        rooms_of(conn).add(room_id)
+        if key not in self._local:
+            self._local[key] = set()
+            await hub.listen(key, self._listener(key))
+        self._local[key].add(conn)
+        return seq
+
+    async def leave(self, conn: Connection, room_id: str) -> bool:
+        """Detach `conn` from the room; False if it was not in it."""
+        if room_id not in rooms_of(conn):
+            return False
+        key = self.key(conn.event, room_id)
+        self._drop(conn, key, room_id)
+        await self.services.backend.presence.leave(key, conn.id)
+        return True
+
+    def _drop(self, conn: Connection, key: str, room_id: str) -> None:
+        rooms_of(conn).discard(room_id)
+        self.services.hub.detach(conn, key)
+        local = self._local.get(key)
+        if local is None:
+            return
+        local.discard(conn)
+        if not local:
+            del self._local[key]
+            self.services.spawn(self.services.hub.unlisten(key), "room-unlisten")
+
+    async def online(self, event: str, room_id: str) -> dict[str, str]:
+        result: dict[str, str] = await self.services.backend.presence.members(
+            self.key(event, room_id))
+        return result
+
+    # -- decisions made anywhere ----------------------------------------------------------
+    def _listener(self, key: str) -> Callable[[int, str], None]:
+        def heard(seq: int, frame: str) -> None:
+            if frame.startswith(_CLOSED):
+                self._later(key, lambda conn: True)
+            elif frame.startswith(_PRESENCE):
+                members = {m["id"] for m in decode(frame)["data"]["members"]}
+                self._later(key, lambda conn: not _may_stay(conn, members))
+
+        return heard
+
+    def _later(self, key: str, leaving: Callable[[Connection], bool]) -> None:
+        """After the event went out to the connections: detach those who must go."""
+        def run() -> None:
+            for conn in list(self._local.get(key, ())):
+                if leaving(conn):
+                    room_id = topics.parse(key.partition("|")[2])[1]
+                    self._drop(conn, key, room_id)
+                    self.services.spawn(self._forget(key, conn.id), "room-presence-leave")
+
+        asyncio.get_running_loop().call_soon(run)
+
+    async def _forget(self, key: str, conn_id: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.services.backend.presence.leave(key, conn_id)
+
+    # -- keep this process's room presence alive ------------------------------------------
+    async def refresh_forever(self) -> None:
+        interval = self.services.settings.presence_ttl_s / 3
+        while True:
+            await asyncio.sleep(interval)
+            entries = [(key, c.id, c.user.id, c.mode) for key, conns in self._local.items()
+                       for c in conns if c.user is not None]
+            with contextlib.suppress(Exception):
+                await self.services.backend.presence.refresh(entries)
+
+
+def _may_stay(conn: Connection, members: set[str]) -> bool:
+    user = conn.user
+    return user is not None and (user.id in members or user.can(Role.moderator))
