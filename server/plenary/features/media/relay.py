@@ -1,0 +1,322 @@
+"""The encode-once relay: a publisher's encoded frames go, as they are, to every viewer.
+
+aiortc's `RTCRtpReceiver` reassembles complete encoded frames and hands them to a decoder
+thread through a queue; `_Tap` takes that queue's place, so the server never decodes. Each
+frame becomes one `av.Packet`, shared by every viewer's `ForwardTrack`; a viewer's
+`RTCRtpSender` only packetises it (aiortc's path for pre-encoded media), so nothing is
+encoded per viewer. A new viewer waits for a keyframe; viewers' keyframe requests become one
+throttled PLI to the publisher. Each viewer reads its own bounded queue: a slow one drops
+frames (and waits for the next keyframe) while the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import queue
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import av
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpCodecParameters,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from .rules import Throttle, is_keyframe, media_ssrcs
+
+log = logging.getLogger("plenary.media")
+
+KEYFRAME_INTERVAL_S = 0.5  # the most often a publisher is asked for a keyframe
+VIEWER_QUEUE = 90  # frames (3 s of video) a viewer may lag before it drops to a keyframe
+
+
+@dataclasses.dataclass(slots=True)
+class RelayStats:
+    """Totals of one process: frames handed to viewers' senders, and those of them that
+    were not already encoded (each would have cost an encode; the relay keeps it at 0)."""
+
+    forwarded: int = 0
+    encoded: int = 0
+    dropped: int = 0
+
+
+class ForwardTrack(MediaStreamTrack):
+    """What one viewer's sender reads: the publisher's encoded frames, bounded per viewer."""
+
+    def __init__(self, kind: str, ask_keyframe: Callable[[], None], stats: RelayStats,
+                 limit: int = VIEWER_QUEUE) -> None:
+        super().__init__()
+        self.kind = kind
+        self._ask_keyframe = ask_keyframe
+        self._stats = stats
+        self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue(limit)
+        self.reading = False  # the sender started: its transport is up
+        self.keyed = False  # it had a keyframe since it started (or last dropped)
+        self.sent = 0
+
+    def offer(self, packet: av.Packet, key: bool) -> None:
+        """Queue a frame for this viewer; never waits."""
+        if not self.reading or self.readyState != "live":
+            return
+        if not self.keyed:
+            if not key:
+                return
+            self.keyed = True
+        try:
+            self._queue.put_nowait(packet)
+        except asyncio.QueueFull:
+            self._fall_behind()
+
+    def _fall_behind(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            self._stats.dropped += 1
+        self.keyed = False
+        self._ask_keyframe()
+
+    async def recv(self) -> Any:
+        if not self.reading:
+            self.reading = True
+            self._ask_keyframe()
+        if self.readyState != "live":
+            raise MediaStreamError
+        packet = await self._queue.get()
+        if packet is None:
+            raise MediaStreamError
+        if not isinstance(packet, av.Packet):
+            self._stats.encoded += 1
+        self._stats.forwarded += 1
+        self.sent += 1
+        return packet
+
+    def stop(self) -> None:
+        super().stop()
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)
+
+
+class _Tap(queue.Queue):
+    """Stands in for a receiver's decoder queue: complete frames go to the source instead."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self._source = source
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:  # the receiver stops: let its (idle) decoder thread end
+            super().put(item, block, timeout)
+            return
+        codec, frame = item
+        self._source.on_frame(codec, frame.data, frame.timestamp)
+
+
+class Source:
+    """One received track of a publisher (audio or video), fanned out to viewer tracks."""
+
+    def __init__(self, kind: str, receiver: RTCRtpReceiver, ssrc: int | None) -> None:
+        self.kind = kind
+        self.receiver = receiver
+        self.ssrc = ssrc
+        self.codec: RTCRtpCodecParameters | None = None
+        self.viewers: set[ForwardTrack] = set()
+        self.frames = 0
+        self.last_frame = time.monotonic()
+        self._throttle = Throttle(KEYFRAME_INTERVAL_S)
+        self._owed: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Installed before the receiver starts: its decoder thread then reads from the tap.
+        receiver._RTCRtpReceiver__decoder_queue = _Tap(self)  # type: ignore[attr-defined]
+
+    def on_frame(self, codec: RTCRtpCodecParameters, data: bytes, timestamp: int) -> None:
+        self.codec = codec
+        self.frames += 1
+        self.last_frame = time.monotonic()
+        if not self.viewers:
+            return
+        packet = av.Packet(data)
+        packet.pts = timestamp
+        packet.time_base = Fraction(1, codec.clockRate)
+        key = is_keyframe(codec.name, data)
+        for track in self.viewers:
+            track.offer(packet, key)
+
+    def ask_keyframe(self) -> None:
+        """A viewer needs a keyframe: one PLI per interval, the rest owed to its end."""
+        if self.kind != "video":
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._throttle.ask(loop.time())
+        if delay == 0:
+            self._send_pli()
+        elif self._owed is None:
+            self._owed = loop.call_later(delay, self._pay_owed)
+
+    def _pay_owed(self) -> None:
+        self._owed = None
+        if self._throttle.due(asyncio.get_running_loop().time()):
+            self._send_pli()
+
+    def _send_pli(self) -> None:
+        ssrc = self.ssrc or self._seen_ssrc()
+        if ssrc is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.receiver._send_rtcp_pli(ssrc))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _seen_ssrc(self) -> int | None:
+        sources = self.receiver.getSynchronizationSources()
+        return sources[0].source if sources else None
+
+    def capabilities(self) -> list[RTCRtpCodecCapability]:
+        """The publisher's codec (and its RTX), as a viewer's transceiver must prefer it."""
+        codec = self.codec
+        if codec is None:
+            return []
+        caps = RTCRtpSender.getCapabilities(self.kind).codecs
+        same = [c for c in caps if c.mimeType.lower() == codec.mimeType.lower()
+                and c.clockRate == codec.clockRate and c.parameters == codec.parameters]
+        rtx = [c for c in caps if c.mimeType.lower().endswith("/rtx")]
+        return same[:1] + rtx if same else []
+
+    def close(self) -> None:
+        if self._owed is not None:
+            self._owed.cancel()
+        for track in list(self.viewers):
+            track.stop()
+        self.viewers.clear()
+
+
+def configuration(ice: list[dict[str, Any]]) -> RTCConfiguration:
+    """Always an explicit list (maybe empty): aiortc would otherwise use a public STUN."""
+    return RTCConfiguration(iceServers=[
+        RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+        for s in ice])
+
+
+class Peer:
+    """A peer connection with the time it last showed signs of life (own vanish timer)."""
+
+    def __init__(self, ice: list[dict[str, Any]]) -> None:
+        self.pc = RTCPeerConnection(configuration(ice))
+        self.last_seen = time.monotonic()
+        self.closed = False
+
+    def seen(self) -> None:
+        self.last_seen = time.monotonic()
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.pc.close()
+
+
+class Publishing(Peer):
+    """The server's end of a publisher's connection: one `Source` per received track."""
+
+    def __init__(self, ice: list[dict[str, Any]]) -> None:
+        super().__init__(ice)
+        self.sources: dict[str, Source] = {}
+        self.viewers: dict[str, Viewing] = {}
+        self._drains: set[asyncio.Task[None]] = set()
+
+    async def answer(self, offer: str) -> str:
+        ssrcs = media_ssrcs(offer)
+
+        @self.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            receiver = next(t.receiver for t in self.pc.getTransceivers()
+                            if t.receiver.track is track)
+            self.sources[track.kind] = Source(track.kind, receiver, ssrcs.get(track.kind))
+            self._drain(track)
+
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        for transceiver in self.pc.getTransceivers():
+            codecs = [c for c in transceiver._codecs if not c.mimeType.lower().endswith("/rtx")]
+            source = self.sources.get(transceiver.kind)
+            if source is not None and codecs:
+                source.codec = codecs[0]  # the codec the publisher will send with
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.pc.localDescription.sdp
+
+    def _drain(self, track: MediaStreamTrack) -> None:
+        """Read the received track to its end, so nothing can pile up behind it."""
+        async def drain() -> None:
+            with contextlib.suppress(MediaStreamError):
+                while True:
+                    await track.recv()
+
+        task = asyncio.get_running_loop().create_task(drain())
+        self._drains.add(task)
+        task.add_done_callback(self._drains.discard)
+
+    @property
+    def last_frame(self) -> float:
+        return max([s.last_frame for s in self.sources.values()], default=self.last_seen)
+
+    async def close(self) -> None:
+        for viewer in list(self.viewers.values()):
+            await viewer.close()
+        self.viewers.clear()
+        for source in self.sources.values():
+            source.close()
+        await super().close()
+        for task in list(self._drains):
+            task.cancel()
+
+
+class Viewing(Peer):
+    """The server's end of one viewer's connection: a sendonly transceiver per source."""
+
+    def __init__(self, ice: list[dict[str, Any]], publishing: Publishing,
+                 stats: RelayStats) -> None:
+        super().__init__(ice)
+        self.publishing = publishing
+        self.stats = stats
+        self.tracks: list[tuple[Source, ForwardTrack]] = []
+
+    async def answer(self, offer: str) -> str:
+        for kind, source in self.publishing.sources.items():
+            caps = source.capabilities()
+            if not caps:
+                continue
+            track = ForwardTrack(kind, source.ask_keyframe, self.stats)
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            transceiver.setCodecPreferences(caps)  # before the offer: the answer pins it
+            self._watch(transceiver.sender, source)
+            self.tracks.append((source, track))
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        for source, track in self.tracks:
+            source.viewers.add(track)
+        return self.pc.localDescription.sdp
+
+    def _watch(self, sender: RTCRtpSender, source: Source) -> None:
+        """A viewer's PLI/FIR asks the publisher; any RTCP from it proves it is still there."""
+        handle = sender._handle_rtcp_packet
+
+        async def on_rtcp(packet: Any) -> None:
+            self.seen()
+            await handle(packet)
+
+        sender._handle_rtcp_packet = on_rtcp  # type: ignore[method-assign]
+        sender._send_keyframe = source.ask_keyframe  # type: ignore[method-assign]
+
+    async def close(self) -> None:
+        for source, track in self.tracks:
+            source.viewers.discard(track)
+            track.stop()
+        await super().close()

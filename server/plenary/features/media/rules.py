@@ -1,0 +1,188 @@
+"""The pure rules of media: who may publish or watch where, ICE servers, TURN credentials,
+and the facts read from an SDP offer. No asyncio, no aiortc: values in, values out.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import re
+from typing import Any, Literal
+
+from ...errors import bad_request, forbidden
+from ...messages import Role
+
+Kind = Literal["camera", "screen"]
+ScopeKind = Literal["session", "room"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a publisher is live: a session (its stage) or a breakout room."""
+
+    kind: ScopeKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        kind, _, ident = text.partition(":")
+        if kind not in ("session", "room") or not ident:
+            raise ValueError(f"not a media scope: {text!r}")
+        return cls(kind, ident)  # type: ignore[arg-type]
+
+
+def scope_of(session: str | None, room: str | None) -> Scope:
+    """Exactly one of `session` and `room` names where to publish."""
+    if (session is None) == (room is None):
+        raise bad_request("data: give exactly one of `session` and `room`.")
+    if session is not None:
+        return Scope("session", session)
+    assert room is not None
+    return Scope("room", room)
+
+
+def check_publish(role: Role, scope: Scope, *, in_session: bool, room_member: bool) -> None:
+    """Speakers and moderators publish to a session they joined; members to their room."""
+    if scope.kind == "session":
+        if role < Role.speaker:
+            raise forbidden("Only speakers and moderators publish to a session.")
+        if not in_session:
+            raise bad_request(f"data.session: join session `{scope.id}` first.")
+    elif not room_member:
+        raise forbidden(f"Only members of room `{scope.id}` publish to it.")
+
+
+def check_watch(scope: Scope, *, in_session: bool, room_member: bool) -> None:
+    """A session's publishers are watched by those in the session; a room's by its members."""
+    if scope.kind == "session" and not in_session:
+        raise forbidden(f"Join session `{scope.id}` to watch its publishers.")
+    if scope.kind == "room" and not room_member:
+        raise forbidden(f"Only members of room `{scope.id}` watch its publishers.")
+
+
+def check_unpublish(user_id: str, role: Role, owner: str) -> None:
+    """A publisher is stopped by the person who publishes, or by a moderator."""
+    if user_id != owner and role < Role.moderator:
+        raise forbidden("Only its publisher or a moderator stops it.")
+
+
+# -- ICE servers -----------------------------------------------------------------------------
+def turn_credentials(secret: str, user: str, now: float, ttl_s: int) -> tuple[str, str]:
+    """The TURN REST scheme: username `expiry:user`, password base64(HMAC-SHA1(secret, it))."""
+    username = f"{int(now) + ttl_s}:{user}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+def ice_servers(urls: tuple[str, ...], turn_secret: str | None, user: str, now: float,
+                ttl_s: int) -> list[dict[str, Any]]:
+    """RTCIceServer dicts for a client: STUN as is; TURN with short-lived credentials.
+
+    Without a TURN secret a TURN URL is passed on bare (the TURN server may allow it);
+    the static secret itself never leaves the server.
+    """
+    stun = [u for u in urls if not u.startswith(("turn:", "turns:"))]
+    turn = [u for u in urls if u.startswith(("turn:", "turns:"))]
+    servers: list[dict[str, Any]] = []
+    if stun:
+        servers.append({"urls": stun})
+    if turn and turn_secret:
+        username, credential = turn_credentials(turn_secret, user, now, ttl_s)
+        servers.append({"urls": turn, "username": username, "credential": credential})
+    elif turn:
+        servers.append({"urls": turn})
+    return servers
+
+
+# -- SDP facts -------------------------------------------------------------------------------
+_FID = re.compile(r"^a=ssrc-group:FID (\d+)(?: \d+)*\s*$", re.M)
+_SSRC = re.compile(r"^a=ssrc:(\d+) ", re.M)
+
+
+def media_sections(sdp: str) -> list[str]:
+    """The m= sections of an SDP, each as its text (the session part dropped)."""
+    parts = re.split(r"(?m)^(?=m=)", sdp)
+    return [p for p in parts if p.startswith("m=")]
+
+
+def media_ssrcs(sdp: str) -> dict[str, int]:
+    """kind ('audio' | 'video') -> the SSRC its media goes out on.
+
+    A video section with RTX names `a=ssrc-group:FID <media> <rtx>`: the first is the one a
+    PLI must address (addressing the RTX SSRC makes a browser ignore the request).
+    """
+    found: dict[str, int] = {}
+    for section in media_sections(sdp):
+        kind = section[2:].split(" ", 1)[0]
+        if kind in found:
+            continue
+        group = _FID.search(section)
+        single = _SSRC.search(section)
+        if group:
+            found[kind] = int(group.group(1))
+        elif single:
+            found[kind] = int(single.group(1))
+    return found
+
+
+def check_sdp(sdp: str, field: str = "data.sdp") -> None:
+    """An offer must be a complete SDP with at least one audio or video section."""
+    if not sdp.startswith("v=0"):
+        raise bad_request(f"{field}: not an SDP offer (it must start with `v=0`).")
+    kinds = {s[2:].split(" ", 1)[0] for s in media_sections(sdp)}
+    if not kinds & {"audio", "video"}:
+        raise bad_request(f"{field}: the offer has no audio or video section.")
+    if "a=candidate:" not in sdp:
+        raise bad_request(f"{field}: the offer has no ICE candidate: wait for gathering to "
+                          "complete (no trickle).")
+
+
+# -- keyframes -------------------------------------------------------------------------------
+def is_keyframe(codec: str, data: bytes) -> bool:
+    """Does this complete encoded frame start a picture a new viewer can decode?"""
+    name = codec.lower()
+    if name == "vp8":
+        # RFC 6386 9.1: bit 0 of the frame tag is 0 on a key frame.
+        return len(data) > 0 and data[0] & 0x01 == 0
+    if name == "h264":
+        return any(nal in (5, 7) for nal in _h264_nal_types(data))
+    return True  # audio: every frame stands alone
+
+
+def _h264_nal_types(data: bytes) -> list[int]:
+    types = []
+    i = data.find(b"\x00\x00\x01")
+    while i >= 0 and i + 3 < len(data):
+        types.append(data[i + 3] & 0x1F)
+        i = data.find(b"\x00\x00\x01", i + 3)
+    return types
+
+
+class Throttle:
+    """At most one action per `interval_s`; a request inside the window is owed, not lost."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.last: float | None = None
+        self.owed = False
+
+    def ask(self, now: float) -> float:
+        """0: act now; otherwise the delay after which the owed action is due."""
+        if self.last is None or now - self.last >= self.interval_s:
+            self.last = now
+            self.owed = False
+            return 0.0
+        self.owed = True
+        return self.last + self.interval_s - now
+
+    def due(self, now: float) -> bool:
+        """The owed action, when its time came: True once, then nothing is owed."""
+        if not self.owed:
+            return False
+        self.last, self.owed = now, False
+        return True

@@ -1,0 +1,103 @@
+"""Who is live where, across processes: publisher id -> its owning process, user, kind, scope.
+
+The peer connection of a publisher lives in the process that took `media.publish`; any
+process can find it here to forward a `media.subscribe`. Each owner re-stamps its entries
+(`at`) every few seconds, so the entries of a process that died stop counting after
+`STALE_S`. Every Redis key of the feature is spelled in `Keys`, here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import msgspec
+import redis.asyncio as aioredis
+
+STALE_S = 30.0
+
+
+class Entry(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    user: str
+    name: str
+    kind: str
+    scope: str  # "session:<id>" | "room:<id>"
+    node: str
+    at: float = 0.0
+
+    def public(self) -> dict[str, str]:
+        return {"id": self.id, "user": self.user, "name": self.name, "kind": self.kind}
+
+    def fresh(self, now: float) -> bool:
+        return now - self.at < STALE_S
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Entry)
+
+
+class MediaStore(Protocol):
+    async def put(self, event: str, entry: Entry) -> None:
+        """Add or re-stamp an entry (its `at` becomes now)."""
+
+    async def get(self, event: str, pid: str) -> Entry | None:
+        """The live entry, or None (gone or stale)."""
+
+    async def remove(self, event: str, pid: str) -> None: ...
+
+    async def in_scope(self, event: str, scope: str) -> list[Entry]:
+        """The live entries of a scope, by id."""
+
+
+class MemoryMediaStore:
+    def __init__(self) -> None:
+        self._entries: dict[str, dict[str, Entry]] = {}
+
+    async def put(self, event: str, entry: Entry) -> None:
+        self._entries.setdefault(event, {})[entry.id] = msgspec.structs.replace(
+            entry, at=time.time())
+
+    async def get(self, event: str, pid: str) -> Entry | None:
+        entry = self._entries.get(event, {}).get(pid)
+        return entry if entry is not None and entry.fresh(time.time()) else None
+
+    async def remove(self, event: str, pid: str) -> None:
+        self._entries.get(event, {}).pop(pid, None)
+
+    async def in_scope(self, event: str, scope: str) -> list[Entry]:
+        now = time.time()
+        return sorted((e for e in self._entries.get(event, {}).values()
+                       if e.scope == scope and e.fresh(now)), key=lambda e: e.id)
+
+
+class Keys:
+    @staticmethod
+    def publishers(event: str) -> str:
+        return f"media:publishers:{event}"
+
+
+class RedisMediaStore:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+
+    async def put(self, event: str, entry: Entry) -> None:
+        stamped = msgspec.structs.replace(entry, at=time.time())
+        await self._client.hset(Keys.publishers(event), entry.id, _encoder.encode(stamped))
+
+    async def get(self, event: str, pid: str) -> Entry | None:
+        raw = await self._client.hget(Keys.publishers(event), pid)
+        if raw is None:
+            return None
+        entry = _decoder.decode(raw)
+        return entry if entry.fresh(time.time()) else None
+
+    async def remove(self, event: str, pid: str) -> None:
+        await self._client.hdel(Keys.publishers(event), pid)
+
+    async def in_scope(self, event: str, scope: str) -> list[Entry]:
+        raw = await self._client.hgetall(Keys.publishers(event))
+        now = time.time()
+        entries = [_decoder.decode(v) for v in raw.values()]
+        return sorted((e for e in entries if e.scope == scope and e.fresh(now)),
+                      key=lambda e: e.id)

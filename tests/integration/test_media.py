@@ -1,0 +1,289 @@
+"""Media over the real server with real aiortc peers, on both backends.
+
+A publisher sends synthetic video (a flat picture of a known brightness) and audio; a viewer
+decodes what the relay forwards and checks it is that picture. Rights, unpublish and the
+`media.publishers` events are checked from the participants' side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import av
+import pytest
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from harness import Client, CommandFailed, Event, Server, create_event, http
+
+pytestmark = pytest.mark.media
+
+BRIGHT = 200  # the luma of every published picture
+
+
+class FlatVideo(VideoStreamTrack):
+    """A 320x240 picture of one brightness, at 30 fps (aiortc paces `next_timestamp`)."""
+
+    def __init__(self, luma: int = BRIGHT, width: int = 320, height: int = 240) -> None:
+        super().__init__()
+        self.luma, self.width, self.height = luma, width, height
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        for plane, value in zip(frame.planes, (self.luma, 128, 128), strict=True):
+            plane.update(bytes([value]) * plane.buffer_size)
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+def peer() -> RTCPeerConnection:
+    """No ICE servers at all: nothing may leave the machine (aiortc would use a public STUN)."""
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+async def offer(pc: RTCPeerConnection) -> str:
+    await pc.setLocalDescription(await pc.createOffer())  # gathers every candidate first
+    return str(pc.localDescription.sdp)
+
+
+async def viewer_offer() -> str:
+    """A valid recvonly offer from a peer that is closed at once."""
+    pc = peer()
+    pc.addTransceiver("video", direction="recvonly")
+    try:
+        return await offer(pc)
+    finally:
+        await pc.close()
+
+
+async def answer(pc: RTCPeerConnection, sdp: str) -> None:
+    await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+
+
+async def publish(client: Client, *, session: str | None = "opening", room: str | None = None,
+                  kind: str = "camera", audio: bool = True,
+                  video: MediaStreamTrack | None = None) -> tuple[str, RTCPeerConnection]:
+    pc = peer()
+    pc.addTransceiver(video or FlatVideo(), direction="sendonly")
+    if audio:
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
+    where = {"session": session} if session else {"room": room}
+    reply = await client.call("media.publish", {**where, "kind": kind, "sdp": await offer(pc)},
+                              timeout=30)
+    await answer(pc, reply["sdp"])
+    return reply["publisher"], pc
+
+
+class Watcher:
+    """A viewer: a recvonly peer that decodes what it receives."""
+
+    def __init__(self, audio: bool = True) -> None:
+        self.pc = peer()
+        self.pc.addTransceiver("video", direction="recvonly")
+        if audio:
+            self.pc.addTransceiver("audio", direction="recvonly")
+        self.video: list[av.VideoFrame] = []
+        self.audio = 0
+        self.got_video = asyncio.Event()
+        self.viewer = ""
+        self._tasks: list[asyncio.Task[None]] = []
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._tasks.append(asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if track.kind == "video":
+                    self.video.append(frame)
+                    if len(self.video) >= 10:
+                        self.got_video.set()
+                else:
+                    self.audio += 1
+
+    async def watch(self, client: Client, publisher: str) -> Watcher:
+        reply = await client.call("media.subscribe",
+                                  {"publisher": publisher, "sdp": await offer(self.pc)},
+                                  timeout=30)
+        self.viewer = reply["viewer"]
+        await answer(self.pc, reply["sdp"])
+        return self
+
+    async def frames(self, timeout: float = 30) -> list[av.VideoFrame]:
+        await asyncio.wait_for(self.got_video.wait(), timeout)
+        return self.video
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for task in self._tasks:
+            task.cancel()
+
+
+def luma(frame: av.VideoFrame) -> int:
+    """The brightness in the middle of a decoded picture."""
+    plane = frame.planes[0]
+    row = frame.height // 2
+    return bytes(plane)[row * plane.line_size + frame.width // 2]
+
+
+async def staff(server: Server, event: Event, role: str = "speaker") -> Client:
+    c = await Client.connect(server, event.token(role))
+    await c.join("opening")
+    return c
+
+
+async def test_published_video_reaches_a_viewer_decoded(server: Server, event: Event) -> None:
+    speaker, attendee = await staff(server, event), await staff(server, event, "attendee")
+    pid, pub_pc = await publish(speaker)
+    live = await attendee.event("media.publishers", where=lambda d: d["publishers"])
+    assert live["data"]["publishers"] == [
+        {"id": pid, "user": speaker.user["id"], "name": speaker.user["name"], "kind": "camera"}]
+    watcher = await Watcher().watch(attendee, pid)
+    frames = await watcher.frames()
+    assert all((f.width, f.height) == (320, 240) for f in frames)
+    assert abs(luma(frames[-1]) - BRIGHT) < 8, "the viewer sees the published picture"
+    await watcher.close()
+    await pub_pc.close()
+    await speaker.close()
+    await attendee.close()
+
+
+async def test_audio_is_forwarded_too(server: Server, event: Event) -> None:
+    speaker, attendee = await staff(server, event), await staff(server, event, "attendee")
+    pid, pub_pc = await publish(speaker)
+    watcher = await Watcher().watch(attendee, pid)
+    await watcher.frames()
+    for _ in range(100):
+        if watcher.audio >= 10:
+            break
+        await asyncio.sleep(0.1)  # audio frames have no event to await: poll the count
+    assert watcher.audio >= 10
+    await watcher.close()
+    await pub_pc.close()
+    await speaker.close()
+    await attendee.close()
+
+
+async def test_many_viewers_of_one_publisher(server: Server, event: Event) -> None:
+    speaker = await staff(server, event)
+    pid, pub_pc = await publish(speaker, audio=False)
+    viewers = [await staff(server, event, "attendee") for _ in range(3)]
+    watchers = [await Watcher(audio=False).watch(v, pid) for v in viewers]
+    for w in watchers:
+        assert abs(luma((await w.frames())[-1]) - BRIGHT) < 8
+    _, text = http("GET", server.http + "/metrics", raw=True)
+    assert "plenary_media_viewer_encodes_total 0.0" in str(text)
+    for w in watchers:
+        await w.close()
+    await pub_pc.close()
+    for c in [speaker, *viewers]:
+        await c.close()
+
+
+async def test_snapshot_lists_publishers_and_ice_servers(server: Server, event: Event) -> None:
+    speaker = await staff(server, event)
+    pid, pub_pc = await publish(speaker, kind="screen", audio=False)
+    late = await Client.connect(server, event.token("attendee"))
+    snapshot = await late.join("opening")
+    assert snapshot["media"]["publishers"] == [
+        {"id": pid, "user": speaker.user["id"], "name": speaker.user["name"], "kind": "screen"}]
+    assert snapshot["media"]["ice_servers"] == []  # none configured: nobody is contacted
+    listed = await late.call("media.list", {"session": "opening"})
+    assert listed["publishers"] == snapshot["media"]["publishers"]
+    await pub_pc.close()
+    await speaker.close()
+    await late.close()
+
+
+async def test_unpublish_ends_the_stream_and_tells_everyone(server: Server, event: Event) -> None:
+    speaker, attendee = await staff(server, event), await staff(server, event, "attendee")
+    pid, pub_pc = await publish(speaker, audio=False)
+    await attendee.event("media.publishers", where=lambda d: d["publishers"])
+    watcher = await Watcher(audio=False).watch(attendee, pid)
+    await watcher.frames()
+    assert await attendee.error("media.unpublish", {"publisher": pid}) == "forbidden"
+    await speaker.call("media.unpublish", {"publisher": pid})
+    await attendee.event("media.publishers", where=lambda d: d["publishers"] == [])
+    assert await attendee.error("media.subscribe", {
+        "publisher": pid, "sdp": await viewer_offer()}) == "not_found"
+    await watcher.close()
+    await pub_pc.close()
+    await speaker.close()
+    await attendee.close()
+
+
+async def test_moderator_may_stop_a_speaker(server: Server, event: Event) -> None:
+    speaker, moderator = await staff(server, event), await staff(server, event, "moderator")
+    pid, pub_pc = await publish(speaker, audio=False)
+    await moderator.call("media.unpublish", {"publisher": pid})
+    await moderator.event("media.publishers", where=lambda d: d["publishers"] == [])
+    await pub_pc.close()
+    await speaker.close()
+    await moderator.close()
+
+
+async def test_leaving_the_session_ends_its_publisher(server: Server, event: Event) -> None:
+    speaker, attendee = await staff(server, event), await staff(server, event, "attendee")
+    pid, pub_pc = await publish(speaker, audio=False)
+    await attendee.event("media.publishers", where=lambda d: d["publishers"])
+    await speaker.close()  # disconnects
+    await attendee.event("media.publishers", where=lambda d: d["publishers"] == [])
+    await pub_pc.close()
+    await attendee.close()
+
+
+async def test_rights(server: Server, event: Event) -> None:
+    attendee = await staff(server, event, "attendee")
+    pc = peer()
+    pc.addTransceiver(FlatVideo(), direction="sendonly")
+    sdp = await offer(pc)
+    assert await attendee.error("media.publish", {"session": "opening", "kind": "camera",
+                                                  "sdp": sdp}) == "forbidden"
+    assert await attendee.error("media.publish", {"room": "no-such-room", "kind": "camera",
+                                                  "sdp": sdp}) == "forbidden"
+    outsider = await Client.connect(server, event.token("speaker"))  # never joined
+    assert await outsider.error("media.publish", {"session": "opening", "kind": "camera",
+                                                  "sdp": sdp}) == "bad_request"
+    speaker = await staff(server, event)
+    for bad in ({"session": "opening", "kind": "webcam", "sdp": sdp},
+                {"session": "opening", "room": "r", "kind": "camera", "sdp": sdp},
+                {"session": "opening", "kind": "camera", "sdp": "hello"},
+                {"session": "opening", "kind": "camera", "sdp": sdp, "extra": 1}):
+        assert await speaker.error("media.publish", bad) == "bad_request"
+    assert await speaker.error("media.publish", {"session": "nowhere", "kind": "camera",
+                                                 "sdp": sdp}) == "not_found"
+    snapshot = await attendee.call("media.list", {"session": "opening"})
+    assert snapshot["publishers"] == [], "refused publishes left nothing behind"
+    pid, pub_pc = await publish(speaker, audio=False)
+    assert await outsider.error("media.subscribe", {"publisher": pid, "sdp": sdp}) \
+        == "forbidden"
+    with pytest.raises(CommandFailed):
+        await outsider.call("media.unsubscribe", {"viewer": "v-unknown"})
+    for c in (attendee, outsider, speaker):
+        await c.close()
+    await pc.close()
+    await pub_pc.close()
+
+
+async def test_other_events_do_not_see_each_others_publishers(server: Server,
+                                                              event: Event) -> None:
+    speaker = await staff(server, event)
+    pid, pub_pc = await publish(speaker, audio=False)
+    other = create_event(server)
+    stranger = await Client.connect(server, other.token("attendee"))
+    await stranger.join("opening")
+    assert await stranger.error("media.subscribe", {
+        "publisher": pid, "sdp": await viewer_offer()}) == "not_found"
+    await pub_pc.close()
+    await speaker.close()
+    await stranger.close()
+
