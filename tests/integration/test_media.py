@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 import av
 import pytest
@@ -20,6 +19,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+
 from harness import Client, CommandFailed, Event, Server, create_event, http
 
 pytestmark = pytest.mark.media
@@ -233,7 +233,7 @@ async def test_moderator_may_stop_a_speaker(server: Server, event: Event) -> Non
 
 async def test_leaving_the_session_ends_its_publisher(server: Server, event: Event) -> None:
     speaker, attendee = await staff(server, event), await staff(server, event, "attendee")
-    pid, pub_pc = await publish(speaker, audio=False)
+    _, pub_pc = await publish(speaker, audio=False)
     await attendee.event("media.publishers", where=lambda d: d["publishers"])
     await speaker.close()  # disconnects
     await attendee.event("media.publishers", where=lambda d: d["publishers"] == [])
