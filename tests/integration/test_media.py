@@ -103,7 +103,7 @@ class Watcher:
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                if track.kind == "video":
+                if isinstance(frame, av.VideoFrame):
                     self.video.append(frame)
                     if len(self.video) >= 10:
                         self.got_video.set()
