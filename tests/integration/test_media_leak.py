@@ -44,10 +44,11 @@ def peers(server: Server) -> int:
 
 async def settled(server: Server, timeout: float = 30) -> int:
     """The peer count once it reached zero (or what it still is at the deadline)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (count := peers(server)) and asyncio.get_running_loop().time() < deadline:
+    for _ in range(int(timeout / 0.2)):
+        if peers(server) == 0:
+            return 0
         await asyncio.sleep(0.2)  # a gauge has no event to await: poll it
-    return count
+    return peers(server)
 
 
 def resources(server: Server) -> tuple[int, int]:
