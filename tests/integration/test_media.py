@@ -287,3 +287,31 @@ async def test_other_events_do_not_see_each_others_publishers(server: Server,
     await speaker.close()
     await stranger.close()
 
+
+
+async def test_breakout_room_members_see_each_other(server: Server, event: Event) -> None:
+    moderator = await staff(server, event, "moderator")
+    a, b, c = [await staff(server, event, "attendee") for _ in range(3)]
+    created = await moderator.call("breakout.create", {"session": "opening", "rooms": 2,
+                                                       "assign": "self"})
+    opened = await moderator.call("breakout.open", {"breakout": created["breakout"]["id"]})
+    r1, r2 = (r["id"] for r in opened["breakout"]["rooms"])
+    await a.call("breakout.join", {"room": r1})
+    await b.call("breakout.join", {"room": r1})
+    await c.call("breakout.join", {"room": r2})
+    await b.call("room.join", {"room": r1})
+    pid, pub_pc = await publish(a, session=None, room=r1, audio=False)
+    await b.event("media.publishers", where=lambda d: [p["id"] for p in d["publishers"]] == [pid])
+    listed = await b.call("media.list", {"room": r1})
+    assert [p["id"] for p in listed["publishers"]] == [pid]
+    watcher = await Watcher(audio=False).watch(b, pid)
+    assert abs(luma((await watcher.frames())[-1]) - BRIGHT) < 8
+    sdp = await viewer_offer()
+    assert await c.error("media.subscribe", {"publisher": pid, "sdp": sdp}) == "forbidden"
+    assert await c.error("media.list", {"room": r1}) == "forbidden"
+    assert await c.error("media.publish", {"room": r1, "kind": "camera", "sdp": sdp}) \
+        == "forbidden"
+    await watcher.close()
+    await pub_pc.close()
+    for client in (moderator, a, b, c):
+        await client.close()
