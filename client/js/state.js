@@ -1,0 +1,162 @@
+// What the client knows about the session it is in: loaded from the session.join snapshot,
+// then kept current by events. Events carry full objects or absolute counts, so applying
+// one twice is harmless; the connection's seq check keeps list-like events (chat, broadcasts)
+// from being applied twice.
+
+export class SessionState {
+  constructor(user) {
+    this.user = user;
+    this.reset();
+  }
+
+  reset() {
+    this.session = null;
+    this.questions = new Map();
+    this.myVotes = new Set();
+    this.mine = new Set(); // ids of my questions (anonymous ones carry no author)
+    this.polls = new Map();
+    this.results = new Map();
+    this.myPolls = new Map(); // poll id -> what I answered (this tab's memory or the snapshot's)
+    this.breakout = null;
+    this.room = null; // {id, name, ends_at}
+    this.roomMembers = [];
+    this.messages = []; // room chat and moderator broadcasts, in order
+    this.reports = new Map(); // room id -> report
+    this.closing = false;
+    this.presence = { online: 0, in_room: 0, remote: 0 };
+    this.publishers = [];
+    this.roomPublishers = [];
+  }
+
+  /** Replace everything with a session.join snapshot. */
+  load(snapshot) {
+    const room = this.room;
+    this.reset();
+    this.room = room; // the room is re-established by the app (room.join), not the snapshot
+    this.session = snapshot.session || null;
+    for (const q of snapshot.questions || []) this.putQuestion(q);
+    this.myVotes = new Set(votedIds(snapshot.my_votes));
+    for (const poll of snapshot.polls || []) this.putPoll(poll);
+    for (const [id, answer] of Object.entries(snapshot.my_poll_votes || {})) {
+      this.myPolls.set(id, answer);
+    }
+    this.setBreakout(snapshot.breakout || null);
+    this.presence = snapshot.presence || this.presence;
+    this.publishers = (snapshot.media && snapshot.media.publishers) || [];
+    this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+  }
+
+  putQuestion(q, mine = false) {
+    if (mine || q.mine) this.mine.add(q.id);
+    this.questions.set(q.id, q);
+  }
+
+  putPoll(poll) {
+    this.polls.set(poll.id, poll);
+    // A snapshot carries the poll's current results (`outcome`) when this user may see them.
+    if (poll.outcome) this.results.set(poll.id, { poll: poll.id, ...poll.outcome });
+    if (poll.my_vote === true && !this.myPolls.has(poll.id)) this.myPolls.set(poll.id, true);
+  }
+
+  setBreakout(breakout) {
+    this.breakout = breakout;
+    for (const report of (breakout && breakout.reports) || []) this.reports.set(report.room, report);
+    if (breakout && breakout.reports && !Array.isArray(breakout.reports)) {
+      for (const [room, report] of Object.entries(breakout.reports)) {
+        this.reports.set(room, typeof report === 'string' ? { room, text: report } : report);
+      }
+    }
+  }
+
+  /** Apply one event; returns the part of the view that changed (or null). */
+  apply(type, data, message) {
+    const handler = HANDLERS[type];
+    return handler ? handler(this, data, message || {}) : null;
+  }
+
+  enterRoom(room, reply) {
+    this.room = room;
+    this.roomMembers = (reply && reply.members) || [];
+    this.messages = (reply && (reply.messages || reply.room?.messages)) || [];
+    this.roomPublishers = (reply && reply.media && reply.media.publishers) || [];
+    if (reply && reply.report) this.reports.set(room.id, reply.report);
+  }
+
+  leaveRoom() {
+    this.room = null;
+    this.roomMembers = [];
+    this.messages = [];
+    this.roomPublishers = [];
+    this.closing = false;
+  }
+
+  myQuestion(q) {
+    return this.mine.has(q.id) || !!(q.author && this.user && q.author.id === this.user.id);
+  }
+}
+
+function votedIds(myVotes) {
+  if (!myVotes) return [];
+  if (Array.isArray(myVotes)) return myVotes;
+  return Object.entries(myVotes).filter(([, v]) => v && v !== 0).map(([id]) => id);
+}
+
+const HANDLERS = {
+  // What comes on my own topic is about my own question.
+  'qa.question': (s, d, msg) => {
+    if (d.question) s.putQuestion(d.question, String(msg.topic || '').startsWith('user:'));
+    return 'qa';
+  },
+  'qa.votes': (s, d) => {
+    for (const [id, n] of Object.entries(d.votes || {})) {
+      const q = s.questions.get(id);
+      if (q) s.questions.set(id, { ...q, votes: n });
+    }
+    return 'qa';
+  },
+  'qa.removed': (s, d) => { s.questions.delete(d.question); s.myVotes.delete(d.question); return 'qa'; },
+  'poll.state': (s, d) => { if (d.poll) s.putPoll(d.poll); return 'polls'; },
+  'poll.results': (s, d) => { s.results.set(d.poll, d); return 'polls'; },
+  'poll.deleted': (s, d) => {
+    const id = d.poll && d.poll.id ? d.poll.id : d.poll;
+    s.polls.delete(id);
+    s.results.delete(id);
+    return 'polls';
+  },
+  'poll.removed': (s, d) => HANDLERS['poll.deleted'](s, d),
+  'breakout.state': (s, d) => {
+    const breakout = d.breakout || d;
+    s.setBreakout(breakout.state === 'deleted' ? null : breakout);
+    if (breakout.state !== 'closing') s.closing = false;
+    return 'breakout';
+  },
+  'breakout.closing': (s) => { s.closing = true; return 'room'; },
+  'breakout.message': (s, d) => { s.messages.push({ broadcast: true, ...d }); return 'room'; },
+  'breakout.reports': (s, d) => {
+    const reports = d.reports || [d.report || d];
+    for (const report of Array.isArray(reports) ? reports : Object.values(reports)) {
+      if (report && report.room) s.reports.set(report.room, report);
+    }
+    return 'reports';
+  },
+  'breakout.report': (s, d) => HANDLERS['breakout.reports'](s, d),
+  'room.message': (s, d) => { s.messages.push(d.message || d); return 'room'; },
+  'room.members': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
+  'room.presence': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
+  presence: (s, d) => { s.presence = d; return 'presence'; },
+  'session.updated': (s, d) => { s.session = d.session || s.session; return 'session'; },
+  'media.publishers': (s, d, msg) => {
+    if (String(msg.topic || '').startsWith('room:')) s.roomPublishers = d.publishers || [];
+    else s.publishers = d.publishers || [];
+    return 'media';
+  },
+};
+
+/** Questions as people expect them: pinned first, then most voted, then oldest first. */
+export function sortQuestions(list) {
+  return [...list].sort((a, b) => (
+    (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0)
+    || (b.votes || 0) - (a.votes || 0)
+    || String(a.created_at ?? '').localeCompare(String(b.created_at ?? ''), undefined, { numeric: true })
+  ));
+}

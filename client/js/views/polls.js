@@ -1,0 +1,293 @@
+// Polls: voting (every kind), results as bars, a histogram or a word cloud, the moderator's
+// builder and controls with the in-room vs online split, and the speaker's live results.
+
+import { h, fill, toMs } from '../dom.js';
+import { plural, t } from '../i18n.js';
+
+// -- results --------------------------------------------------------------------------------
+function percent(n, total) {
+  return total ? Math.round((n / total) * 100) : 0;
+}
+
+function bars(labels, counts, total, cls = '') {
+  return h('ol', { class: `bars ${cls}` }, labels.map((label, i) => {
+    const n = counts[i] || 0;
+    const pct = percent(n, total);
+    return h('li', { class: 'bar-row' },
+      h('span', { class: 'bar-label' }, label),
+      h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: 'bar-fill', style: { width: `${pct}%` } })),
+      h('span', { class: 'bar-value' }, `${n} (${pct}%)`));
+  }));
+}
+
+function wordCloud(words) {
+  const entries = Object.entries(words || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 60);
+  if (!entries.length) return h('p', { class: 'muted' }, t('poll.no_words'));
+  const max = entries[0][1];
+  return h('ul', { class: 'wordcloud' }, entries.map(([word, n]) => h('li', {
+    style: { fontSize: `${(0.9 + 1.6 * (n / max)).toFixed(2)}rem` }, title: String(n), dataset: { count: String(n) },
+  }, word, h('span', { class: 'visually-hidden' }, ` (${n})`))));
+}
+
+/** One tally (the whole audience or one half) in the form its poll kind calls for. */
+function tallyView(poll, votes, tally) {
+  if (poll.kind === 'single' || poll.kind === 'multiple') {
+    return bars(poll.options, tally || [], poll.kind === 'multiple' ? Math.max(votes, 1) : votes);
+  }
+  if (poll.kind === 'rating') {
+    const scale = poll.scale || 5;
+    const histogram = (tally && tally.histogram) || [];
+    const labels = Array.from({ length: scale }, (_, i) => String(i + 1));
+    const mean = tally && tally.mean != null ? Number(tally.mean).toFixed(1) : '–';
+    return h('div', {}, h('p', { class: 'mean' }, t('poll.mean', { mean, scale })), bars(labels, histogram, votes, 'histogram'));
+  }
+  return wordCloud(tally && tally.words);
+}
+
+export function resultsView(poll, results, { split = false } = {}) {
+  const votes = results.votes || 0;
+  const parts = [h('p', { class: 'muted votes-total' }, plural('poll.votes', votes)), tallyView(poll, votes, results.tally)];
+  if (split && results.by_mode) {
+    parts.push(h('div', { class: 'split' }, [['in_room', 'pollb.split_room'], ['remote', 'pollb.split_remote']].map(([mode, label]) => {
+      const half = results.by_mode[mode] || { votes: 0 };
+      return h('div', { class: `split-half split-${mode}` }, h('h4', {}, `${t(label)} · ${plural('poll.votes', half.votes || 0)}`),
+        tallyView(poll, half.votes || 0, half.tally));
+    })));
+  }
+  return h('div', { class: 'results', 'aria-label': t('poll.results') }, parts);
+}
+
+function resultsOrNote(state, poll, staff) {
+  const results = state.results.get(poll.id);
+  if (results) return resultsView(poll, results, { split: staff });
+  if (poll.results === 'hidden') return h('p', { class: 'muted' }, t('poll.results_hidden'));
+  if (poll.results === 'after_close' && poll.state !== 'closed') return h('p', { class: 'muted' }, t('poll.results_later'));
+  if (poll.min_responses) return h('p', { class: 'muted' }, t('poll.min_responses', { n: poll.min_responses }));
+  return null;
+}
+
+function closesIn(poll) {
+  const at = toMs(poll.closes_at);
+  if (poll.state !== 'open' || !at) return null;
+  return h('p', { class: 'muted small', dataset: { endsAt: String(at), label: 'poll.closes_in' } }, '');
+}
+
+// -- voting ---------------------------------------------------------------------------------
+function voteForm(ctx, poll, onVoted) {
+  const { act } = ctx;
+  const name = `poll-${poll.id}`;
+  let inputs;
+  let read;
+  if (poll.kind === 'single' || poll.kind === 'multiple') {
+    const type = poll.kind === 'single' ? 'radio' : 'checkbox';
+    inputs = poll.options.map((option, i) => h('label', { class: 'choice option', for: `${name}-${i}` },
+      h('input', { type, name, value: String(i), id: `${name}-${i}` }), ' ', option));
+    read = (form) => {
+      const choices = [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((el) => Number(el.value));
+      return choices.length ? { choices } : null;
+    };
+  } else if (poll.kind === 'rating') {
+    const scale = poll.scale || 5;
+    inputs = h('div', { class: 'rating' }, Array.from({ length: scale }, (_, i) => h('label', { class: 'rating-choice', for: `${name}-${i + 1}` },
+      h('input', { type: 'radio', name, value: String(i + 1), id: `${name}-${i + 1}`, 'aria-label': t('poll.rating_label', { n: i + 1, scale }) }),
+      h('span', { 'aria-hidden': 'true' }, String(i + 1)))));
+    read = (form) => {
+      const el = form.querySelector(`input[name="${name}"]:checked`);
+      return el ? { rating: Number(el.value) } : null;
+    };
+  } else {
+    const multiline = poll.kind === 'text';
+    const field = multiline ? h('textarea', { id: `${name}-text`, rows: 2, maxlength: 500 })
+      : h('input', { type: 'text', id: `${name}-text`, maxlength: 100 });
+    inputs = [h('label', { for: field.id }, poll.kind === 'text' ? t('poll.your_answer') : t('poll.one_word')), field];
+    read = () => (field.value.trim() ? { text: field.value.trim() } : null);
+  }
+  const hint = poll.kind === 'multiple' && poll.max_choices ? h('p', { class: 'muted small' }, t('poll.pick_up_to', { n: poll.max_choices })) : null;
+  const button = h('button', { type: 'submit', class: 'primary' }, t('poll.vote'));
+  return h('form', {
+    class: 'stack poll-form',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const answer = read(e.currentTarget);
+      if (!answer) return;
+      button.disabled = true;
+      const reply = await act('poll.vote', { poll: poll.id, ...answer });
+      button.disabled = false;
+      if (reply) onVoted(answer);
+    },
+  }, h('fieldset', {}, h('legend', { class: 'visually-hidden' }, poll.title), hint, inputs), button);
+}
+
+/** A poll card whose form survives result updates: rebuilt only when what it asks changes. */
+function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
+  const { state } = ctx;
+  const voted = state.myPolls.has(poll.id);
+  const results = h('div', { class: 'poll-results' });
+  const body = [];
+  if (poll.state === 'open' && !voted && !ctx.noVote) {
+    body.push(voteForm(ctx, poll, (answer) => { state.myPolls.set(poll.id, answer); ctx.refresh('polls'); }));
+  } else if (poll.state === 'open' && voted) {
+    body.push(h('p', { class: 'notice voted', role: 'status' }, t('poll.voted')));
+    if (poll.allow_change && !ctx.noVote) {
+      body.push(h('button', { type: 'button', class: 'link', onclick: () => { state.myPolls.delete(poll.id); ctx.refresh('polls'); } }, t('poll.change_vote')));
+    }
+  } else if (poll.state === 'closed') {
+    body.push(h('p', { class: 'muted' }, t('poll.closed')));
+  }
+  const el = h('article', { class: `poll poll-${poll.state}`, dataset: { id: poll.id }, 'aria-labelledby': `poll-h-${poll.id}` },
+    h('div', { class: 'row spread wrap' }, h('h3', { id: `poll-h-${poll.id}` }, poll.title),
+      staff ? h('span', { class: `badge state-${poll.state}` }, t(`pollb.state.${poll.state}`)) : null),
+    closesIn(poll), poll.anonymous && !staff ? h('p', { class: 'muted small' }, t('poll.anonymous_note')) : null,
+    body, controls, results);
+  const key = `${poll.id}:${poll.state}:${voted}:${ctx.lang || ''}`;
+  return { el, key, renderResults: (p) => fill(results, resultsOrNote(state, p, staff)) };
+}
+
+/** A list of poll cards kept by id, each updated in place. */
+function pollList(ctx, container, options) {
+  const cards = new Map();
+  return (polls) => {
+    const seen = new Set();
+    const nodes = polls.map((poll) => {
+      seen.add(poll.id);
+      let card = cards.get(poll.id);
+      const opts = typeof options === 'function' ? options(poll) : options;
+      const fresh = pollCard(ctx, poll, opts);
+      if (!card || card.key !== fresh.key || opts.controls) { card = fresh; cards.set(poll.id, card); }
+      card.renderResults(poll);
+      return card.el;
+    });
+    for (const id of [...cards.keys()]) if (!seen.has(id)) cards.delete(id);
+    fill(container, nodes);
+  };
+}
+
+function byNewest(a, b) {
+  return (b.created_at || 0) - (a.created_at || 0);
+}
+
+// -- attendee -------------------------------------------------------------------------------
+export function attendeePolls(ctx) {
+  const { state } = ctx;
+  const container = h('div', { class: 'polls', id: 'polls' });
+  const empty = h('p', { class: 'muted' }, t('poll.none'));
+  const el = h('section', { class: 'card panel', id: 'poll-panel', 'aria-labelledby': 'poll-h' },
+    h('h2', { id: 'poll-h' }, t('poll.title')), empty, container);
+  const render = pollList(ctx, container, {});
+  return {
+    el,
+    update(area) {
+      if (area !== 'polls' && area !== 'all') return;
+      const all = [...state.polls.values()].sort(byNewest);
+      const open = all.filter((p) => p.state === 'open');
+      // Besides the open polls, the latest closed one stays with its results.
+      const closed = all.filter((p) => p.state === 'closed').slice(0, open.length ? 0 : 1);
+      empty.hidden = open.length > 0;
+      render([...open, ...closed]);
+    },
+  };
+}
+
+// -- speaker --------------------------------------------------------------------------------
+export function speakerPolls(ctx) {
+  const { state } = ctx;
+  const container = h('div', { class: 'polls big', id: 'speaker-polls' });
+  const empty = h('p', { class: 'muted' }, t('poll.none'));
+  const el = h('section', { class: 'card panel presenter', 'aria-labelledby': 'spk-poll-h' },
+    h('h2', { id: 'spk-poll-h' }, t('spk.poll')), empty, container);
+  const render = pollList({ ...ctx, noVote: true }, container, { staff: false });
+  return {
+    el,
+    update(area) {
+      if (area !== 'polls' && area !== 'all') return;
+      const all = [...state.polls.values()].filter((p) => p.state !== 'draft').sort(byNewest);
+      const shown = all.filter((p) => p.state === 'open');
+      empty.hidden = shown.length > 0 || all.length > 0;
+      render(shown.length ? shown : all.slice(0, 1));
+    },
+  };
+}
+
+// -- moderator ------------------------------------------------------------------------------
+export function moderatorPolls(ctx) {
+  const { state, act, sessionId } = ctx;
+  const container = h('div', { class: 'polls', id: 'moderator-polls' });
+  const render = pollList({ ...ctx, noVote: true }, container, (poll) => ({ staff: true, controls: controls(poll) }));
+
+  function controls(poll) {
+    const run = (type) => async () => {
+      const reply = await act(type, { poll: poll.id });
+      if (!reply) return;
+      if (type === 'poll.delete') { state.polls.delete(poll.id); state.results.delete(poll.id); }
+      if (reply.poll) state.putPoll(reply.poll);
+      if (reply.results) state.results.set(poll.id, reply.results);
+      ctx.refresh('polls');
+    };
+    return h('div', { class: 'row wrap poll-controls' },
+      poll.state === 'draft' ? h('button', { type: 'button', class: 'primary', onclick: run('poll.open') }, t('pollb.open')) : null,
+      poll.state === 'open' ? h('button', { type: 'button', onclick: run('poll.close') }, t('pollb.close')) : null,
+      h('button', { type: 'button', class: 'link danger-text', onclick: run('poll.delete') }, t('pollb.delete')));
+  }
+
+  const el = h('section', { class: 'card panel', id: 'poll-panel', 'aria-labelledby': 'polls-h' },
+    h('h2', { id: 'polls-h' }, t('polls.title')), builder(ctx), container);
+  return {
+    el,
+    update(area) {
+      if (area !== 'polls' && area !== 'all') return;
+      render([...state.polls.values()].sort(byNewest));
+    },
+  };
+}
+
+function builder(ctx) {
+  const { act, state, sessionId } = ctx;
+  const f = (id, input, label) => h('div', { class: 'field', id: `${id}-field` }, h('label', { for: id }, label), input);
+  const title = h('input', { id: 'pb-title', required: true, maxlength: 200 });
+  const kind = h('select', { id: 'pb-kind' }, ['single', 'multiple', 'rating', 'text', 'wordcloud']
+    .map((k) => h('option', { value: k }, t(`pollb.kind.${k}`))));
+  const options = h('textarea', { id: 'pb-options', rows: 4 });
+  const maxChoices = h('input', { id: 'pb-max', type: 'number', min: 1, max: 20 });
+  const scale = h('input', { id: 'pb-scale', type: 'number', min: 2, max: 10, value: '5' });
+  const results = h('select', { id: 'pb-results' }, ['live', 'after_close', 'hidden']
+    .map((k) => h('option', { value: k }, t(`pollb.results.${k}`))));
+  const anonymous = h('input', { type: 'checkbox', id: 'pb-anonymous', checked: true });
+  const allowChange = h('input', { type: 'checkbox', id: 'pb-change' });
+  const duration = h('input', { id: 'pb-duration', type: 'number', min: 1 });
+  const minResponses = h('input', { id: 'pb-min', type: 'number', min: 0 });
+  const optionsField = f('pb-options', options, t('pollb.options'));
+  const maxField = f('pb-max', maxChoices, t('pollb.max_choices'));
+  const scaleField = f('pb-scale', scale, t('pollb.scale'));
+  const showFields = () => {
+    const k = kind.value;
+    optionsField.hidden = !(k === 'single' || k === 'multiple');
+    maxField.hidden = k !== 'multiple';
+    scaleField.hidden = k !== 'rating';
+  };
+  kind.addEventListener('change', showFields);
+  showFields();
+
+  const form = h('form', { class: 'stack builder', onsubmit: async (e) => {
+    e.preventDefault();
+    const data = { session: sessionId, title: title.value, kind: kind.value, results: results.value,
+      anonymous: anonymous.checked, allow_change: allowChange.checked };
+    if (!optionsField.hidden) data.options = options.value.split('\n').map((s) => s.trim()).filter(Boolean);
+    if (!maxField.hidden && maxChoices.value) data.max_choices = Number(maxChoices.value);
+    if (!scaleField.hidden && scale.value) data.scale = Number(scale.value);
+    if (duration.value) data.duration_s = Number(duration.value);
+    if (minResponses.value) data.min_responses = Number(minResponses.value);
+    const reply = await act('poll.create', data);
+    if (!reply) return;
+    state.putPoll(reply.poll);
+    form.reset();
+    showFields();
+    ctx.refresh('polls');
+  } },
+  f('pb-title', title, t('pollb.question')), f('pb-kind', kind, t('pollb.kind')), optionsField, maxField, scaleField,
+  f('pb-results', results, t('pollb.results')),
+  h('label', { class: 'choice', for: 'pb-anonymous' }, anonymous, ' ', t('pollb.anonymous')),
+  h('label', { class: 'choice', for: 'pb-change' }, allowChange, ' ', t('pollb.allow_change')),
+  f('pb-duration', duration, t('pollb.duration')), f('pb-min', minResponses, t('pollb.min_responses')),
+  h('button', { type: 'submit', class: 'primary' }, t('pollb.create')));
+  return h('details', { class: 'builder-box', open: true }, h('summary', {}, t('pollb.title')), form);
+}

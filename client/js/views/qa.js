@@ -1,0 +1,218 @@
+// Q&A: the attendee's ask form and list, the moderator's queue, the speaker's big list.
+
+import { h, fill } from '../dom.js';
+import { plural, t } from '../i18n.js';
+import { sortQuestions } from '../state.js';
+
+const TEXT_MAX = 500;
+
+/** Re-render a list without losing the keyboard focus of the control the user was on. */
+export function keepFocus(container, render) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset.key : null;
+  render();
+  if (key) container.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
+function modeLabel(q) {
+  return q.mode === 'in_room' ? t('qa.in_room') : t('qa.remote');
+}
+
+function questionMeta(q) {
+  const author = q.author ? q.author.name : t('qa.anonymous_author');
+  return h('p', { class: 'q-meta muted' }, h('span', { class: 'q-author' }, author), ' · ', modeLabel(q));
+}
+
+function badges(q, state) {
+  return [
+    q.pinned ? h('span', { class: 'badge badge-pin' }, t('qa.pinned')) : null,
+    q.status === 'pending' && state.myQuestion(q) ? h('span', { class: 'badge badge-pending' }, t('qa.pending_mine')) : null,
+    q.status === 'answered' ? h('span', { class: 'badge badge-answered' }, t('qa.answered')) : null,
+  ];
+}
+
+function answerBlock(q) {
+  return q.answer ? h('p', { class: 'q-answer' }, h('strong', {}, t('qa.answer_label')), ' ', q.answer) : null;
+}
+
+// -- attendee -------------------------------------------------------------------------------
+export function attendeeQA(ctx) {
+  const { state, act, sessionId } = ctx;
+  const text = h('textarea', { id: 'ask-text', rows: 3, maxlength: TEXT_MAX, placeholder: t('qa.ask_placeholder'),
+    'aria-describedby': 'ask-count' });
+  const count = h('span', { id: 'ask-count', class: 'muted small' }, t('qa.chars_left', { n: TEXT_MAX }));
+  const anonymous = h('input', { type: 'checkbox', id: 'ask-anonymous' });
+  const notice = h('p', { class: 'notice', role: 'status' });
+  const send = h('button', { type: 'submit', class: 'primary' }, t('qa.ask'));
+  text.addEventListener('input', () => {
+    count.textContent = t('qa.chars_left', { n: TEXT_MAX - [...text.value.trim()].length });
+  });
+  const form = h('form', { class: 'stack ask', onsubmit: async (e) => {
+    e.preventDefault();
+    if (!text.value.trim()) { text.focus(); return; }
+    send.disabled = true;
+    const reply = await act('qa.ask', { session: sessionId, text: text.value, anonymous: anonymous.checked });
+    send.disabled = false;
+    if (!reply) return;
+    state.putQuestion(reply.question, true);
+    text.value = '';
+    count.textContent = t('qa.chars_left', { n: TEXT_MAX });
+    notice.textContent = reply.question.status === 'pending' ? t('qa.sent_pending') : t('qa.sent');
+    ctx.refresh('qa');
+  } },
+  h('label', { for: 'ask-text' }, t('qa.ask_label')), text, count,
+  h('div', { class: 'row spread wrap' },
+    h('label', { class: 'choice', for: 'ask-anonymous' }, anonymous, ' ', t('qa.anonymous')), send),
+  notice);
+
+  const list = h('ol', { class: 'questions', id: 'questions', 'aria-label': t('qa.title') });
+  const answeredHead = h('h3', { class: 'subhead' }, t('qa.answered_list'));
+  const answered = h('ol', { class: 'questions answered', id: 'answered-questions' });
+  const el = h('section', { class: 'card panel', id: 'qa-panel', 'aria-labelledby': 'qa-h' },
+    h('h2', { id: 'qa-h' }, t('qa.title')), form, list, answeredHead, answered);
+
+  async function vote(q) {
+    const up = !state.myVotes.has(q.id);
+    const reply = await act('qa.vote', { question: q.id, up });
+    if (!reply) return;
+    if (up) state.myVotes.add(q.id); else state.myVotes.delete(q.id);
+    const current = state.questions.get(q.id);
+    if (current) state.questions.set(q.id, { ...current, votes: reply.votes });
+    ctx.refresh('qa');
+  }
+
+  async function withdraw(q) {
+    const reply = await act('qa.withdraw', { question: q.id });
+    if (reply) { state.questions.delete(q.id); ctx.refresh('qa'); }
+  }
+
+  function item(q) {
+    const voted = state.myVotes.has(q.id);
+    const votable = q.status === 'visible' || q.status === 'answered';
+    return h('li', { class: `question status-${q.status}${q.pinned ? ' pinned' : ''}`, dataset: { id: q.id } },
+      h('div', { class: 'q-body' }, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q), answerBlock(q)),
+      h('div', { class: 'q-actions' },
+        votable ? h('button', { type: 'button', class: 'vote', 'aria-pressed': voted ? 'true' : 'false',
+          dataset: { key: `vote-${q.id}` }, onclick: () => vote(q),
+          'aria-label': `${voted ? t('qa.upvoted') : t('qa.upvote')} (${plural('qa.votes', q.votes || 0)})` },
+        h('span', { 'aria-hidden': 'true' }, '▲ '), h('span', { class: 'vote-count' }, String(q.votes || 0)))
+          : h('span', { class: 'vote-count muted' }, plural('qa.votes', q.votes || 0)),
+        state.myQuestion(q) && q.status !== 'answered'
+          ? h('button', { type: 'button', class: 'link', dataset: { key: `wd-${q.id}` }, onclick: () => withdraw(q) }, t('qa.withdraw'))
+          : null));
+  }
+
+  return {
+    el,
+    update(area) {
+      if (area !== 'qa' && area !== 'all') return;
+      const all = [...state.questions.values()];
+      const open = sortQuestions(all.filter((q) => q.status === 'visible'
+        || (q.status === 'pending' && state.myQuestion(q))));
+      const done = sortQuestions(all.filter((q) => q.status === 'answered'));
+      keepFocus(el, () => {
+        fill(list, open.length ? open.map(item) : h('li', { class: 'empty muted' }, t('qa.empty')));
+        fill(answered, done.map(item));
+      });
+      answeredHead.hidden = !done.length;
+    },
+  };
+}
+
+// -- moderator ------------------------------------------------------------------------------
+const GROUPS = [['pending', 'mod.pending'], ['visible', 'mod.visible'], ['answered', 'mod.answered'], ['dismissed', 'mod.dismissed']];
+
+export function moderatorQA(ctx) {
+  const { state, act } = ctx;
+  let filter = 'all';
+  const select = h('select', { id: 'qa-filter' },
+    h('option', { value: 'all' }, t('mod.filter_all')),
+    h('option', { value: 'in_room' }, t('mod.filter_in_room')),
+    h('option', { value: 'remote' }, t('mod.filter_remote')));
+  select.addEventListener('change', () => { filter = select.value; render(); });
+  const split = h('p', { class: 'muted small', id: 'qa-split' });
+  const sections = new Map(GROUPS.map(([status, label]) => {
+    const count = h('span', { class: 'count' });
+    const list = h('ol', { class: 'questions', id: `queue-${status}` });
+    const section = h('section', { class: `queue queue-${status}`, 'aria-labelledby': `queue-${status}-h` },
+      h('h3', { id: `queue-${status}-h` }, t(label), ' ', count), list);
+    return [status, { section, list, count }];
+  }));
+  const el = h('section', { class: 'card panel', id: 'qa-panel', 'aria-labelledby': 'qa-h' },
+    h('h2', { id: 'qa-h' }, t('mod.queue')),
+    h('div', { class: 'row wrap' }, h('label', { for: 'qa-filter' }, t('mod.filter')), select), split,
+    [...sections.values()].map((s) => s.section));
+
+  async function moderate(q, action, answer) {
+    const data = { question: q.id, action };
+    if (answer) data.answer = answer;
+    const reply = await act('qa.moderate', data);
+    if (reply && reply.question) { state.questions.set(q.id, reply.question); ctx.refresh('qa'); }
+  }
+
+  function button(q, action, label, cls = '') {
+    return h('button', { type: 'button', class: cls, dataset: { key: `${action}-${q.id}` },
+      onclick: () => moderate(q, action) }, t(label));
+  }
+
+  function answerForm(q) {
+    const input = h('input', { type: 'text', maxlength: 2000, id: `answer-${q.id}`, dataset: { key: `answer-${q.id}` } });
+    return h('details', { class: 'answer-form' }, h('summary', {}, t('mod.answer')),
+      h('form', { class: 'row wrap', onsubmit: (e) => { e.preventDefault(); moderate(q, 'answer', input.value.trim()); } },
+        h('label', { for: input.id, class: 'visually-hidden' }, t('mod.answer_text')), input,
+        h('button', { type: 'submit', class: 'primary' }, t('mod.answer'))));
+  }
+
+  function actions(q) {
+    switch (q.status) {
+      case 'pending': return [button(q, 'approve', 'mod.approve', 'primary'), button(q, 'dismiss', 'mod.dismiss')];
+      case 'visible': return [answerForm(q), q.pinned ? button(q, 'unpin', 'mod.unpin') : button(q, 'pin', 'mod.pin'),
+        button(q, 'dismiss', 'mod.dismiss')];
+      default: return [button(q, 'reopen', 'mod.reopen')];
+    }
+  }
+
+  function item(q) {
+    return h('li', { class: `question status-${q.status}${q.pinned ? ' pinned' : ''}`, dataset: { id: q.id } },
+      h('div', { class: 'q-body' }, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q), answerBlock(q)),
+      h('div', { class: 'q-actions' }, h('span', { class: 'vote-count muted' }, plural('qa.votes', q.votes || 0)), actions(q)));
+  }
+
+  function render() {
+    const all = [...state.questions.values()];
+    const pending = all.filter((q) => q.status === 'pending');
+    split.textContent = t('mod.split', { in_room: pending.filter((q) => q.mode === 'in_room').length,
+      remote: pending.filter((q) => q.mode !== 'in_room').length });
+    const shown = all.filter((q) => filter === 'all' || q.mode === filter);
+    keepFocus(el, () => {
+      for (const [status, { list, count }] of sections) {
+        const group = status === 'pending'
+          ? [...shown.filter((q) => q.status === status)].sort((a, b) => a.created_at - b.created_at)
+          : sortQuestions(shown.filter((q) => q.status === status));
+        count.textContent = `(${group.length})`;
+        fill(list, group.length ? group.map(item) : h('li', { class: 'empty muted' }, t('mod.none')));
+      }
+    });
+  }
+
+  return { el, update(area) { if (area === 'qa' || area === 'all') render(); } };
+}
+
+// -- speaker --------------------------------------------------------------------------------
+export function speakerQA(ctx) {
+  const { state } = ctx;
+  const list = h('ol', { class: 'questions big', id: 'speaker-questions' });
+  const el = h('section', { class: 'card panel presenter', 'aria-labelledby': 'spk-q-h' },
+    h('h2', { id: 'spk-q-h' }, t('spk.questions')), list);
+  return {
+    el,
+    update(area) {
+      if (area !== 'qa' && area !== 'all') return;
+      const shown = sortQuestions([...state.questions.values()].filter((q) => q.status === 'visible'));
+      fill(list, shown.length ? shown.map((q) => h('li', { class: `question${q.pinned ? ' pinned' : ''}`, dataset: { id: q.id } },
+        h('div', { class: 'q-body' }, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q)),
+        h('div', { class: 'q-actions' }, h('span', { class: 'vote-count' }, plural('qa.votes', q.votes || 0)))))
+        : h('li', { class: 'empty muted' }, t('spk.none')));
+    },
+  };
+}

@@ -1,0 +1,243 @@
+// A session: joins it (the snapshot), keeps its state current from events, follows breakout
+// moves, recovers after reconnects, and shows the attendee, moderator or speaker view.
+
+import { announce, countdown, h, fill } from '../dom.js';
+import { errorText, t } from '../i18n.js';
+import { readClaims } from '../auth.js';
+import { SessionState } from '../state.js';
+import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
+import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
+import { breakoutChooser, moderatorBreakouts, roomPanel } from './breakouts.js';
+import { stagePanel } from './stage.js';
+
+const EVENT_TYPES = [
+  'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
+  'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
+  'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
+  'session.updated', 'media.publishers',
+];
+
+export function sessionView(app, sessionId, requested) {
+  const auth = app.auth;
+  const claims = readClaims(auth.token) || {};
+  const user = { id: claims.sub, name: auth.name || claims.name, role: auth.role || claims.role };
+  const staff = user.role === 'moderator' || user.role === 'speaker';
+  const view = pickView(user.role, requested);
+  const conn = app.connect();
+  const state = new SessionState(user);
+  const el = h('section', { class: `page session view-${view}`, 'aria-busy': 'true' });
+  const unsubscribe = [];
+  let panels = [];
+  let joined = false;
+  let joining = null;
+
+  /** Every feature action goes through here: failures become a readable message. */
+  async function act(type, data) {
+    try {
+      return await conn.call(type, data);
+    } catch (err) {
+      app.notify(errorText(err));
+      return null;
+    }
+  }
+
+  const ctx = { app, conn, state, user, staff, sessionId, act, view, enterRoom, leaveRoom,
+    refresh: (area) => update(area) };
+
+  // -- joining and recovering -------------------------------------------------------------
+  function join() {
+    if (joining) return joining;
+    joining = conn.call('session.join', { session: sessionId, mode: auth.mode || 'remote' })
+      .then(async (snapshot) => {
+        state.load(snapshot);
+        conn.setTopics(snapshot.topics);
+        joined = true;
+        el.removeAttribute('aria-busy');
+        const mine = snapshot.breakout && snapshot.breakout.my_room;
+        if (mine && (!state.room || state.room.id !== mine.id)) await enterRoom(mine, false);
+        else if (state.room) await enterRoom(state.room, false);
+        build();
+      })
+      .catch((err) => {
+        el.removeAttribute('aria-busy');
+        fill(el, backLink(), h('p', { class: 'form-error', role: 'alert' }, errorText(err)));
+      })
+      .finally(() => { joining = null; });
+    return joining;
+  }
+
+  function onReady({ reconnect }) {
+    // A first hello, or a resume that left the user topic unknown (no event had come on
+    // it yet, so missed moves could not be replayed): take a fresh snapshot.
+    const userTopic = `user:${user.id}`;
+    if (!reconnect || !joined || !conn.seqs.has(userTopic)) join();
+  }
+
+  function onStale(topic) {
+    if (topic.startsWith('session:') || topic.startsWith('user:')) join();
+    else if (topic.startsWith('room:') && state.room) enterRoom(state.room, false);
+  }
+
+  async function enterRoom(room, tell = true) {
+    const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
+      app.notify(errorText(err));
+      return null;
+    });
+    if (!reply) return;
+    conn.setTopics(reply.topics);
+    state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
+    if (tell) announce(t('br.moved', { room: state.room.name }));
+    update('room');
+  }
+
+  function leaveRoom(tell = true) {
+    if (!state.room) return;
+    conn.forget(`room:${state.room.id}`);
+    state.leaveRoom();
+    if (tell) announce(t('br.back'));
+    update('room');
+  }
+
+  function onMoved(data) {
+    if (data.room) {
+      if (state.room && state.room.id === data.room.id) return;
+      if (state.room) conn.forget(`room:${state.room.id}`);
+      enterRoom({ ...data.room, ends_at: data.ends_at });
+    } else {
+      leaveRoom();
+      if (view === 'attendee') document.getElementById('qa-panel')?.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  function onEvent(type) {
+    return (data, message) => {
+      if (!joined) return;
+      if (type === 'poll.state') announcePoll(data.poll);
+      if (type === 'room.closed' && state.room && message.topic === `room:${state.room.id}`) {
+        leaveRoom();
+        return;
+      }
+      const area = state.apply(type, data, message);
+      if (area) update(area);
+    };
+  }
+
+  function announcePoll(poll) {
+    const before = poll && state.polls.get(poll.id);
+    if (poll && poll.state === 'open' && (!before || before.state !== 'open')) {
+      announce(t('poll.new_open', { title: poll.title }));
+    }
+  }
+
+  // -- rendering ----------------------------------------------------------------------------
+  function build() {
+    for (const panel of panels) if (panel.destroy) panel.destroy();
+    panels = makePanels(view, ctx);
+    const layout = h('div', { class: 'layout' }, panels.map((p) => p.el));
+    fill(el, header(), layout);
+    update('all');
+  }
+
+  function update(area) {
+    for (const panel of panels) panel.update(area);
+    if (area === 'presence' || area === 'session' || area === 'all') renderHeaderState();
+  }
+
+  const presenceEl = h('p', { class: 'presence muted', id: 'presence' });
+  const liveEl = h('span', { class: 'badge', id: 'live-badge' });
+  function header() {
+    const tabs = staff ? h('nav', { class: 'tabs', 'aria-label': t('session.views') },
+      viewsFor(user.role).map((v) => h('a', {
+        href: `#/session/${encodeURIComponent(sessionId)}/${v}`,
+        'aria-current': v === view ? 'page' : null,
+      }, t(`view.${v}`)))) : null;
+    return h('div', { class: 'session-head' },
+      h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
+      h('div', { class: 'row wrap' }, h('h1', {}, (state.session && state.session.title) || sessionId), liveEl),
+      presenceEl, tabs);
+  }
+
+  function renderHeaderState() {
+    const p = state.presence || {};
+    presenceEl.textContent = t('session.presence', { online: p.online || 0, in_room: p.in_room || 0, remote: p.remote || 0 });
+    const live = state.session && state.session.live;
+    liveEl.textContent = live ? t('session.live') : t('session.not_live');
+    liveEl.dataset.live = live ? 'yes' : 'no';
+  }
+
+  function backLink() {
+    return h('a', { href: '#/agenda', class: 'back' }, t('session.back'));
+  }
+
+  // Countdowns (poll close, breakout end) tick once a second wherever they are shown.
+  const ticker = setInterval(() => {
+    for (const node of el.querySelectorAll('[data-ends-at]')) {
+      node.textContent = t(node.dataset.label, { t: countdown(Number(node.dataset.endsAt)) });
+    }
+  }, 1000);
+
+  unsubscribe.push(conn.on('ready', onReady), conn.on('stale', onStale),
+    conn.on('breakout.moved', onMoved),
+    ...EVENT_TYPES.map((type) => conn.on(type, onEvent(type))));
+  fill(el, backLink(), h('p', { class: 'muted' }, t('session.loading')));
+  if (conn.ready) join();
+
+  return {
+    el,
+    relabel: () => { if (joined) build(); },
+    destroy() {
+      clearInterval(ticker);
+      for (const off of unsubscribe) off();
+      for (const panel of panels) if (panel.destroy) panel.destroy();
+      if (conn.ready && joined) conn.call('session.leave', { session: sessionId }).catch(() => {});
+    },
+  };
+}
+
+function viewsFor(role) {
+  if (role === 'moderator') return ['moderator', 'speaker', 'attendee'];
+  if (role === 'speaker') return ['speaker', 'attendee'];
+  return ['attendee'];
+}
+
+function pickView(role, requested) {
+  const allowed = viewsFor(role);
+  return allowed.includes(requested) ? requested : allowed[0];
+}
+
+function makePanels(view, ctx) {
+  if (view === 'moderator') {
+    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+  }
+  if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
+}
+
+/** The moderator's switches: the session live or ended, Q&A moderated or not. */
+function sessionControls(ctx) {
+  const { state, act, sessionId } = ctx;
+  const liveButton = h('button', { type: 'button', id: 'session-live' });
+  const moderated = h('input', { type: 'checkbox', id: 'session-moderated' });
+  liveButton.addEventListener('click', async () => {
+    const live = !(state.session && state.session.live);
+    const reply = await act('session.update', { session: sessionId, live });
+    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+  });
+  moderated.addEventListener('change', async () => {
+    const reply = await act('session.update', { session: sessionId, qa_moderated: moderated.checked });
+    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+  });
+  const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
+    h('h2', { id: 'controls-h' }, t('mod.session')),
+    h('div', { class: 'row wrap' }, liveButton,
+      h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated'))));
+  return {
+    el,
+    update() {
+      const live = state.session && state.session.live;
+      liveButton.textContent = live ? t('mod.end') : t('mod.go_live');
+      liveButton.className = live ? 'danger' : 'primary';
+      moderated.checked = !!(state.session && state.session.qa_moderated);
+    },
+  };
+}
