@@ -2,7 +2,8 @@
 
 The broadcast path calls `push`, which only appends to a list and wakes the writer: it never
 awaits. The writer sends whatever is pending as one frame (a JSON array when there are
-several), so a busy connection gets fewer, larger frames instead of falling behind. A
+several), at most once per tick, so a busy connection gets fewer, larger frames instead of
+falling behind. A
 connection whose queue passes the limit is closed with 1013; the client resumes.
 """
 
@@ -27,7 +28,8 @@ Close = Callable[[int, str], Awaitable[None]]
 
 
 class Connection:
-    def __init__(self, send: Send, close: Close, queue_limit: int, node: str = "n") -> None:
+    def __init__(self, send: Send, close: Close, queue_limit: int, node: str = "n",
+                 tick_s: float = 0.0) -> None:
         self.id = f"{node}-{next(_ids)}"
         self.user: User | None = None
         self.session: str | None = None
@@ -38,6 +40,7 @@ class Connection:
         self._send = send
         self._close = close
         self._limit = queue_limit
+        self._tick = tick_s
         self._pending: list[str] = []
         self._wake = asyncio.Event()
         self._closing = False
@@ -94,6 +97,10 @@ class Connection:
             pending, self._pending = self._pending, []
             if pending:
                 await self._send(pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]")
+                if self._tick:
+                    # At most one frame per tick: a lone event leaves at once, a burst
+                    # waits a few ms and leaves as one frame, so busy topics cost fewer writes.
+                    await asyncio.sleep(self._tick)
 
     # -- closing ----------------------------------------------------------------------------
     def close_soon(self, code: int, reason: str) -> None:

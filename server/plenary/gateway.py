@@ -45,8 +45,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-    conn = Connection(websocket.send_text, _closer(websocket), services.settings.send_queue_limit,
-                      services.node)
+    settings = services.settings
+    conn = Connection(websocket.send_text, _closer(websocket), settings.send_queue_limit,
+                      services.node, settings.flush_interval_s)
     conn.writer = asyncio.create_task(_write(conn, services), name=f"writer-{conn.id}")
     services.connections.add(conn)
     services.metrics.connections.inc()

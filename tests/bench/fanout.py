@@ -1,0 +1,235 @@
+"""Fan-out benchmark: N clients over W Plenary processes on one Redis, K events at R per second.
+
+    .venv/bin/python tests/bench/fanout.py --clients 1000 --workers 2 --rate 20 --seconds 10
+    .venv/bin/python tests/bench/fanout.py --clients 1000 --workers 2 --rate 200 --seconds 10
+    .venv/bin/python tests/bench/fanout.py --clients 4000 --workers 2 --rate 10 --seconds 10
+
+It starts its own redis-server and W `python -m plenary` processes (real uvicorn, real
+sockets), connects N clients spread over the processes from L load-generator processes, and
+has a moderator publish K `session.update` events at R per second. Every client must receive
+every event. Printed: delivered/expected, p50/p99/max publish→receive latency (publish =
+when the moderator sent the command, so it includes the command's handling, Redis and the
+fan-out), server CPU µs per delivered message, and server RSS per connection. Everything runs
+on this machine, load generator included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import SECRET, RedisServer, Server, create_event  # noqa: E402
+
+from plenary.auth import issue_token  # noqa: E402
+from plenary.messages import Role  # noqa: E402
+
+BUCKET_MS = 0.1  # latency histogram resolution
+BUCKETS = 200_000  # up to 20 s
+MARK = '"type":"session.updated"'
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+# -- load generator processes ---------------------------------------------------------------------
+def loader(urls: list[str], tokens: list[str], events: int, sent: Any, ready: Any, go: Any,
+           results: Any) -> None:
+    results.put(asyncio.run(_load(urls, tokens, events, sent, ready, go)))
+
+
+async def _load(urls: list[str], tokens: list[str], events: int, sent: Any, ready: Any,
+                go: Any) -> dict[str, Any]:
+    histogram = [0] * BUCKETS
+    received = [0] * len(tokens)
+    done = asyncio.Event()
+    finished = [0]
+
+    async def client(i: int, url: str, token: str) -> Any:
+        ws = await websockets.connect(url, compression=None, max_size=2**24, open_timeout=60,
+                                      ping_interval=None)
+        await ws.send(json.dumps({"id": 1, "type": "hello", "data": {"token": token}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": 2, "type": "session.join",
+                                  "data": {"session": "opening", "mode": "remote"}}))
+        while '"id":2' not in str(await ws.recv()):
+            pass
+        return ws
+
+    async def reader(i: int, ws: Any) -> None:
+        try:
+            await read(i, ws)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def read(i: int, ws: Any) -> None:
+        async for frame in ws:
+            n = frame.count(MARK)
+            if not n:
+                continue
+            now = time.time()
+            for _ in range(n):
+                k = received[i]
+                received[i] += 1
+                if k < events:
+                    ms = (now - sent[k]) * 1000 if sent[k] else 0.0
+                    histogram[min(BUCKETS - 1, max(0, int(ms / BUCKET_MS)))] += 1
+            if received[i] >= events:
+                finished[0] += 1
+                if finished[0] == len(tokens):
+                    done.set()
+                return
+
+    sockets = []
+    for start in range(0, len(tokens), 100):  # connect in batches: no SYN storm
+        batch = range(start, min(start + 100, len(tokens)))
+        sockets += await asyncio.gather(*[client(i, urls[i % len(urls)], tokens[i])
+                                          for i in batch])
+    readers = [asyncio.create_task(reader(i, ws)) for i, ws in enumerate(sockets)]
+    ready.release()
+    await asyncio.get_running_loop().run_in_executor(None, go.wait)
+    try:
+        await asyncio.wait_for(done.wait(), timeout=events / 5 + 60)
+    except TimeoutError:
+        pass
+    for task in readers:
+        task.cancel()
+    closes: dict[str, int] = {}
+    for i, ws in enumerate(sockets):
+        if received[i] < events:  # why was this client short?
+            code = str(ws.close_code or "still open")
+            closes[code] = closes.get(code, 0) + 1
+    await asyncio.gather(*[ws.close() for ws in sockets], return_exceptions=True)
+    return {"received": sum(min(r, events) for r in received), "histogram": histogram,
+            "closes": closes}
+
+
+# -- the publisher ----------------------------------------------------------------------------------
+async def publish(url: str, token: str, events: int, rate: float, sent: Any) -> None:
+    async with websockets.connect(url, compression=None, ping_interval=None) as ws:
+        await ws.send(json.dumps({"id": 0, "type": "hello", "data": {"token": token}}))
+        await ws.recv()
+        drain = asyncio.create_task(_drain(ws))
+        start = time.time() + 0.2
+        for k in range(events):
+            delay = start + k / rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[k] = time.time()
+            await ws.send(json.dumps({"id": k + 1, "type": "session.update",
+                                      "data": {"session": "opening", "live": k % 2 == 0}}))
+        await asyncio.sleep(1)
+        drain.cancel()
+
+
+async def _drain(ws: Any) -> None:
+    async for frame in ws:
+        if '"type":"error"' in str(frame):
+            print("publisher got an error:", str(frame)[:200], file=sys.stderr)
+
+
+def percentile(histogram: list[int], q: float) -> float:
+    total = sum(histogram)
+    target, seen = total * q, 0
+    for i, count in enumerate(histogram):
+        seen += count
+        if seen >= target and count:
+            return (i + 0.5) * BUCKET_MS
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="Plenary processes")
+    parser.add_argument("--loaders", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--rate", type=float, default=20, help="events per second")
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    events = int(args.rate * args.seconds)
+
+    redis = RedisServer()
+    redis.start()
+    servers = [Server(redis.url, env={"PLENARY_SEND_QUEUE_LIMIT": "100000",
+                                      "PLENARY_COMMAND_LIMIT_PER_S": "100000"}).start()
+               for _ in range(args.workers)]
+    try:
+        run(args, events, servers)
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+
+
+def run(args: argparse.Namespace, events: int, servers: list[Server]) -> None:
+    event = create_event(servers[0])
+    urls = [s.ws for s in servers]
+    tokens = [issue_token(SECRET, event=event.id, name=f"a{i}", role=Role.attendee, ttl_s=3600)
+              for i in range(args.clients)]
+    pids = [s.proc.pid for s in servers if s.proc]
+    rss_before = sum(rss_bytes(p) for p in pids)
+    ctx = mp.get_context("fork")
+    sent = ctx.Array("d", events, lock=False)
+    ready, go, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+    shares = [tokens[i::args.loaders] for i in range(args.loaders)]
+    procs = [ctx.Process(target=loader, args=(urls[i % len(urls):] + urls[:i % len(urls)],
+                                              share, events, sent, ready, go, results))
+             for i, share in enumerate(shares)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.acquire()
+    rss_after = sum(rss_bytes(p) for p in pids)
+    cpu_before = sum(cpu_seconds(p) for p in pids)
+    go.set()
+    moderator = issue_token(SECRET, event=event.id, name="mod", role=Role.moderator, ttl_s=3600)
+    started = time.time()
+    asyncio.run(publish(urls[0], moderator, events, args.rate, sent))
+    outcomes = [results.get() for _ in procs]
+    elapsed = time.time() - started
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
+    for p in procs:
+        p.join()
+    histogram = [sum(h) for h in zip(*(o["histogram"] for o in outcomes), strict=True)]
+    delivered = sum(o["received"] for o in outcomes)
+    expected = events * args.clients
+    print(f"clients={args.clients} workers={args.workers} rate={args.rate}/s events={events} "
+          f"cores={os.cpu_count()}")
+    closes: dict[str, int] = {}
+    for o in outcomes:
+        for code, n in o["closes"].items():
+            closes[code] = closes.get(code, 0) + n
+    lost = "nothing lost" if delivered == expected else \
+        f"LOST {expected - delivered}; clients short, by close code: {closes}"
+    print(f"delivered {delivered}/{expected} ({lost})")
+    print(f"latency ms: p50 {percentile(histogram, .5):.1f}  p99 {percentile(histogram, .99):.1f}"
+          f"  max {percentile(histogram, 1.0):.1f}")
+    print(f"server CPU: {cpu:.2f} s over {elapsed:.1f} s = "
+          f"{cpu / max(delivered, 1) * 1e6:.1f} µs per delivered message")
+    print(f"server RSS per connection: {(rss_after - rss_before) / args.clients / 1024:.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()
