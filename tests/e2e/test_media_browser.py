@@ -48,7 +48,8 @@ ws.onmessage = (e) => {
     const w = waiting.get(m.id);
     if (!w) continue;
     waiting.delete(m.id);
-    m.type === 'ok' ? w.resolve(m.data) : w.reject(new Error(m.error.code + ': ' + m.error.message));
+    if (m.type === 'ok') w.resolve(m.data);
+    else w.reject(new Error(m.error.code + ': ' + m.error.message));
   }
 };
 const call = (type, data) => new Promise((resolve, reject) => {
@@ -62,8 +63,10 @@ ws.onopen = async () => {
     const snapshot = await call('session.join', { session: 'opening', mode: 'remote' });
     const ice = snapshot.media.ice_servers;
     if (params.get('role') === 'publish') {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
-      const handle = await publish(call, { session: 'opening', kind: 'camera', stream, iceServers: ice });
+      const stream = await navigator.mediaDevices.getUserMedia(
+        { video: { width: 640, height: 360 }, audio: true });
+      const handle = await publish(
+        call, { session: 'opening', kind: 'camera', stream, iceServers: ice });
       window.publisher = handle.publisher;
       document.getElementById('v').srcObject = stream;
     } else {
@@ -127,8 +130,9 @@ def _network() -> None:
 
 async def _scenario(client_dir: Path) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "tests"))
-    from harness import Server, create_event
     from playwright.async_api import async_playwright
+
+    from harness import Server, create_event
 
     server = Server(env={"PLENARY_CLIENT_DIR": str(client_dir)}).start()
     try:
