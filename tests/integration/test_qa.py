@@ -42,7 +42,7 @@ async def settle(moderator: Client, session: str, *clients: Client) -> None:
 async def ask(client: Client, session: str, text: str = "How do we stay resilient?",
               **extra: Any) -> dict[str, Any]:
     reply = await client.call("qa.ask", {"session": session, "text": text, **extra})
-    return reply["question"]  # type: ignore[no-any-return]
+    return reply["question"]
 
 
 async def close(*clients: Client) -> None:
@@ -372,8 +372,9 @@ async def test_every_invalid_input_is_refused_and_changes_nothing(event: Event) 
         ("qa.vote", {"question": "q-unknown", "up": True}, "not_found"),
         ("qa.withdraw", {"question": "q-unknown"}, "not_found"),
     ]
-    for kind, data, code in checked:
-        assert await moderator.error(kind, data) == code, (kind, data)
+    checker = await member(event, "moderator")  # a second connection: keeps each well under
+    for kind, data, code in checked:  # the per-connection command rate
+        assert await checker.error(kind, data) == code, (kind, data)
     assert await asker.error("qa.moderate", {"question": qid, "action": "dismiss"}) == "forbidden"
     asks = [  # each from a fresh person, so the ask limit never gets in the way
         ({"session": MODERATED, "text": "   \n\t "}, "bad_request"),
@@ -391,7 +392,7 @@ async def test_every_invalid_input_is_refused_and_changes_nothing(event: Event) 
     after = await moderator.join(MODERATED)
     assert [x for x in after["questions"] if x["id"] == qid] == before["questions"]
     assert len(after["questions"]) == 2  # only the valid 500-character one was added
-    await close(moderator, asker)
+    await close(moderator, asker, checker)
 
 
 # -- the report ----------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def test_notices(before: rules.Status | None, after: rules.Status | None,
 def test_pending_or_dismissed_never_reach_the_session_topic() -> None:
     for before in (None, "pending", "visible", "answered", "dismissed"):
         for after in ("pending", "dismissed"):
-            sent = rules.notices(before, after)  # type: ignore[arg-type]
+            sent = rules.notices(before, after)
             assert (S, "qa.question") not in sent
 
 
