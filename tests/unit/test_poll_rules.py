@@ -61,7 +61,7 @@ def test_ballots_per_kind() -> None:
     assert rules.ballot(make("multiple"), vote(choices=[2, 0])) == ["o:0", "o:2"]
     assert rules.ballot(make("rating", scale=7), vote(rating=7)) == ["r:7"]
     assert rules.ballot(make("wordcloud"), vote(text="  Re\tSILIENCE  ")) == ["w:re silience"]
-    assert rules.ballot(make("text"), vote(text="Ｈello  World")) == ["w:hello world"]
+    assert rules.ballot(make("text"), vote(text="\uff28ello  World")) == ["w:hello world"]
 
 
 @pytest.mark.parametrize(("kind", "fields", "given", "field"), [
