@@ -340,28 +340,34 @@ class RedisDocuments:
 
     async def get(self, key: str) -> bytes | None:
         value = await self._client.get(Keys.doc(key))
-        return bytes(value) if value is not None else None
+        return value.encode() if isinstance(value, str) else value
 
     async def put(self, key: str, value: bytes) -> None:
         await self._client.set(Keys.doc(key), value)
 
     async def fields(self, key: str) -> dict[str, str]:
-        raw = await self._client.hgetall(Keys.fields(key))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        raw = await self._client.hgetall(Keys.fields(key))  # type: ignore[misc]
+        return {_text(k): _text(v) for k, v in raw.items()}
 
     async def set_fields(self, key: str, values: dict[str, str]) -> None:
         if values:
             await self._client.hset(Keys.fields(key), mapping=values)  # type: ignore[arg-type]
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisBackend:
     name = "redis"
 
     def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
-        self.redis = aioredis.Redis.from_url(
+        # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
+        # free connection instead of failing with "Too many connections".
+        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
             url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10,
-            max_connections=64,
-        )
+            max_connections=64, timeout=5,
+        ))
         self.broker = RedisBroker(self.redis, url, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
         self.scheduler = RedisScheduler(self.redis)
