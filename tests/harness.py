@@ -257,6 +257,11 @@ class Client:
 
     def _take(self, item: dict[str, Any]) -> None:
         if item.get("type") in ("ok", "error") and item.get("id") in self.replies:
+            data = item.get("data")
+            if isinstance(data, dict) and isinstance(data.get("topics"), dict):
+                # A snapshot's seqs, taken here in frame order: the events after it may share
+                # its frame and be read before the awaiting `join` resumes.
+                self.seqs.update(data["topics"])
             future = self.replies.pop(item["id"])
             if not future.done():
                 future.set_result(item)
@@ -300,7 +305,7 @@ class Client:
 
     async def join(self, session: str, mode: str = "remote") -> dict[str, Any]:
         snapshot = await self.call("session.join", {"session": session, "mode": mode})
-        self.seqs.update(snapshot["topics"])
+        # Its seqs were taken as the reply arrived (`_take`), before the events after it.
         return snapshot  # type: ignore[no-any-return]
 
     async def event(self, kind: str, where: Any = None, timeout: float = 10) -> dict[str, Any]:
