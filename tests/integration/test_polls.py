@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness import Client, Event, Server, create_event, http
+from harness import Client, Event, RedisServer, Server, create_event, http
 
 SESSION, OTHER = "opening", "open-floor"
 
@@ -387,3 +387,24 @@ async def test_concurrent_votes_on_two_processes_count_each_user_once(
         last = await watcher.event("poll.results", results(poll, final=True), timeout=30)
         assert last["data"] == result
     await close_all(mod, *(c for mine in clients for c in mine))
+
+
+async def test_the_timer_closes_a_poll_whose_opener_died(redis_server: RedisServer) -> None:
+    opener, survivor = Server(redis_server.url).start(), Server(redis_server.url).start()
+    try:
+        event = create_event(survivor)
+        mod = await Client.connect(opener, event.token("moderator"))
+        await mod.join(SESSION)
+        alice = await Client.connect(survivor, event.token("attendee"))
+        await alice.join(SESSION)
+        poll = await started(mod, duration_s=2)
+        await vote(alice, poll, choices=[1])
+        opener.stop()  # the process that set the timer is gone before it is due
+        await alice.event("poll.state", state(poll, "closed"), timeout=20)
+        last = await alice.event("poll.results", results(poll, final=True), timeout=20)
+        assert last["data"]["tally"] == [0, 1, 0]
+        await alice.close()
+        await mod.wait_closed()
+    finally:
+        opener.stop()
+        survivor.stop()
