@@ -56,13 +56,14 @@ async def test_unmoderated_question_reaches_everyone_with_mode_and_text_verbatim
     asker = await member(event, session=OPEN, mode="in_room", name="Zoë Müller")
     other = await member(event, session=OPEN)
     moderator = await member(event, "moderator", session=OPEN)
+    speaker = await member(event, "speaker", session=OPEN)
     text = "  <b>Why</b> & how? <script>alert(1)</script>  "
     q = await ask(asker, OPEN, text)
     assert q["status"] == "visible" and q["mine"] is True and q["mode"] == "in_room"
     assert q["text"] == text.strip()  # data, never markup: the client renders it as text
     assert q["author"] == {"id": asker.user["id"], "name": "Zoë Müller"}
     assert q["votes"] == 0 and q["pinned"] is False and q["answer"] is None
-    for client in (other, moderator, asker):
+    for client in (other, moderator, speaker, asker):
         seen = await client.event("qa.question", about(q["id"]))
         assert seen["topic"] == f"session:{OPEN}"
         assert seen["data"]["question"] == {k: v for k, v in q.items() if k != "mine"}
@@ -72,7 +73,7 @@ async def test_unmoderated_question_reaches_everyone_with_mode_and_text_verbatim
     assert "mine" not in snapshot["questions"][0]
     mine = await asker.join(OPEN)
     assert mine["questions"][0]["mine"] is True
-    await close(asker, other, moderator, late)
+    await close(asker, other, moderator, speaker, late)
 
 
 async def test_moderated_question_stays_with_its_author_and_staff_until_approved(
@@ -159,6 +160,15 @@ async def test_anonymous_questions_name_nobody_not_even_to_moderators(event: Eve
     # Plenary still knows the asker: only they can withdraw it, and they see it as theirs.
     assert (await asker.join(OPEN))["questions"][0]["mine"] is True
     assert await moderator.call("qa.withdraw", {"question": q["id"]}) == {"question": q["id"]}
+    # In a moderated session: the moderation queue does not name the asker either.
+    await asker.join(MODERATED)
+    await moderator.join(MODERATED)
+    pending = await ask(asker, MODERATED, "Who decides?", anonymous=True)
+    queued = await moderator.event("qa.question", about(pending["id"], status="pending"))
+    assert queued["topic"] == f"session:{MODERATED}:staff"
+    assert queued["data"]["question"]["author"] is None
+    assert (await moderator.join(MODERATED))["questions"][0]["author"] is None
+    assert "Hidden Person" not in json.dumps(queued)
     await close(asker, moderator)
 
 
