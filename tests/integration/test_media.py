@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 import av
 import pytest
@@ -133,6 +134,24 @@ def luma(frame: av.VideoFrame) -> int:
     plane = frame.planes[0]
     row = frame.height // 2
     return bytes(plane)[row * plane.line_size + frame.width // 2]
+
+
+def peers(server: Server) -> int:
+    """The server's count of media peer connections, from /metrics."""
+    _, text = http("GET", server.http + "/metrics", raw=True)
+    body = text.decode() if isinstance(text, bytes) else str(text)
+    found = re.search(r"^plenary_media_peers (\S+)$", body, re.M)
+    assert found, "the peer gauge is exported"
+    return int(float(found.group(1)))
+
+
+async def settled(server: Server, want: int = 0, timeout: float = 30) -> int:
+    """The peer count once it reached `want` (or what it still is at the deadline)."""
+    for _ in range(int(timeout / 0.2)):
+        if peers(server) == want:
+            return want
+        await asyncio.sleep(0.2)  # a gauge has no event to await: poll it
+    return peers(server)
 
 
 async def staff(server: Server, event: Event, role: str = "speaker") -> Client:
@@ -314,4 +333,35 @@ async def test_breakout_room_members_see_each_other(server: Server, event: Event
     await watcher.close()
     await pub_pc.close()
     for client in (moderator, a, b, c):
+        await client.close()
+
+
+async def test_viewers_on_another_process(cluster: tuple[Server, Server]) -> None:
+    """The publisher's peer lives where it published; the other process forwards to it."""
+    a, b = cluster
+    event = create_event(a)
+    speaker = await staff(a, event)
+    attendee, moderator = await staff(b, event, "attendee"), await staff(b, event, "moderator")
+    pid, pub_pc = await publish(speaker, audio=False)
+    await attendee.event("media.publishers", where=lambda d: d["publishers"])
+    watcher = await Watcher(audio=False).watch(attendee, pid)
+    assert abs(luma((await watcher.frames())[-1]) - BRIGHT) < 8
+    await attendee.call("media.unsubscribe", {"viewer": watcher.viewer})
+    other = await Watcher(audio=False).watch(moderator, pid)
+    await other.frames()
+    gone = await Watcher(audio=False).watch(attendee, pid)
+    await gone.frames()
+    assert await settled(a, 3) == 3
+    await attendee.close()  # its process tells the publisher's process to drop its viewer
+    assert await settled(a, 2) == 2
+    attendee = await staff(b, event, "attendee")
+    await moderator.call("media.unpublish", {"publisher": pid})
+    await attendee.event("media.publishers", where=lambda d: d["publishers"] == [])
+    assert await attendee.error("media.subscribe", {"publisher": pid,
+                                                    "sdp": await viewer_offer()}) == "not_found"
+    assert await settled(a) == 0
+    for w in (watcher, other, gone):
+        await w.close()
+    await pub_pc.close()
+    for client in (speaker, attendee, moderator):
         await client.close()

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiortc.mediastreams import VideoStreamTrack
-from test_media import FlatVideo, Watcher, publish
+from test_media import FlatVideo, Watcher, publish, settled
 
-from harness import Client, Event, RedisServer, Server, create_event, http
+from harness import Client, Event, RedisServer, Server, create_event
 
 pytestmark = pytest.mark.media
 
@@ -32,23 +31,6 @@ def quick(request: pytest.FixtureRequest) -> Iterator[Server]:
     srv = Server(redis_url, env={"PLENARY_MEDIA_IDLE_TIMEOUT_S": str(IDLE_S)}).start()
     yield srv
     srv.stop()
-
-
-def peers(server: Server) -> int:
-    _, text = http("GET", server.http + "/metrics", raw=True)
-    body = text.decode() if isinstance(text, bytes) else str(text)
-    found = re.search(r"^plenary_media_peers (\S+)$", body, re.M)
-    assert found, "the peer gauge is exported"
-    return int(float(found.group(1)))
-
-
-async def settled(server: Server, timeout: float = 30) -> int:
-    """The peer count once it reached zero (or what it still is at the deadline)."""
-    for _ in range(int(timeout / 0.2)):
-        if peers(server) == 0:
-            return 0
-        await asyncio.sleep(0.2)  # a gauge has no event to await: poll it
-    return peers(server)
 
 
 def resources(server: Server) -> tuple[int, int]:
