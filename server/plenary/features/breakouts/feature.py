@@ -204,9 +204,9 @@ class BreakoutsFeature(Feature):
         if not await self.store.replace(new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
-        await self._schedule(new, now)
         await self._state(new, where)
         await self._moved_each(new, where)
+        await self._schedule(new, now)  # after the moves: a warning comes after the news
         return {"breakout": await self._staff_view(new)}
 
     async def _seating(self, b: Breakout) -> tuple[dict[str, str] | None, list[rules.Room]]:
@@ -264,8 +264,8 @@ class BreakoutsFeature(Feature):
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
         if not await self.store.replace(new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
-        await self._schedule(new, now)
         await self._state(new)
+        await self._schedule(new, now)
         return {"breakout": await self._staff_view(new)}
 
     # -- closing ---------------------------------------------------------------------------
