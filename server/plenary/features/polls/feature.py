@@ -69,7 +69,7 @@ class PollsFeature(Feature):
     # -- moderators ---------------------------------------------------------------------------
     async def create(self, ctx: Context, data: CreateData) -> dict[str, Any]:
         await self.services.events.session(ctx.event_id, data.session)
-        poll = rules.new_poll(data, secrets.token_urlsafe(8), _now_ms())
+        poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), _now_ms())
         await self.store.create(ctx.event_id, poll)
         await self._publish_state(ctx.event_id, poll)
         return {"poll": _wire(poll)}
