@@ -237,6 +237,74 @@ async def test_leaving_a_room_topic_stops_its_chat(event: Event) -> None:
         assert not a.has("room.message")
 
 
+async def test_a_member_moved_out_of_a_room_stops_hearing_it(event: Event) -> None:
+    async with people(event, 2) as (mod, (a, b_)):
+        await moved_out_of_room(event.server, event.server, mod, a, b_)
+
+
+async def test_a_move_decided_on_another_process_unsubscribes_there(
+        cluster: tuple[Server, Server]) -> None:
+    first, second = cluster
+    event = create_event(first)
+    mod = await Client.connect(first, event.token("moderator"))
+    a = await Client.connect(second, event.token("attendee", "Att 0"))
+    b_ = await Client.connect(second, event.token("attendee", "Att 1"))
+    try:
+        for client in (mod, a, b_):
+            await client.join(S)
+        await moved_out_of_room(first, second, mod, a, b_)
+    finally:
+        for client in (mod, a, b_):
+            await client.close()
+
+
+async def moved_out_of_room(first: Server, second: Server, mod: Client, a: Client,
+                            b_: Client) -> None:
+    b = await create(mod, rooms=2, assign="manual")
+    r1, r2 = room_ids(b)
+    for client, room in ((a, r1), (b_, r1)):
+        await mod.call("breakout.assign", {"breakout": b["id"], "user": client.user["id"],
+                                           "room": room})
+    await mod.call("breakout.open", {"breakout": b["id"]})
+    for client in (a, b_):
+        assert (await moved_to(client))["id"] == r1  # type: ignore[index]
+        await client.call("room.join", {"room": r1})
+    await mod.call("breakout.assign", {"breakout": b["id"], "user": a.user["id"], "room": r2})
+    assert (await moved_to(a))["id"] == r2  # type: ignore[index]
+    await a.event("room.presence", where=lambda d: d["room"] == r1 and len(d["members"]) == 1)
+    await b_.call("room.say", {"room": r1, "text": "only for room one"})
+    await b_.event("room.message")
+    await a.call("room.join", {"room": r2})
+    await a.call("room.say", {"room": r2, "text": "I am in room two"})
+    await a.event("room.message", where=lambda d: d["room"] == r2)
+    assert not a.has("room.message", lambda d: d["room"] == r1)
+    assert await a.error("room.say", {"room": r1, "text": "back?"}) == "forbidden"
+
+
+async def test_room_topics_resume_only_for_members_in_the_session(event: Event) -> None:
+    async with people(event, 2) as (mod, (a, b_)):
+        b = await self_select(mod)
+        r1 = room_ids(b)[0]
+        await a.call("breakout.join", {"room": r1})
+        outsider = await Client.connect(event.server, event.token("attendee", "Out"))
+        assert await outsider.error("room.join", {"room": r1}) == "forbidden"
+        visitor = await Client.connect(event.server, event.token("moderator", "Visitor"))
+        assert await visitor.error("room.join", {"room": r1}) == "forbidden"  # no session
+        await visitor.close()
+        await outsider.close()
+        sneaky = await Client.connect(event.server, _same_user_token(event, b_),
+                                      resume={f"room:{r1}": 0})
+        assert sneaky.hello["resumed"] == {f"room:{r1}": False}
+        member = await Client.connect(event.server, _same_user_token(event, a),
+                                      resume={f"room:{r1}": 0, f"session:{S}": 0})
+        assert member.hello["resumed"] == {f"room:{r1}": True, f"session:{S}": True}
+        await a.call("room.say", {"room": r1, "text": "hello again"})
+        await member.event("room.message", where=lambda d: d["message"]["text"] == "hello again")
+        assert not sneaky.has("room.message")
+        await member.close()
+        await sneaky.close()
+
+
 # -- report-back -------------------------------------------------------------------------------
 async def test_reports_reach_moderators_are_editable_until_close_and_in_the_report(
         event: Event) -> None:

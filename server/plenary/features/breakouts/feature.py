@@ -333,6 +333,8 @@ class BreakoutsFeature(Feature):
     # -- in a room -------------------------------------------------------------------------
     async def room_join(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room, where = await self._in_room(ctx, data.room)
+        if ctx.conn.session != b.session:  # leaving the session leaves its rooms
+            raise forbidden(f"Join session `{b.session}` first.")
         topic = topics.room(room.id)
         seq = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
@@ -401,6 +403,8 @@ class BreakoutsFeature(Feature):
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:
         await self.store.remember(ctx.event_id, ctx.user.id, ctx.user.name, ctx.user.role.name)
+        for room_id in self.rooms.resumed(ctx.conn):
+            await self.rooms.adopt(ctx.conn, room_id)
         b = await self.store.current(ctx.event_id, session.id)
         if b is None or b.state != "open" or b.assign != "auto" or \
                 ctx.user.can(Role.moderator):

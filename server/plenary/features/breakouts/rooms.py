@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import topics
-from ...backends.base import topic_key
+from ...backends.base import split_key, topic_key
 from ...connection import Connection
 from ...messages import Role, decode
 
@@ -34,6 +34,7 @@ class LocalRooms:
     def __init__(self, services: Any) -> None:
         self.services = services
         self._local: dict[str, set[Connection]] = {}  # room key -> connections
+        self._listening: set[str] = set()
 
     def key(self, event: str, room_id: str) -> str:
         return topic_key(event, topics.room(room_id))
@@ -41,17 +42,21 @@ class LocalRooms:
     async def enter(self, conn: Connection, room_id: str) -> int:
         """Attach `conn` to the room; returns the seq its events start after."""
         key = self.key(conn.event, room_id)
-        hub = self.services.hub
-        await hub.attach(conn, key)
+        await self.services.hub.attach(conn, key)
         seq: int = (await self.services.backend.broker.last_seqs([key]))[key]
+        await self.adopt(conn, room_id)
+        return seq
+
+    async def adopt(self, conn: Connection, room_id: str) -> None:
+        """Count `conn`, already attached to the room's topic (a resume), as in the room."""
+        key = self.key(conn.event, room_id)
         assert conn.user is not None
         await self.services.backend.presence.enter(key, conn.id, conn.user.id, conn.mode)
         rooms_of(conn).add(room_id)
-        if key not in self._local:
-            self._local[key] = set()
-            await hub.listen(key, self._listener(key))
-        self._local[key].add(conn)
-        return seq
+        self._local.setdefault(key, set()).add(conn)
+        if key not in self._listening:
+            self._listening.add(key)
+            await self.services.hub.listen(key, self._listener(key))
 
     async def leave(self, conn: Connection, room_id: str) -> bool:
         """Detach `conn` from the room; False if it was not in it."""
@@ -62,6 +67,16 @@ class LocalRooms:
         await self.services.backend.presence.leave(key, conn.id)
         return True
 
+    def resumed(self, conn: Connection) -> list[str]:
+        """Rooms whose topic `conn` resumed in `hello` but that it is not counted in yet."""
+        found = []
+        for key in conn.topics:
+            event, topic = split_key(key)
+            kind, room_id, _ = topics.parse(topic)
+            if kind == "room" and event == conn.event and room_id not in rooms_of(conn):
+                found.append(room_id)
+        return found
+
     def _drop(self, conn: Connection, key: str, room_id: str) -> None:
         rooms_of(conn).discard(room_id)
         self.services.hub.detach(conn, key)
@@ -71,7 +86,13 @@ class LocalRooms:
         local.discard(conn)
         if not local:
             del self._local[key]
-            self.services.spawn(self.services.hub.unlisten(key), "room-unlisten")
+            self.services.spawn(self._unlisten(key), "room-unlisten")
+
+    async def _unlisten(self, key: str) -> None:
+        # Someone may have entered the room again meanwhile: then keep listening.
+        if key in self._listening and key not in self._local:
+            self._listening.discard(key)
+            await self.services.hub.unlisten(key)
 
     async def online(self, event: str, room_id: str) -> dict[str, str]:
         result: dict[str, str] = await self.services.backend.presence.members(
