@@ -1,0 +1,428 @@
+"""Benchmark: one 640x360 30 fps VP8 speaker relayed to N viewers, Plenary vs aiortc MediaRelay.
+
+    .venv/bin/python tests/bench/media_relay.py --viewers 40
+    .venv/bin/python tests/bench/media_relay.py --viewers 10 --per-process 5 --seconds 10 \
+        --probes 2 --skip-mediarelay
+
+The speaker is an aiortc peer in this process sending synthetic frames that carry their
+send time (32 black/white blocks in the top rows). Viewers are aiortc peers spread over
+viewer processes (`--per-process`, about 10 each: one process cannot carry 40). Most viewers
+only count complete encoded frames (no decoding: cheap), `--probes` viewers decode and read
+the stamp for the publish-to-receive latency. The same run is then repeated against a
+minimal aiortc `MediaRelay` server (decode once, encode per viewer) for comparison.
+
+Printed per run: frames per second per viewer (min / median), p50/p99 latency, server CPU
+(% of one core, total and per viewer, from /proc/<pid>/stat), and encodes: for Plenary the
+server's `plenary_media_viewer_encodes_total` over the window (must be 0), for MediaRelay
+the encoder calls counted in its server process. Not collected by pytest (no test_ prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import queue
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import av
+import websockets
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError, VideoStreamTrack
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+WIDTH, HEIGHT = 640, 360
+BLOCK = 16  # stamp bit size in pixels
+BITS = 32
+
+
+# -- the speaker -----------------------------------------------------------------------------------
+class StampedVideo(VideoStreamTrack):
+    """640x360 frames at 30 fps: a moving gradient, some noise, and the send time stamped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pattern = bytes((x * 3) & 0xFF for x in range(WIDTH * 2))
+        self._n = 0
+
+    async def recv(self) -> av.VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        self._n += 1
+        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
+        y = frame.planes[0]
+        stride = y.line_size
+        stamp = int(time.time() * 1000) & 0xFFFFFFFF
+        bits = b"".join((b"\xeb" if stamp >> (BITS - 1 - i) & 1 else b"\x10") * BLOCK
+                        for i in range(BITS))
+        stamp_row = (bits + b"\x80" * (WIDTH - len(bits)))[:WIDTH] + b"\x80" * (stride - WIDTH)
+        offset = (self._n * 4) % WIDTH
+        row = self._pattern[offset:offset + WIDTH] + b"\x80" * (stride - WIDTH)
+        noise_rows = 24
+        noise = b"".join(os.urandom(WIDTH // 4) * 4 + b"\x80" * (stride - WIDTH)
+                         for _ in range(noise_rows))
+        body = row * (HEIGHT - 2 * BLOCK - noise_rows)
+        y.update(stamp_row * (2 * BLOCK) + body + noise)
+        for plane in frame.planes[1:]:
+            plane.update(b"\x80" * plane.buffer_size)
+        frame.pts, frame.time_base = pts, time_base
+        return frame
+
+
+def read_stamp(frame: av.VideoFrame) -> int:
+    plane = frame.planes[0]
+    data = bytes(plane)
+    row = BLOCK // 2 * plane.line_size
+    value = 0
+    for i in range(BITS):
+        value = value << 1 | (data[row + i * BLOCK + BLOCK // 2] > 128)
+    return value
+
+
+# -- signalling over a socket (Plenary, or the MediaRelay comparison server) ------------------------
+class Signal:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.next = 1
+        self.waiting: dict[int, asyncio.Future[Any]] = {}
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def open(cls, url: str, token: str, plenary: bool) -> Signal:
+        ws = await websockets.connect(url, max_size=2**22, compression=None)
+        signal = cls(ws)
+        if plenary:
+            await signal.call("hello", {"token": token})
+            await signal.call("session.join", {"session": "opening", "mode": "remote"})
+        return signal
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for frame in self.ws:
+                message = json.loads(frame)
+                for item in message if isinstance(message, list) else [message]:
+                    future = self.waiting.pop(item.get("id"), None)
+                    if future is not None and not future.done():
+                        future.set_result(item)
+
+    async def call(self, kind: str, data: dict[str, Any], timeout: float = 60) -> Any:
+        rid = self.next
+        self.next += 1
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[rid] = future
+        await self.ws.send(json.dumps({"id": rid, "type": kind, "data": data}))
+        reply = await asyncio.wait_for(future, timeout)
+        if reply["type"] == "error":
+            raise RuntimeError(f"{kind}: {reply['error']}")
+        return reply["data"]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.reader.cancel()
+
+
+def peer() -> RTCPeerConnection:
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+async def offer(pc: RTCPeerConnection) -> str:
+    await pc.setLocalDescription(await pc.createOffer())
+    return str(pc.localDescription.sdp)
+
+
+async def run_speaker(url: str, token: str, plenary: bool) -> tuple[Signal, RTCPeerConnection,
+                                                                   str]:
+    signal = await Signal.open(url, token, plenary)
+    pc = peer()
+    pc.addTransceiver(StampedVideo(), direction="sendonly")
+    reply = await signal.call("media.publish", {"session": "opening", "kind": "camera",
+                                                "sdp": await offer(pc)})
+    await pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+    return signal, pc, reply["publisher"]
+
+
+# -- viewers (in viewer processes) -------------------------------------------------------------------
+class _Count(queue.Queue):  # type: ignore[type-arg]
+    """Stands in for a receiver's decoder queue: counts complete frames, decodes nothing."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        super().__init__()
+        self.viewer = viewer
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(item, block, timeout)
+        else:
+            self.viewer.frame()
+
+
+class Viewer:
+    def __init__(self, probe: bool) -> None:
+        self.probe = probe
+        self.pc = peer()
+        self.pc.addTransceiver("video", direction="recvonly")
+        self.frames = 0
+        self.latencies: list[float] = []
+        self.first = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.pc.on("track", self._on_track)
+
+    def frame(self) -> None:
+        self.frames += 1
+        self.first.set()
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        receiver = next(t.receiver for t in self.pc.getTransceivers()
+                        if t.receiver.track is track)
+        if not self.probe:
+            receiver._RTCRtpReceiver__decoder_queue = _Count(self)  # type: ignore[attr-defined]
+        self.tasks.append(asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if self.probe and isinstance(frame, av.VideoFrame):
+                    now = int(time.time() * 1000) & 0xFFFFFFFF
+                    self.latencies.append(((now - read_stamp(frame)) & 0xFFFFFFFF) / 1000)
+                    self.frame()
+
+    async def watch(self, signal: Signal, publisher: str) -> None:
+        reply = await signal.call("media.subscribe", {"publisher": publisher,
+                                                      "sdp": await offer(self.pc)})
+        await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
+
+    def reset(self) -> None:
+        self.frames = 0
+        self.latencies = []
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for task in self.tasks:
+            task.cancel()
+
+
+async def viewer_process(args: argparse.Namespace) -> None:
+    signals, viewers = [], []
+    for i in range(args.count):
+        signal = await Signal.open(args.url, args.token, args.plenary)
+        viewer = Viewer(probe=i < args.probes)
+        await viewer.watch(signal, args.publisher)
+        signals.append(signal)
+        viewers.append(viewer)
+    await asyncio.wait_for(asyncio.gather(*(v.first.wait() for v in viewers)), 90)
+    print("READY", flush=True)
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    seconds = float(line.split()[1])
+    for v in viewers:
+        v.reset()
+    await asyncio.sleep(seconds)
+    result = {"fps": [v.frames / seconds for v in viewers if not v.probe],
+              "probe_fps": [v.frames / seconds for v in viewers if v.probe],
+              "latencies": [x for v in viewers for x in v.latencies]}
+    print("RESULT " + json.dumps(result), flush=True)
+    for v in viewers:
+        await v.close()
+    for s in signals:
+        await s.close()
+
+
+# -- the MediaRelay comparison server -------------------------------------------------------------------
+def mediarelay_server(port: int) -> None:
+    """A minimal signalling server around aiortc's MediaRelay (decode once, encode per viewer)."""
+    import uvicorn
+    from aiortc.codecs import vpx
+    from aiortc.contrib.media import MediaRelay
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.websockets import WebSocket
+
+    counts = {"encodes": 0}
+    encode = vpx.Vp8Encoder.encode
+
+    def counted(self: Any, frame: Any, force_keyframe: bool = False) -> Any:
+        counts["encodes"] += 1
+        return encode(self, frame, force_keyframe)
+
+    vpx.Vp8Encoder.encode = counted  # type: ignore[method-assign]
+    relay = MediaRelay()
+    sources: dict[str, MediaStreamTrack] = {}
+    pcs: set[RTCPeerConnection] = set()
+
+    async def publish(data: dict[str, Any]) -> dict[str, Any]:
+        pc = peer()
+        pcs.add(pc)
+        pc.on("track", lambda track: sources.__setitem__("p", track))
+        await pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        return {"publisher": "p", "sdp": pc.localDescription.sdp}
+
+    async def subscribe(data: dict[str, Any]) -> dict[str, Any]:
+        pc = peer()
+        pcs.add(pc)
+        await pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "offer"))
+        pc.addTrack(relay.subscribe(sources["p"]))
+        await pc.setLocalDescription(await pc.createAnswer())
+        return {"sdp": pc.localDescription.sdp}
+
+    async def stats(data: dict[str, Any]) -> dict[str, Any]:
+        return dict(counts)
+
+    handlers = {"media.publish": publish, "media.subscribe": subscribe, "stats": stats}
+
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        with contextlib.suppress(Exception):
+            while True:
+                message = json.loads(await websocket.receive_text())
+                data = await handlers[message["type"]](message.get("data") or {})
+                await websocket.send_text(json.dumps({"type": "ok", "id": message["id"],
+                                                      "data": data}))
+
+    app = Starlette(routes=[WebSocketRoute("/ws", ws)])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+# -- the orchestra ---------------------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def metric(base: str, name: str) -> float:
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+        body = response.read().decode()
+    found = re.search(rf"^{name} (\S+)$", body, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, str], plenary: bool,
+                  args: argparse.Namespace, counter: Any) -> dict[str, Any]:
+    signal, pc, publisher = await run_speaker(url, tokens[0], plenary)
+    procs = []
+    left, probes = args.viewers, args.probes
+    while left > 0:
+        count = min(args.per_process, left)
+        probe_here = min(probes, 1, count)
+        probes -= probe_here
+        left -= count
+        procs.append(await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--role", "viewers", "--url", url, "--token", tokens[1],
+            "--publisher", publisher, "--count", str(count), "--probes", str(probe_here),
+            *(["--plenary"] if plenary else []),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
+    for proc in procs:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 180)
+        if not line.startswith(b"READY"):
+            raise RuntimeError(f"{label}: a viewer process failed: {line!r}")
+    await asyncio.sleep(2)  # let the keyframe bursts settle
+    before_cpu, before_enc = cpu_seconds(server_pid), await counter()
+    started = time.monotonic()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"MEASURE {args.seconds}\n".encode())
+        await proc.stdin.drain()
+    results = []
+    for proc in procs:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), args.seconds + 60)
+        results.append(json.loads(line.decode().split(" ", 1)[1]))
+    elapsed = time.monotonic() - started
+    cpu = (cpu_seconds(server_pid) - before_cpu) / elapsed * 100
+    encodes = await counter() - before_enc
+    for proc in procs:
+        await proc.wait()
+    await pc.close()
+    await signal.close()
+    fps = [f for r in results for f in r["fps"] + r["probe_fps"]]
+    lat = sorted(x for r in results for x in r["latencies"])
+    return {
+        "run": label, "viewers": args.viewers,
+        "fps_min": round(min(fps), 1), "fps_median": round(statistics.median(fps), 1),
+        "latency_p50_ms": round(lat[len(lat) // 2] * 1000) if lat else None,
+        "latency_p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000)
+        if lat else None,
+        "server_cpu_pct": round(cpu, 1), "server_cpu_pct_per_viewer": round(cpu / args.viewers, 2),
+        "encodes_in_window": int(encodes),
+        "encodes_per_viewer_per_s": round(encodes / args.viewers / elapsed, 2),
+    }
+
+
+async def orchestrate(args: argparse.Namespace) -> None:
+    from harness import Server, create_event, free_port, wait_port
+
+    server = Server().start()
+    try:
+        event = create_event(server)
+        tokens = (event.token("speaker"), event.token("attendee"))
+        assert server.proc is not None
+
+        async def plenary_encodes() -> float:
+            return metric(server.http, "plenary_media_viewer_encodes_total")
+
+        print(json.dumps(await one_run("plenary", server.ws, server.proc.pid, tokens, True, args,
+                                       plenary_encodes)), flush=True)
+    finally:
+        server.stop()
+    if args.skip_mediarelay:
+        return
+    port = free_port()
+    relay = subprocess.Popen([sys.executable, __file__, "--role", "mediarelay-server",
+                              "--port", str(port)])
+    try:
+        wait_port(port, proc=relay)
+        url = f"ws://127.0.0.1:{port}/ws"
+        stats_signal = await Signal.open(url, "", False)
+
+        async def relay_encodes() -> float:
+            return float((await stats_signal.call("stats", {}))["encodes"])
+
+        print(json.dumps(await one_run("aiortc-MediaRelay", url, relay.pid, tokens, False, args,
+                                       relay_encodes)), flush=True)
+        await stats_signal.close()
+    finally:
+        relay.terminate()
+        relay.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=10)
+    parser.add_argument("--per-process", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--probes", type=int, default=2)
+    parser.add_argument("--skip-mediarelay", action="store_true")
+    parser.add_argument("--role", default="orchestra")
+    parser.add_argument("--url", default="")
+    parser.add_argument("--token", default="")
+    parser.add_argument("--publisher", default="")
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--plenary", action="store_true")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    if args.role == "viewers":
+        asyncio.run(viewer_process(args))
+    elif args.role == "mediarelay-server":
+        mediarelay_server(args.port)
+    else:
+        asyncio.run(orchestrate(args))
+
+
+if __name__ == "__main__":
+    main()
