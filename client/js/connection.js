@@ -71,9 +71,15 @@ export class Connection {
     });
   }
 
-  /** A session.join (or room.join) reply: each topic's events start after its seq. */
+  /** A session.join (or room.join) reply: each topic's events start after its seq.
+   * A topic already followed keeps the higher seq: a second join of the same topic must
+   * not make events already applied look new. (A topic the server could not resume was
+   * forgotten first, so a server that restarted from zero is followed from its new seq.) */
   setTopics(topics) {
-    for (const [topic, seq] of Object.entries(topics || {})) this.seqs.set(topic, seq);
+    for (const [topic, seq] of Object.entries(topics || {})) {
+      const last = this.seqs.get(topic);
+      this.seqs.set(topic, last === undefined ? seq : Math.max(last, seq));
+    }
   }
 
   forget(topic) {

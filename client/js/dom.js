@@ -11,6 +11,7 @@ export function h(tag, props, ...children) {
       el.addEventListener(key.slice(2), value);
     } else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'style' && typeof value === 'object') Object.assign(el.style, value);
+    else if (key === 'checked') { el.checked = value; el.defaultChecked = value; } // survives form.reset()
     else if (typeof value === 'boolean' && key in el) el[key] = value;
     else if (key === 'value' && key in el) el.value = value;
     else el.setAttribute(key, value === true ? '' : String(value));

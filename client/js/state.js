@@ -58,14 +58,20 @@ export class SessionState {
     if (poll.my_vote === true && !this.myPolls.has(poll.id)) this.myPolls.set(poll.id, true);
   }
 
+  /** The breakout as last told. Session-wide events carry room counts without members;
+   * staff get members in replies and snapshots, so members are kept where counts agree. */
   setBreakout(breakout) {
-    this.breakout = breakout;
-    for (const report of (breakout && breakout.reports) || []) this.reports.set(report.room, report);
-    if (breakout && breakout.reports && !Array.isArray(breakout.reports)) {
-      for (const [room, report] of Object.entries(breakout.reports)) {
-        this.reports.set(room, typeof report === 'string' ? { room, text: report } : report);
-      }
+    const before = this.breakout;
+    if (breakout && before && before.id === breakout.id) {
+      const old = new Map(before.rooms.map((r) => [r.id, r]));
+      breakout.rooms = breakout.rooms.map((r) => {
+        const prior = old.get(r.id);
+        const keep = !r.members && prior && prior.members && prior.members.length === r.count;
+        return keep ? { ...r, members: prior.members } : r;
+      });
     }
+    if (breakout && before && before.id !== breakout.id) this.reports.clear();
+    this.breakout = breakout;
   }
 
   /** Apply one event; returns the part of the view that changed (or null). */
@@ -75,9 +81,10 @@ export class SessionState {
   }
 
   enterRoom(room, reply) {
+    const again = this.room && this.room.id === room.id;
     this.room = room;
     this.roomMembers = (reply && reply.members) || [];
-    this.messages = (reply && (reply.messages || reply.room?.messages)) || [];
+    if (!again) this.messages = []; // joining the same room again keeps what was said
     this.roomPublishers = (reply && reply.media && reply.media.publishers) || [];
     if (reply && reply.report) this.reports.set(room.id, reply.report);
   }
@@ -104,6 +111,8 @@ function votedIds(myVotes) {
 const HANDLERS = {
   // What comes on my own topic is about my own question.
   'qa.question': (s, d, msg) => {
+    // My own topic follows me across sessions: keep only this session's questions.
+    if (!d.question || (s.session && d.question.session !== s.session.id)) return null;
     if (d.question) s.putQuestion(d.question, String(msg.topic || '').startsWith('user:'));
     return 'qa';
   },
@@ -133,13 +142,13 @@ const HANDLERS = {
   'breakout.closing': (s) => { s.closing = true; return 'room'; },
   'breakout.message': (s, d) => { s.messages.push({ broadcast: true, ...d }); return 'room'; },
   'breakout.reports': (s, d) => {
-    const reports = d.reports || [d.report || d];
-    for (const report of Array.isArray(reports) ? reports : Object.values(reports)) {
-      if (report && report.room) s.reports.set(report.room, report);
+    for (const item of d.reports || []) {
+      const room = item.room && (item.room.id || item.room);
+      if (room && item.report) s.reports.set(room, item.report);
     }
     return 'reports';
   },
-  'breakout.report': (s, d) => HANDLERS['breakout.reports'](s, d),
+  'breakout.report': (s, d) => { if (d.room && d.report) s.reports.set(d.room, d.report); return 'reports'; },
   'room.message': (s, d) => { s.messages.push(d.message || d); return 'room'; },
   'room.members': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
   'room.presence': (s, d) => { s.roomMembers = d.members || []; return 'room'; },

@@ -2,15 +2,17 @@
 // self-select chooser, and the moderator's control (create, assign, open, timer, broadcast,
 // visit, reports, close).
 
-import { h, fill, toMs } from '../dom.js';
+import { countdown, h, fill, toMs } from '../dom.js';
 import { t } from '../i18n.js';
 
 function endsAt(state) {
-  return toMs((state.room && state.room.ends_at) || (state.breakout && state.breakout.ends_at));
+  const b = state.breakout;
+  // The breakout's own end wins: a moderator may have extended it since the move.
+  return toMs((b && b.state === 'open' && b.ends_at) || (state.room && state.room.ends_at));
 }
 
 function timer(at) {
-  return at ? h('p', { class: 'timer', dataset: { endsAt: String(at), label: 'br.ends' } }, '') : null;
+  return at ? h('p', { class: 'timer', dataset: { endsAt: String(at), label: 'br.ends' } }, t('br.ends', { t: countdown(at) })) : null;
 }
 
 function authorOf(m) {
@@ -46,37 +48,43 @@ export function roomPanel(ctx) {
   h('p', { class: 'muted small', id: 'room-report-help' }, t('br.report_help')), reportInput,
   h('button', { type: 'submit' }, t('br.report_save')), reportNote);
 
+  // The skeleton is built once per room, then only its changing parts are refilled, so
+  // typing a message is never interrupted by someone else's.
+  const heading = h('div', { class: 'row spread wrap' });
+  const status = h('div', {});
+  const membersLine = h('p', { class: 'muted small', id: 'room-members' });
+
+  function skeleton(room) {
+    const report = state.reports.get(room.id);
+    reportInput.value = (report && report.text) || '';
+    reportNote.textContent = '';
+    sayInput.value = '';
+    fill(el, heading, status, membersLine, h('h3', {}, t('br.chat')), messages, sayForm,
+      staff ? null : reportForm, h('div', { id: 'room-stage' }));
+  }
+
   function render() {
     const room = state.room;
     el.hidden = !room;
     if (!room) { roomId = null; fill(el); return; }
-    if (roomId !== room.id) {
-      roomId = room.id;
-      const report = state.reports.get(room.id);
-      reportInput.value = (report && report.text) || '';
-      reportNote.textContent = '';
-    }
+    if (roomId !== room.id) { roomId = room.id; skeleton(room); }
     const selfSelect = state.breakout && state.breakout.assign === 'self' && !staff;
     const leave = staff
       ? h('button', { type: 'button', onclick: async () => { await act('room.leave', { room: room.id }); ctx.leaveRoom(false); } }, t('brc.leave_visit'))
       : selfSelect ? h('button', { type: 'button', onclick: () => act('breakout.leave', { room: room.id }) }, t('br.leave')) : null;
+    fill(heading, h('h2', { id: 'room-h' }, staff ? t('brc.visiting', { room: room.name }) : t('br.room', { room: room.name })), leave);
+    fill(status, timer(endsAt(state)),
+      state.closing ? h('p', { class: 'notice warn', role: 'status' }, t('br.closing')) : null);
     const names = state.roomMembers.map((m) => m.name || m.id).filter(Boolean);
+    membersLine.textContent = names.length ? t('br.members', { names: names.join(', ') }) : '';
     fill(messages, state.messages.length ? state.messages.map((m) => (m.broadcast
       ? h('li', { class: 'message broadcast' }, t('br.broadcast', { text: m.text }))
       : h('li', { class: 'message' }, h('strong', { class: 'msg-author' }, authorOf(m)), ': ', h('span', { class: 'msg-text' }, m.text))))
       : h('li', { class: 'muted empty' }, t('br.no_messages')));
-    fill(el,
-      h('div', { class: 'row spread wrap' }, h('h2', { id: 'room-h' }, staff ? t('brc.visiting', { room: room.name }) : t('br.room', { room: room.name })), leave),
-      timer(endsAt(state)),
-      state.closing ? h('p', { class: 'notice warn', role: 'status' }, t('br.closing')) : null,
-      names.length ? h('p', { class: 'muted small', id: 'room-members' }, t('br.members', { names: names.join(', ') })) : null,
-      h('h3', {}, t('br.chat')), messages, sayForm,
-      staff ? null : reportForm,
-      h('div', { id: 'room-stage' }));
-    messages.lastElementChild?.scrollIntoView?.({ block: 'nearest' });
+    messages.scrollTop = messages.scrollHeight;
   }
 
-  return { el, update(area) { if (['room', 'breakout', 'all'].includes(area)) render(); } };
+  return { el, update(area) { if (['room', 'breakout', 'reports', 'all'].includes(area)) render(); } };
 }
 
 // -- self-select: choose a room -------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Polls: voting (every kind), results as bars, a histogram or a word cloud, the moderator's
 // builder and controls with the in-room vs online split, and the speaker's live results.
 
-import { h, fill, toMs } from '../dom.js';
+import { countdown, h, fill, toMs } from '../dom.js';
 import { plural, t } from '../i18n.js';
 
 // -- results --------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ function resultsOrNote(state, poll, staff) {
 function closesIn(poll) {
   const at = toMs(poll.closes_at);
   if (poll.state !== 'open' || !at) return null;
-  return h('p', { class: 'muted small', dataset: { endsAt: String(at), label: 'poll.closes_in' } }, '');
+  return h('p', { class: 'muted small', dataset: { endsAt: String(at), label: 'poll.closes_in' } }, t('poll.closes_in', { t: countdown(at) }));
 }
 
 // -- voting ---------------------------------------------------------------------------------

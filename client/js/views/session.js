@@ -78,11 +78,16 @@ export function sessionView(app, sessionId, requested) {
     else if (topic.startsWith('room:') && state.room) enterRoom(state.room, false);
   }
 
+  let entering = null; // the room a room.join is in flight for
   async function enterRoom(room, tell = true) {
+    if (entering === room.id) return;
+    entering = room.id;
     const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
       app.notify(errorText(err));
       return null;
     });
+    if (entering !== room.id) return; // moved elsewhere meanwhile
+    entering = null;
     if (!reply) return;
     conn.setTopics(reply.topics);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
@@ -91,6 +96,7 @@ export function sessionView(app, sessionId, requested) {
   }
 
   function leaveRoom(tell = true) {
+    entering = null;
     if (!state.room) return;
     conn.forget(`room:${state.room.id}`);
     state.leaveRoom();

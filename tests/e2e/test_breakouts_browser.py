@@ -1,0 +1,56 @@
+"""Breakouts in the browser: people are moved into a room, talk, report back, and return."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PHONE, People, shot
+from playwright.async_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+async def test_breakout_moves_attendees_into_rooms_and_back(people: People) -> None:
+    mod = await people.join("moderator", "Maria")
+    ana = await people.join("attendee", "Ana", mode="in_room", viewport=PHONE)
+    ben = await people.join("attendee", "Ben")
+    await expect(mod.locator("#presence")).to_contain_text("3 here")
+
+    await mod.locator("#brc-rooms").fill("Wellbeing circle")
+    await mod.locator("#brc-duration").fill("10")
+    await mod.get_by_role("button", name="Create rooms").click()
+    await mod.get_by_role("button", name="Open rooms").click()
+    card = mod.locator(".room-card", has_text="Wellbeing circle")
+    await expect(card.locator(".person")).to_have_count(2)
+
+    # Both attendees follow the move into the room; screen readers hear of it.
+    for page in (ana, ben):
+        await expect(page.locator("#room-h")).to_have_text("Room: Wellbeing circle")
+        await expect(page.locator("#announcer")).to_have_text(
+            "You moved to the breakout room Wellbeing circle.")
+        await expect(page.locator("#room-panel .timer")).to_contain_text("Ends in")
+
+    # They talk; the moderator's broadcast reaches the room; Ana reports back.
+    await ana.locator("#room-say").fill("Hello <i>all</i>")
+    await ana.get_by_role("button", name="Send", exact=True).click()
+    await expect(ben.locator("#room-messages .message")).to_have_text("Ana: Hello <i>all</i>")
+    await mod.locator("#br-broadcast").fill("Five minutes left")
+    await mod.get_by_role("button", name="Send to all").click()
+    await expect(ana.locator("#room-messages .broadcast")).to_have_text(
+        "From the moderators: Five minutes left")
+    await ben.locator("#room-report").fill("We need quiet rooms.")
+    await ben.get_by_role("button", name="Save report").click()
+    await expect(ben.locator("#room-panel .report .notice")).to_have_text("Report saved.")
+    await expect(card.locator(".report-text")).to_have_text("We need quiet rooms.")
+    await shot(ana, "breakout-room-phone")
+    await shot(mod, "breakout-moderator")
+
+    # The moderator closes the rooms: everyone is back in the main session.
+    await mod.get_by_role("button", name="Close rooms").click()
+    for page in (ana, ben):
+        await expect(page.locator("#room-panel")).to_be_hidden()
+        await expect(page.locator("#announcer")).to_have_text(
+            "The breakout is over: you are back in the main session.")
+        await expect(page.locator("#qa-panel")).to_be_visible()
+    await expect(mod.locator("#breakout-panel .reports")).to_contain_text(
+        "Wellbeing circle: We need quiet rooms.")
+    await shot(ben, "breakout-back")
