@@ -94,9 +94,8 @@ class Member:
                 future.set_result(item)
             return
         topic, seq = item.get("topic"), item.get("seq")
-        if topic in self.seqs and seq != self.seqs[topic] + 1:
-            self.gaps += 1
-        if topic is not None:
+        if topic is not None and seq is not None:
+            self.gaps += topic in self.seqs and seq != self.seqs[topic] + 1
             self.seqs[topic] = seq
         if item["type"] == "poll.results":
             self.results_events += 1

@@ -29,12 +29,12 @@ async def create(moderator: Client, kind: str = "single", **fields: Any) -> dict
     if kind in ("single", "multiple"):
         fields.setdefault("options", ["Yes", "No", "Maybe"])
     data = {"session": SESSION, "title": "Are we resilient?", "kind": kind, **fields}
-    return (await moderator.call("poll.create", data))["poll"]  # type: ignore[no-any-return]
+    return (await moderator.call("poll.create", data))["poll"]
 
 
 async def started(moderator: Client, kind: str = "single", **fields: Any) -> dict[str, Any]:
     poll = await create(moderator, kind, **fields)
-    return (await moderator.call("poll.open", {"poll": poll["id"]}))["poll"]  # type: ignore[no-any-return]
+    return (await moderator.call("poll.open", {"poll": poll["id"]}))["poll"]
 
 
 def results(poll: dict[str, Any], **fields: Any) -> Any:
@@ -60,12 +60,12 @@ async def close_all(*clients: Client) -> None:
 
 
 async def vote(client: Client, poll: dict[str, Any], **ballot: Any) -> dict[str, Any]:
-    return await client.call("poll.vote", {"poll": poll["id"], **ballot})  # type: ignore[no-any-return]
+    return await client.call("poll.vote", {"poll": poll["id"], **ballot})
 
 
 async def final(moderator: Client, poll: dict[str, Any]) -> dict[str, Any]:
     """Close the poll; the reply holds the final results."""
-    return (await moderator.call("poll.close", {"poll": poll["id"]}))["results"]  # type: ignore[no-any-return]
+    return (await moderator.call("poll.close", {"poll": poll["id"]}))["results"]
 
 
 # -- the life of a poll ----------------------------------------------------------------------------
@@ -148,6 +148,7 @@ async def test_invalid_votes_are_refused_and_change_nothing(event: Event) -> Non
     multi = await started(mod, "multiple", max_choices=2)
     rating = await started(mod, "rating")
     await vote(alice, multi, choices=[1])
+    bad: dict[str, Any]
     for bad in ({"choices": [3]}, {"choices": [-1]}, {"choices": [0, 1, 2]}, {"choices": []},
                 {"choices": [0, 0]}, {"rating": 2}, {"text": "x"}, {}, {"choices": "0"}):
         assert await mod.error("poll.vote", {"poll": multi["id"], **bad}) == "bad_request", bad
