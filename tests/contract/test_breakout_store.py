@@ -158,3 +158,5 @@ async def test_people_are_remembered_per_event(store: BreakoutStore) -> None:
     people = await store.people("ev")
     assert list(people) == ["u1"] and people["u1"].name == "Ana B."
     assert (await store.people("other"))["u2"].role == "moderator"
+    assert list(await store.people("ev", ["u1", "unknown"])) == ["u1"]
+    assert await store.people("ev", []) == {}

@@ -89,12 +89,12 @@ class BreakoutsFeature(Feature):
             raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
         return b, room, where
 
-    async def _names(self, event: str) -> dict[str, str]:
-        return {u: p.name for u, p in (await self.store.people(event)).items()}
+    async def _names(self, event: str, users: Iterable[str] | None = None) -> dict[str, str]:
+        return {u: p.name for u, p in (await self.store.people(event, users)).items()}
 
     async def _staff_view(self, b: Breakout) -> dict[str, Any]:
         where = await self.store.members(b.event, b.id)
-        return rules.view(b, where, await self._names(b.event))
+        return rules.view(b, where, await self._names(b.event, where))
 
     # -- publishing ------------------------------------------------------------------------
     async def _publish(self, event: str, topic: str, kind: str, data: Any) -> None:
@@ -129,9 +129,9 @@ class BreakoutsFeature(Feature):
 
     async def _room_people(self, b: Breakout, room_id: str,
                            where: Mapping[str, str]) -> dict[str, Any]:
-        names = await self._names(b.event)
         online = await self.rooms.online(b.event, room_id)
         members = sorted(u for u, r in where.items() if r == room_id)
+        names = await self._names(b.event, {*members, *online})
         return {"room": room_id,
                 "members": [{"id": u, "name": names.get(u, u), "online": u in online}
                             for u in members],
@@ -180,7 +180,7 @@ class BreakoutsFeature(Feature):
         b = await self._breakout(ctx.event_id, data.breakout)
         if data.room is not None and b.room(data.room) is None:
             raise not_found(f"Room `{data.room}` of breakout `{b.id}`")
-        if data.user not in await self.store.people(ctx.event_id):
+        if not await self.store.people(ctx.event_id, [data.user]):
             raise not_found(f"User `{data.user}` (nobody by that id has joined this event)")
         if b.state == "closed":
             raise conflict(f"Breakout `{b.id}` is closed.")
@@ -223,7 +223,7 @@ class BreakoutsFeature(Feature):
     async def _present(self, b: Breakout) -> dict[str, str]:
         key = topic_key(b.event, topics.session(b.session))
         online: dict[str, str] = await self.services.backend.presence.members(key)
-        people = await self.store.people(b.event)
+        people = await self.store.people(b.event, online)
         return {u: mode for u, mode in online.items()
                 if u in people and people[u].role != Role.moderator.name}
 
@@ -395,7 +395,7 @@ class BreakoutsFeature(Feature):
         if b is None:
             return {"breakout": None}
         where = await self.store.members(b.event, b.id)
-        names = await self._names(b.event) if ctx.user.can(Role.moderator) else None
+        names = await self._names(b.event, where) if ctx.user.can(Role.moderator) else None
         shown = rules.view(b, where, names)
         mine = where.get(ctx.user.id) if b.state == "open" else None
         shown["my_room"] = rules.room_ref(b, mine)

@@ -13,7 +13,7 @@ Every Redis key of the feature is spelled in `Keys`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import msgspec
@@ -67,7 +67,9 @@ class BreakoutStore(Protocol):
         """Who is who in the event (names for staff views and the report, roles for auto
         assignment, which leaves moderators out)."""
 
-    async def people(self, event: str) -> dict[str, Person]: ...
+    async def people(self, event: str, users: Iterable[str] | None = None
+                     ) -> dict[str, Person]:
+        """Everyone known in the event, or those of `users` who are known."""
 
 
 def open_store(backend: Any) -> BreakoutStore:
@@ -155,8 +157,12 @@ class MemoryBreakoutStore:
     async def remember(self, event: str, user: str, name: str, role: str) -> None:
         self._people.setdefault(event, {})[user] = Person(name, role)
 
-    async def people(self, event: str) -> dict[str, Person]:
-        return dict(self._people.get(event, {}))
+    async def people(self, event: str, users: Iterable[str] | None = None
+                     ) -> dict[str, Person]:
+        known = self._people.get(event, {})
+        if users is None:
+            return dict(known)
+        return {u: known[u] for u in users if u in known}
 
 
 # -- Redis -----------------------------------------------------------------------------------
@@ -325,8 +331,17 @@ class RedisBreakoutStore:
         return {k.decode(): msgspec.json.decode(v, type=Report) for k, v in raw.items()}
 
     async def remember(self, event: str, user: str, name: str, role: str) -> None:
-        await self._client.hset(Keys.people(event), user, msgspec.json.encode(Person(name, role)))
+        person = msgspec.json.encode(Person(name, role))
+        await self._client.hset(Keys.people(event), user, person)
 
-    async def people(self, event: str) -> dict[str, Person]:
-        raw = await self._client.hgetall(Keys.people(event))
-        return {k.decode(): msgspec.json.decode(v, type=Person) for k, v in raw.items()}
+    async def people(self, event: str, users: Iterable[str] | None = None
+                     ) -> dict[str, Person]:
+        if users is None:
+            raw = await self._client.hgetall(Keys.people(event))
+            return {k.decode(): msgspec.json.decode(v, type=Person) for k, v in raw.items()}
+        wanted = list(users)
+        if not wanted:
+            return {}
+        values = await self._client.hmget(Keys.people(event), wanted)
+        return {u: msgspec.json.decode(v, type=Person)
+                for u, v in zip(wanted, values, strict=True) if v is not None}
