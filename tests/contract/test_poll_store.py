@@ -147,3 +147,20 @@ async def test_delete_removes_everything(store: PollStore, ev: str) -> None:
     assert await store.counts(ev, "p1") == (None, {"in_room": {}, "remote": {}})
     assert await store.voted(ev, [("p1", "u1")]) == [False]
     assert await store.vote(ev, "p1", ballot("u2", "o:0"), False) == "not_found"
+
+
+async def test_redis_keeps_no_trace_of_voting_order(redis_server: RedisServer, ev: str) -> None:
+    """Voters are listed in byte order, not in the order they voted, so that order cannot be
+    matched with the order in which counters appeared."""
+    import redis.asyncio as aioredis
+
+    from plenary.features.polls.store import Keys
+
+    client = aioredis.Redis.from_url(redis_server.url)
+    store = RedisPollStore(client)
+    await opened(store, ev)
+    for voter, word in (("u3", "o:2"), ("u1", "o:0"), ("u2", "o:1")):
+        await store.vote(ev, "p1", ballot(voter, word), False)
+    assert await client.zrange(Keys.voters(ev, "p1"), 0, -1) == [b"u1", b"u2", b"u3"]
+    assert await client.exists(Keys.records(ev, "p1")) == 0
+    await client.aclose()

@@ -80,8 +80,9 @@ async def test_single_poll_from_draft_to_final_results(event: Event) -> None:
     assert [p["id"] for p in (await mod.join(SESSION))["polls"]] == [poll["id"]]
     assert (await alice.join(SESSION, "in_room"))["polls"] == []
 
-    await mod.call("poll.open", {"poll": poll["id"]})
+    opened = (await mod.call("poll.open", {"poll": poll["id"]}))["poll"]
     await alice.event("poll.state", state(poll, "open"))
+    assert (await mod.call("poll.open", {"poll": poll["id"]}))["poll"] == opened  # idempotent
     assert (await vote(alice, poll, choices=[0])) == {"poll": poll["id"], "replaced": False}
     await vote(bob, poll, choices=[2])
     await vote(mod, poll, choices=[0])
@@ -308,6 +309,11 @@ async def test_delete_removes_a_poll(event: Event) -> None:
     assert await alice.error("poll.vote", {"poll": poll["id"], "choices": [0]}) == "not_found"
     assert await mod.error("poll.delete", {"poll": poll["id"]}) == "not_found"
     assert (await mod.join(SESSION))["polls"] == []
+    draft = await create(mod)
+    await mod.call("poll.delete", {"poll": draft["id"]})
+    await mod.event("poll.removed", lambda d: d == {"poll": draft["id"]})
+    await settle(mod, alice)
+    assert not alice.has("poll.removed")  # nobody but staff knew the draft
     await close_all(mod, alice)
 
 
