@@ -17,6 +17,7 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...backends.base import topic_key
+from ...coalescer import Coalescer
 from ...connection import Connection
 from ...errors import bad_request, conflict, forbidden, not_found
 from ...feature import Command, Context, Feature, Limit
@@ -44,6 +45,9 @@ class BreakoutsFeature(Feature):
         super().__init__(services)
         self.store: BreakoutStore = open_store(services.backend)
         self.rooms = LocalRooms(services)
+        # Seats change one by one (self-select, latecomers): one count update per interval.
+        self._counts: Coalescer[tuple[str, str]] = Coalescer(
+            services.settings.coalesce_interval_s, self._flush_counts)
 
     def commands(self) -> list[Command]:
         mod = Role.moderator
@@ -119,6 +123,19 @@ class BreakoutsFeature(Feature):
         for room_id, users in by_room.items():
             await self._moved(b, users, room_id)
 
+    async def _settle(self, b: Breakout, users: list[str]) -> None:
+        """A close may have slipped in between a seat and its `breakout.moved`: then the
+        close's own `room: null` may have gone out first, so send it again, last."""
+        now = await self.store.get(b.event, b.id)
+        if now is not None and now.state == "closed" and users:
+            await self._moved(now, users, None)
+
+    async def _flush_counts(self, keys: set[tuple[str, str]]) -> None:
+        for event, breakout_id in keys:
+            b = await self.store.get(event, breakout_id)
+            if b is not None:
+                await self._state(b)
+
     async def _presence(self, b: Breakout, room_id: str,
                         where: Mapping[str, str] | None = None) -> None:
         """The room's people: its members (online or not) and visitors; a full object."""
@@ -140,10 +157,12 @@ class BreakoutsFeature(Feature):
 
     async def _after_move(self, b: Breakout, user: str, previous: str | None,
                           room_id: str | None) -> None:
-        """Tell the person, the session (counts) and both rooms (presence)."""
-        where = await self.store.members(b.event, b.id)
+        """Tell the person, the session (counts, coalesced) and both rooms (presence)."""
         await self._moved(b, [user], room_id)
-        await self._state(b, where)
+        if room_id is not None:
+            await self._settle(b, [user])
+        self._counts.mark((b.event, b.id))
+        where = await self.store.members(b.event, b.id)
         for changed in {previous, room_id} - {None}:
             assert changed is not None
             await self._presence(b, changed, where)
@@ -191,7 +210,7 @@ class BreakoutsFeature(Feature):
         if b.state == "open" and placed.previous != placed.room:
             await self._after_move(b, data.user, placed.previous, placed.room)
         else:
-            await self._state(b)
+            self._counts.mark((b.event, b.id))
         return {"breakout": await self._staff_view(b)}
 
     async def open(self, ctx: Context, data: c.Which) -> dict[str, Any]:
@@ -206,6 +225,7 @@ class BreakoutsFeature(Feature):
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
         await self._moved_each(new, where)
+        await self._settle(new, list(where))
         await self._schedule(new, now)  # after the moves: a warning comes after the news
         return {"breakout": await self._staff_view(new)}
 
@@ -246,6 +266,13 @@ class BreakoutsFeature(Feature):
                             {"breakout": b.id, "ends_at": rules.ms(b.ends_at)})
 
     async def on_job(self, job: str, payload: dict[str, Any]) -> None:
+        try:
+            await self._run_job(job, payload)
+        except Exception:  # a timer must not be lost to a hiccup: try again shortly
+            await self.services.backend.scheduler.schedule(job, time.time() + 2, payload)
+            raise
+
+    async def _run_job(self, job: str, payload: dict[str, Any]) -> None:
         b = await self.store.get(str(payload["event"]), str(payload["breakout"]))
         if b is None or b.state != "open" or b.ends_at is None:
             return
@@ -451,6 +478,9 @@ class BreakoutsFeature(Feature):
     async def start(self) -> None:
         self.services.backend.scheduler.handle(JOB, self.on_job)
         self.services.spawn(self.rooms.refresh_forever(), "room-presence-refresh")
+
+    async def stop(self) -> None:
+        await self._counts.stop()
 
 
 def _report_view(report: Report | None) -> dict[str, Any] | None:
