@@ -368,7 +368,7 @@ class BreakoutsFeature(Feature):
         ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        await self._presence(b, room.id, where)
+        await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
