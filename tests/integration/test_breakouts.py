@@ -3,6 +3,7 @@ the timer, moves and closes (with people away), room chat and report-back."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections import Counter
@@ -172,6 +173,41 @@ async def test_self_select_joins_within_capacity_and_leaves(event: Event) -> Non
         assert (await c.call("breakout.join", {"room": r1}))["room"]["id"] == r1
         snap = await snapshot_breakout(mod)
         assert {r["id"]: len(r["members"]) for r in snap["rooms"]} == {r1: 1, r2: 1}
+
+
+async def test_self_select_capacity_holds_under_races_across_processes(
+        cluster: tuple[Server, Server]) -> None:
+    first, second = cluster
+    event = create_event(first)
+    mod = await Client.connect(first, event.token("moderator"))
+    others = [await Client.connect(first if i % 2 else second,
+                                   event.token("attendee", f"Racer {i}")) for i in range(6)]
+    try:
+        for client in (mod, *others):
+            await client.join(S)
+        b = await self_select(mod, capacity=2)
+        r1 = room_ids(b)[0]
+        replies = await asyncio.gather(*[c.request("breakout.join", {"room": r1})
+                                         for c in others])
+        assert sorted(r["type"] for r in replies) == ["error"] * 4 + ["ok"] * 2
+        assert {r["error"]["code"] for r in replies if r["type"] == "error"} == {"conflict"}
+        snap = await snapshot_breakout(mod)
+        assert len(snap["rooms"][0]["members"]) == 2
+    finally:
+        for client in (mod, *others):
+            await client.close()
+
+
+async def test_closing_a_draft_moves_nobody_and_frees_the_session(event: Event) -> None:
+    async with people(event, 1) as (mod, (a,)):
+        b = await create(mod, rooms=2, assign="manual")
+        await mod.call("breakout.assign", {"breakout": b["id"], "user": a.user["id"],
+                                           "room": b["rooms"][0]["id"]})
+        closed = (await mod.call("breakout.close", {"breakout": b["id"]}))["breakout"]
+        assert closed["state"] == "closed" and closed["opened_at"] is None
+        await a.event("breakout.state", where=lambda d: d["breakout"]["state"] == "closed")
+        assert not a.has("breakout.moved")
+        assert (await create(mod, rooms=1))["state"] == "draft"
 
 
 # -- rooms: join, chat, presence, broadcast ---------------------------------------------------
