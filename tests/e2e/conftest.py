@@ -62,9 +62,9 @@ class People:
 
     async def join(self, role: str, name: str, *, mode: str = "remote",
                    session: str = "opening", viewport: dict[str, int] | None = None,
-                   locale: str = "en-GB") -> Page:
+                   locale: str = "en-GB", page: Page | None = None) -> Page:
         """Follow the event's join link, give a name and a seat, enter the session."""
-        page = await self.page(viewport=viewport, locale=locale)
+        page = page or await self.page(viewport=viewport, locale=locale)
         server = self.event.server
         await page.goto(f"{server.http}/#/join?event={self.event.id}&code={CODES[role]}")
         await page.locator("#join-name").fill(name)

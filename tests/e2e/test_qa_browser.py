@@ -46,6 +46,15 @@ async def test_attendee_asks_and_upvotes_moderator_approves(people: People) -> N
     # Pinned and answered by the moderator, as attendees see it.
     await mod.locator("#queue-visible").get_by_role("button", name="Pin").click()
     await expect(mine.locator(".badge-pin")).to_have_text("Pinned")
+    # The presenter view shows it big, with its votes.
+    await mod.get_by_role("link", name="Presenter").click()
+    spoken = mod.locator("#speaker-questions .question")
+    await expect(spoken.locator(".q-text")).to_have_text("How do we keep <b>staff</b> resilient?")
+    await expect(spoken.locator(".vote-count")).to_have_text("1 vote")
+    await shot(mod, "qa-presenter")
+    await mod.get_by_role("link", name="Moderate").click()
+    await expect(mod.locator("#queue-visible .question")).to_have_count(1)
+
     await shot(alice, "qa-attendee-phone")
     await shot(mod, "qa-moderator")
     await shot(bob, "qa-attendee-laptop")

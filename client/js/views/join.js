@@ -38,7 +38,11 @@ export function joinView(app, params) {
       saveAuth({ token, role, event: ev, name, mode: mode.value() });
       app.go('#/agenda');
     } catch (err) {
-      error.textContent = errorText(err);
+      const specific = { unauthorized: 'join.bad_code', not_found: 'join.no_event' }[err.code];
+      error.textContent = specific ? t(specific) : errorText(err);
+      // A link's code or event may be the wrong one: let the visitor correct it.
+      const wrong = { unauthorized: fields.code, not_found: fields.event }[err.code];
+      if (wrong) { wrong.parentElement.classList.remove('hidden-field'); wrong.focus(); }
     } finally {
       button.disabled = false;
     }

@@ -7,7 +7,7 @@ import { errorText, t } from '../i18n.js';
 
 let mediaModule = null;
 function loadMedia() {
-  mediaModule = mediaModule || import('./media.js').catch(() => null);
+  mediaModule = mediaModule || import('../media.js').catch(() => null);
   return mediaModule;
 }
 
