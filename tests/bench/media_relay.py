@@ -11,7 +11,10 @@ only count complete encoded frames (no decoding: cheap), `--probes` viewers deco
 the stamp for the publish-to-receive latency. The same run is then repeated against a
 minimal aiortc `MediaRelay` server (decode once, encode per viewer) for comparison.
 
-Printed per run: frames per second per viewer (min / median), p50/p99 latency, server CPU
+The speaker's bitrate is capped at `--bitrate` (default 800 kbit/s, about what Chromium sends
+for 640x360; aiortc would otherwise climb to 1.5 Mbit/s): the relay's cost per viewer grows
+with the packets it forwards. Printed per run: the kbit/s each viewer receives, frames per
+second per viewer (min / median), p50/p99 latency, server CPU
 (% of one core, total and per viewer, from /proc/<pid>/stat), and encodes: for Plenary the
 server's `plenary_media_viewer_encodes_total` over the window (must be 0), for MediaRelay
 the encoder calls counted in its server process. Not collected by pytest (no test_ prefix).
@@ -73,7 +76,7 @@ class StampedVideo(VideoStreamTrack):
         stamp_row = (bits + b"\x80" * (WIDTH - len(bits)))[:WIDTH] + b"\x80" * (stride - WIDTH)
         offset = (self._n * 4) % WIDTH
         row = self._pattern[offset:offset + WIDTH] + b"\x80" * (stride - WIDTH)
-        noise_rows = 24
+        noise_rows = 8
         noise = b"".join(os.urandom(WIDTH // 4) * 4 + b"\x80" * (stride - WIDTH)
                          for _ in range(noise_rows))
         body = row * (HEIGHT - 2 * BLOCK - noise_rows)
@@ -145,6 +148,15 @@ async def offer(pc: RTCPeerConnection) -> str:
     return str(pc.localDescription.sdp)
 
 
+def cap_bitrate(bps: int) -> None:
+    """The speaker's encoder follows the receiver's REMB up to aiortc's 1.5 Mbit/s; a browser
+    sends 640x360 at about 0.8 Mbit/s, so cap it there (by default) to be comparable."""
+    from aiortc.codecs import vpx
+
+    vpx.MAX_BITRATE = bps
+    vpx.DEFAULT_BITRATE = min(vpx.DEFAULT_BITRATE, bps)
+
+
 async def run_speaker(url: str, token: str, plenary: bool) -> tuple[Signal, RTCPeerConnection,
                                                                    str]:
     signal = await Signal.open(url, token, plenary)
@@ -168,7 +180,7 @@ class _Count(queue.Queue):  # type: ignore[type-arg]
         if item is None:
             super().put(item, block, timeout)
         else:
-            self.viewer.frame()
+            self.viewer.frame(len(item[1].data))
 
 
 class Viewer:
@@ -177,13 +189,15 @@ class Viewer:
         self.pc = peer()
         self.pc.addTransceiver("video", direction="recvonly")
         self.frames = 0
+        self.bytes = 0
         self.latencies: list[float] = []
         self.first = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.pc.on("track", self._on_track)
 
-    def frame(self) -> None:
+    def frame(self, size: int = 0) -> None:
         self.frames += 1
+        self.bytes += size
         self.first.set()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -208,7 +222,7 @@ class Viewer:
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
 
     def reset(self) -> None:
-        self.frames = 0
+        self.frames = self.bytes = 0
         self.latencies = []
 
     async def close(self) -> None:
@@ -234,7 +248,8 @@ async def viewer_process(args: argparse.Namespace) -> None:
     await asyncio.sleep(seconds)
     result = {"fps": [v.frames / seconds for v in viewers if not v.probe],
               "probe_fps": [v.frames / seconds for v in viewers if v.probe],
-              "latencies": [x for v in viewers for x in v.latencies]}
+              "latencies": [x for v in viewers for x in v.latencies],
+              "kbps": [v.bytes * 8 / 1000 / seconds for v in viewers if not v.probe]}
     print("RESULT " + json.dumps(result), flush=True)
     for v in viewers:
         await v.close()
@@ -352,8 +367,10 @@ async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, str]
     await signal.close()
     fps = [f for r in results for f in r["fps"] + r["probe_fps"]]
     lat = sorted(x for r in results for x in r["latencies"])
+    kbps = [k for r in results for k in r["kbps"]]
     return {
         "run": label, "viewers": args.viewers,
+        "kbps_per_viewer": round(statistics.median(kbps)) if kbps else None,
         "fps_min": round(min(fps), 1), "fps_median": round(statistics.median(fps), 1),
         "latency_p50_ms": round(lat[len(lat) // 2] * 1000) if lat else None,
         "latency_p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000)
@@ -408,6 +425,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--probes", type=int, default=2)
     parser.add_argument("--skip-mediarelay", action="store_true")
+    parser.add_argument("--bitrate", type=int, default=800_000,
+                        help="the speaker's maximum bitrate (bit/s)")
     parser.add_argument("--role", default="orchestra")
     parser.add_argument("--url", default="")
     parser.add_argument("--token", default="")
@@ -421,6 +440,7 @@ def main() -> None:
     elif args.role == "mediarelay-server":
         mediarelay_server(args.port)
     else:
+        cap_bitrate(args.bitrate)
         asyncio.run(orchestrate(args))
 
 
