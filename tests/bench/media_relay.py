@@ -97,7 +97,7 @@ def read_stamp(frame: av.VideoFrame) -> int:
     return value
 
 
-# -- signalling over a socket (Plenary, or the MediaRelay comparison server) ------------------------
+# -- signalling over a socket (Plenary, or the MediaRelay comparison server) -----------------------
 class Signal:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
@@ -168,8 +168,8 @@ async def run_speaker(url: str, token: str, plenary: bool) -> tuple[Signal, RTCP
     return signal, pc, reply["publisher"]
 
 
-# -- viewers (in viewer processes) -------------------------------------------------------------------
-class _Count(queue.Queue):  # type: ignore[type-arg]
+# -- viewers (in viewer processes) -----------------------------------------------------------------
+class _Count(queue.Queue):
     """Stands in for a receiver's decoder queue: counts complete frames, decodes nothing."""
 
     def __init__(self, viewer: Viewer) -> None:
@@ -257,7 +257,7 @@ async def viewer_process(args: argparse.Namespace) -> None:
         await s.close()
 
 
-# -- the MediaRelay comparison server -------------------------------------------------------------------
+# -- the MediaRelay comparison server --------------------------------------------------------------
 def mediarelay_server(port: int) -> None:
     """A minimal signalling server around aiortc's MediaRelay (decode once, encode per viewer)."""
     import uvicorn
@@ -400,8 +400,8 @@ async def orchestrate(args: argparse.Namespace) -> None:
     if args.skip_mediarelay:
         return
     port = free_port()
-    relay = subprocess.Popen([sys.executable, __file__, "--role", "mediarelay-server",
-                              "--port", str(port)])
+    relay = subprocess.Popen([sys.executable, __file__, "--role",  # noqa: ASYNC220
+                              "mediarelay-server", "--port", str(port)])
     try:
         wait_port(port, proc=relay)
         url = f"ws://127.0.0.1:{port}/ws"
