@@ -233,8 +233,9 @@ class Viewer:
 
 async def viewer_process(args: argparse.Namespace) -> None:
     signals, viewers = [], []
+    tokens = args.token.split(",")
     for i in range(args.count):
-        signal = await Signal.open(args.url, args.token, args.plenary)
+        signal = await Signal.open(args.url, tokens[i % len(tokens)], args.plenary)
         viewer = Viewer(probe=i < args.probes)
         await viewer.watch(signal, args.publisher)
         signals.append(signal)
@@ -326,18 +327,19 @@ def metric(base: str, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, str], plenary: bool,
-                  args: argparse.Namespace, counter: Any) -> dict[str, Any]:
+async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, list[str]],
+                  plenary: bool, args: argparse.Namespace, counter: Any) -> dict[str, Any]:
     signal, pc, publisher = await run_speaker(url, tokens[0], plenary)
     procs = []
     left, probes = args.viewers, args.probes
     while left > 0:
         count = min(args.per_process, left)
+        mine = ",".join(tokens[1][args.viewers - left:args.viewers - left + count])
         probe_here = min(probes, 1, count)
         probes -= probe_here
         left -= count
         procs.append(await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--role", "viewers", "--url", url, "--token", tokens[1],
+            sys.executable, __file__, "--role", "viewers", "--url", url, "--token", mine,
             "--publisher", publisher, "--count", str(count), "--probes", str(probe_here),
             *(["--plenary"] if plenary else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
@@ -387,7 +389,8 @@ async def orchestrate(args: argparse.Namespace) -> None:
     server = Server().start()
     try:
         event = create_event(server)
-        tokens = (event.token("speaker"), event.token("attendee"))
+        # one person per viewer: each has its own rate limits, as in a real audience
+        tokens = (event.token("speaker"), [event.token("attendee") for _ in range(args.viewers)])
         assert server.proc is not None
 
         async def plenary_encodes() -> float:
