@@ -30,9 +30,11 @@ export class SessionState {
 
   /** Replace everything with a session.join snapshot. */
   load(snapshot) {
-    const room = this.room;
+    const { room, roomMembers, messages, mine, myPolls } = this;
     this.reset();
-    this.room = room; // the room is re-established by the app (room.join), not the snapshot
+    // The room, its chat and what this tab remembers survive a fresh snapshot (after a
+    // resume the server could not serve); the app re-enters the room with room.join.
+    Object.assign(this, { room, roomMembers, messages, mine, myPolls });
     this.session = snapshot.session || null;
     for (const q of snapshot.questions || []) this.putQuestion(q);
     this.myVotes = new Set(votedIds(snapshot.my_votes));

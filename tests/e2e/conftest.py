@@ -11,18 +11,18 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import CODES, Event, Server  # noqa: E402
+from harness import CODES, Event, Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-PHONE = {"width": 375, "height": 740}
-LAPTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+LAPTOP: ViewportSize = {"width": 1280, "height": 900}
 TIMEOUT_MS = 15_000  # generous: the machine is shared
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -52,7 +52,7 @@ class People:
         self.event = event
         self.errors: list[str] = []
 
-    async def page(self, *, viewport: dict[str, int] | None = None,
+    async def page(self, *, viewport: ViewportSize | None = None,
                    locale: str = "en-GB") -> Page:
         context = await self.browser.new_context(viewport=viewport or LAPTOP, locale=locale)
         context.set_default_timeout(TIMEOUT_MS)
@@ -61,7 +61,7 @@ class People:
         return page
 
     async def join(self, role: str, name: str, *, mode: str = "remote",
-                   session: str = "opening", viewport: dict[str, int] | None = None,
+                   session: str = "opening", viewport: ViewportSize | None = None,
                    locale: str = "en-GB", page: Page | None = None) -> Page:
         """Follow the event's join link, give a name and a seat, enter the session."""
         page = page or await self.page(viewport=viewport, locale=locale)

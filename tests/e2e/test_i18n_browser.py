@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from playwright.async_api import expect
+
 from conftest import PHONE, People, shot
 from harness import CODES
-from playwright.async_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PHONE, People, shot
 from playwright.async_api import expect
+
+from conftest import PHONE, People, shot
 
 pytestmark = pytest.mark.browser
 

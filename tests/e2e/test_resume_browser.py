@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
+
 from conftest import People, shot
 from harness import Client
-from playwright.async_api import expect
 
 pytestmark = pytest.mark.browser
 

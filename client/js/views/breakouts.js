@@ -4,6 +4,7 @@
 
 import { countdown, h, fill, toMs } from '../dom.js';
 import { t } from '../i18n.js';
+import { stagePanel } from './stage.js';
 
 function endsAt(state) {
   const b = state.breakout;
@@ -54,19 +55,28 @@ export function roomPanel(ctx) {
   const status = h('div', {});
   const membersLine = h('p', { class: 'muted small', id: 'room-members' });
 
+  let roomStage = null;
+  function dropStage() {
+    if (roomStage && roomStage.destroy) roomStage.destroy();
+    roomStage = null;
+  }
+
   function skeleton(room) {
+    dropStage();
+    roomStage = stagePanel(ctx, !staff, room.id);
     const report = state.reports.get(room.id);
     reportInput.value = (report && report.text) || '';
     reportNote.textContent = '';
     sayInput.value = '';
     fill(el, heading, status, membersLine, h('h3', {}, t('br.chat')), messages, sayForm,
-      staff ? null : reportForm, h('div', { id: 'room-stage' }));
+      staff ? null : reportForm, roomStage.el);
+    roomStage.update('all');
   }
 
   function render() {
     const room = state.room;
     el.hidden = !room;
-    if (!room) { roomId = null; fill(el); return; }
+    if (!room) { roomId = null; dropStage(); fill(el); return; }
     if (roomId !== room.id) { roomId = room.id; skeleton(room); }
     const selfSelect = state.breakout && state.breakout.assign === 'self' && !staff;
     const leave = staff
@@ -84,7 +94,14 @@ export function roomPanel(ctx) {
     messages.scrollTop = messages.scrollHeight;
   }
 
-  return { el, update(area) { if (['room', 'breakout', 'reports', 'all'].includes(area)) render(); } };
+  return {
+    el,
+    update(area) {
+      if (['room', 'breakout', 'reports', 'all'].includes(area)) render();
+      if (area === 'media' && roomStage) roomStage.update('media');
+    },
+    destroy: dropStage,
+  };
 }
 
 // -- self-select: choose a room -------------------------------------------------------------

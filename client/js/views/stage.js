@@ -11,14 +11,26 @@ function loadMedia() {
   return mediaModule;
 }
 
-export function stagePanel(ctx, canPublish) {
+/** The session's stage, or with `room` a breakout room's (its members publish there). */
+export function stagePanel(ctx, canPublish, room = null) {
   const { state, conn, app } = ctx;
   const call = (type, data) => conn.call(type, data);
-  const videos = h('div', { class: 'videos', id: 'stage-videos' });
-  const note = h('p', { class: 'muted', id: 'stage-note' }, t('stage.waiting'));
+  const id = room ? 'room-stage' : 'stage';
+  const videos = h('div', { class: 'videos', id: `${id}-videos` });
+  const note = h('p', { class: 'muted', id: `${id}-note` }, t(room ? 'stage.room_waiting' : 'stage.waiting'));
   const buttons = h('div', { class: 'row wrap' });
-  const el = h('section', { class: 'card panel stage', id: 'stage', 'aria-labelledby': 'stage-h' },
-    h('h2', { id: 'stage-h' }, t('stage.title')), videos, note, canPublish ? buttons : null);
+  const el = h(room ? 'div' : 'section', { class: room ? 'room-stage' : 'card panel stage', id, 'aria-labelledby': `${id}-h` },
+    h(room ? 'h3' : 'h2', { id: `${id}-h` }, t(room ? 'stage.room_title' : 'stage.title')), videos, note, canPublish ? buttons : null);
+  const publishers = () => (room ? state.roomPublishers : state.publishers);
+  const scope = () => (room ? { room } : { session: ctx.sessionId });
+  if (room) {
+    // The room's initial list (the session snapshot only covers the session's stage).
+    conn.call('media.list', { room }).then((reply) => {
+      state.roomPublishers = reply.publishers || [];
+      if (reply.ice_servers) state.iceServers = reply.ice_servers;
+      sync();
+    }, () => {});
+  }
   const watching = new Map(); // publisher id -> {node, handle}
   const mine = new Map(); // kind -> publish handle
   let destroyed = false;
@@ -29,11 +41,11 @@ export function stagePanel(ctx, canPublish) {
     if (destroyed) return;
     if (!media || typeof RTCPeerConnection === 'undefined') {
       // Without WebRTC there is nothing to show; say so only when there would be.
-      note.textContent = state.publishers.length || canPublish ? t('stage.no_media') : t('stage.waiting');
+      note.textContent = publishers().length || canPublish ? t('stage.no_media') : note.textContent;
       return;
     }
     const myIds = new Set([...mine.values()].map((m) => m.publisher));
-    const wanted = new Map(state.publishers.filter((p) => !myIds.has(p.id)).map((p) => [p.id, p]));
+    const wanted = new Map(publishers().filter((p) => !myIds.has(p.id)).map((p) => [p.id, p]));
     for (const [id, entry] of watching) {
       if (!wanted.has(id)) { entry.handle?.stop(); entry.node.remove(); watching.delete(id); }
     }
@@ -50,7 +62,6 @@ export function stagePanel(ctx, canPublish) {
       }, (err) => app.notify(errorText(err)));
     }
     note.hidden = watching.size > 0 || mine.size > 0;
-    note.textContent = t('stage.waiting');
   }
 
   async function share(kind) {
@@ -60,7 +71,7 @@ export function stagePanel(ctx, canPublish) {
       const stream = kind === 'screen'
         ? await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false })
         : await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-      const handle = await media.publish(call, { session: ctx.sessionId, kind, stream, iceServers: iceServers() });
+      const handle = await media.publish(call, { ...scope(), kind, stream, iceServers: iceServers() });
       mine.set(kind, handle);
       const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'video preview', dataset: { kind } });
       preview.srcObject = stream;
