@@ -8,8 +8,12 @@ decodes what the relay forwards and checks it is that picture. Rights, unpublish
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import re
+import time
 
 import av
 import pytest
@@ -22,6 +26,7 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
 from harness import Client, CommandFailed, Event, Server, create_event, http
+from plenary.features.media.relay import ForwardTrack, RelayStats
 
 pytestmark = pytest.mark.media
 
@@ -365,3 +370,47 @@ async def test_viewers_on_another_process(cluster: tuple[Server, Server]) -> Non
     await pub_pc.close()
     for client in (speaker, attendee, moderator):
         await client.close()
+
+
+async def test_a_slow_viewer_drops_to_a_keyframe_without_holding_back_others() -> None:
+    """The relay's per-viewer queues, driven directly: one viewer never reads."""
+    asked: list[str] = []
+    stats = RelayStats()
+    fast = ForwardTrack("video", lambda: asked.append("fast"), stats, limit=10)
+    slow = ForwardTrack("video", lambda: asked.append("slow"), stats, limit=10)
+    fast.reading = slow.reading = True  # both senders started
+    received = []
+    keys = (0, 95)
+    packets = [av.Packet(bytes([0 if i in keys else 1, i])) for i in range(100)]
+    for i, packet in enumerate(packets):
+        key = i in keys
+        fast.offer(packet, key)
+        slow.offer(packet, key)
+        received.append(await fast.recv())
+    assert received == packets, "the fast viewer got every frame, in order"
+    assert "slow" in asked and "fast" not in asked, "the slow one asked for a keyframe"
+    assert stats.dropped >= 10 and stats.encoded == 0
+    late = [await slow.recv() for _ in range(slow._queue.qsize())]
+    assert late == packets[95:], "after dropping, the slow viewer resumed at a keyframe"
+    fast.stop()
+    slow.stop()
+
+
+async def test_ice_servers_come_from_settings_with_turn_rest_credentials() -> None:
+    srv = Server(env={"PLENARY_ICE_SERVERS": "stun:stun.test.invalid:3478,"
+                                             "turn:turn.test.invalid:3478",
+                      "PLENARY_TURN_SECRET": "turn-shared-secret",
+                      "PLENARY_TURN_TTL_S": "600"}).start()
+    try:
+        event = create_event(srv)
+        client = await Client.connect(srv, event.token("attendee"))
+        ice = (await client.join("opening"))["media"]["ice_servers"]
+        assert ice[0] == {"urls": ["stun:stun.test.invalid:3478"]}
+        assert ice[1]["urls"] == ["turn:turn.test.invalid:3478"]
+        expiry, user = ice[1]["username"].split(":")
+        assert user == client.user["id"] and int(expiry) > time.time() + 500
+        digest = hmac.new(b"turn-shared-secret", ice[1]["username"].encode(), hashlib.sha1)
+        assert ice[1]["credential"] == base64.b64encode(digest.digest()).decode()
+        await client.close()
+    finally:
+        srv.stop()

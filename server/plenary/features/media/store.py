@@ -99,5 +99,8 @@ class RedisMediaStore:
         raw = await self._client.hgetall(Keys.publishers(event))
         now = time.time()
         entries = [_decoder.decode(v) for v in raw.values()]
+        stale = [e.id for e in entries if not e.fresh(now)]
+        if stale:  # left by a process that died: nobody else will remove them
+            await self._client.hdel(Keys.publishers(event), *stale)
         return sorted((e for e in entries if e.scope == scope and e.fresh(now)),
                       key=lambda e: e.id)
