@@ -285,6 +285,9 @@ async def test_rights(server: Server, event: Event) -> None:
         assert await speaker.error("media.publish", bad) == "bad_request"
     assert await speaker.error("media.publish", {"session": "nowhere", "kind": "camera",
                                                  "sdp": sdp}) == "not_found"
+    receive_only = await viewer_offer()  # sends nothing: not a publisher
+    assert await speaker.error("media.publish", {"session": "opening", "kind": "camera",
+                                                 "sdp": receive_only}) == "bad_request"
     snapshot = await attendee.call("media.list", {"session": "opening"})
     assert snapshot["publishers"] == [], "refused publishes left nothing behind"
     pid, pub_pc = await publish(speaker, audio=False)

@@ -145,8 +145,12 @@ class MediaFeature(Feature):
         self._pubs[pid] = _Pub(ctx.event_id, entry, peer, ctx.conn)
         self._on_failure(peer, lambda: self._end_pub(pid))
         self._count()
-        await self.store.put(ctx.event_id, entry)
-        await self._announce(ctx.event_id, scope)
+        try:
+            await self.store.put(ctx.event_id, entry)
+            await self._announce(ctx.event_id, scope)
+        except BaseException:
+            await self._end_pub(pid)  # the client never learns its id: nothing may remain
+            raise
         return {"publisher": pid, "sdp": answer}
 
     async def subscribe(self, ctx: Context, data: SubscribeData) -> dict[str, Any]:

@@ -244,6 +244,8 @@ class Publishing(Peer):
             self._drain(track)
 
         await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        if not self.sources:
+            raise ValueError("the offer sends no audio or video")
         for transceiver in self.pc.getTransceivers():
             codecs = [c for c in transceiver._codecs if not c.mimeType.lower().endswith("/rtx")]
             source = self.sources.get(transceiver.kind)
