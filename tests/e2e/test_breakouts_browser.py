@@ -55,3 +55,48 @@ async def test_breakout_moves_attendees_into_rooms_and_back(people: People) -> N
     await expect(mod.locator("#breakout-panel .reports")).to_contain_text(
         "Wellbeing circle: We need quiet rooms.")
     await shot(ben, "breakout-back")
+
+
+async def test_self_select_rooms_visit_extend_and_leave(people: People) -> None:
+    mod = await people.join("moderator", "Maria")
+    ana = await people.join("attendee", "Ana")
+    ben = await people.join("attendee", "Ben", viewport=PHONE)
+
+    await mod.locator("#brc-rooms").fill("Policy, Practice")
+    await mod.locator("#brc-assign").select_option("self")
+    await mod.locator("#brc-capacity").fill("1")
+    await mod.locator("#brc-duration").fill("5")
+    await mod.get_by_role("button", name="Create rooms").click()
+    await mod.get_by_role("button", name="Open rooms").click()
+
+    # Each attendee picks a room; a full room cannot be picked.
+    await ana.get_by_role("button", name="Join Policy").click()
+    await expect(ana.locator("#room-h")).to_have_text("Room: Policy")
+    policy = ben.locator("#breakout-chooser li", has_text="Policy")
+    await expect(policy.get_by_role("button")).to_have_text("full")
+    await expect(policy.get_by_role("button")).to_be_disabled()
+    await ben.get_by_role("button", name="Join Practice").click()
+    await expect(ben.locator("#room-h")).to_have_text("Room: Practice")
+    await expect(ben.locator("#breakout-chooser")).to_be_hidden()
+
+    # The moderator visits Ana's room and joins the chat; extends the rooms by 5 minutes.
+    await mod.locator(".room-card", has_text="Policy").get_by_role("button", name="Visit").click()
+    await expect(mod.locator("#room-h")).to_have_text("Visiting Policy")
+    await expect(mod.locator("#room-members")).to_have_text("In this room: Ana")
+    await ana.locator("#room-say").fill("Anyone from HR policy?")
+    await ana.get_by_role("button", name="Send", exact=True).click()
+    await expect(mod.locator("#room-messages .message")).to_have_text(
+        "Ana: Anyone from HR policy?")
+    await mod.locator("#room-say").fill("Hello from the moderators' desk")
+    await mod.get_by_role("button", name="Send", exact=True).click()
+    await expect(ana.locator("#room-messages .message").nth(1)).to_have_text(
+        "Maria: Hello from the moderators' desk")
+    await mod.get_by_role("button", name="Add 5 minutes").click()
+    await expect(ana.locator("#room-panel .timer")).to_contain_text("Ends in 9:")
+    await shot(mod, "breakout-self-select-moderator")
+
+    # Ana leaves her room: she is back in the main session and may choose again.
+    await ana.get_by_role("button", name="Leave room").click()
+    await expect(ana.locator("#room-panel")).to_be_hidden()
+    await expect(ana.locator("#breakout-chooser")).to_be_visible()
+    await shot(ben, "breakout-self-select-phone")

@@ -50,6 +50,7 @@ export function attendeeQA(ctx) {
   const form = h('form', { class: 'stack ask', onsubmit: async (e) => {
     e.preventDefault();
     if (!text.value.trim()) { text.focus(); return; }
+    notice.textContent = '';
     send.disabled = true;
     const reply = await act('qa.ask', { session: sessionId, text: text.value, anonymous: anonymous.checked });
     send.disabled = false;

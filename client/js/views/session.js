@@ -91,7 +91,7 @@ export function sessionView(app, sessionId, requested) {
     if (!reply) return;
     conn.setTopics(reply.topics);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
-    if (tell) announce(t('br.moved', { room: state.room.name }));
+    if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
     update('room');
   }
 
