@@ -1,18 +1,17 @@
 """Nothing leaks: after many publish/subscribe cycles, ended every way a participant can end
 them, the server holds no peer connection, and its threads and file descriptors are back
-where they started. A publisher that falls silent is closed by the server's own timer.
+where they started. A publisher or viewer that vanishes without a goodbye is closed by the
+server's own timer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from aiortc.mediastreams import VideoStreamTrack
-from test_media import FlatVideo, Watcher, publish, settled
+from aiortc import RTCPeerConnection
+from test_media import Watcher, peers, publish, settled
 
 from harness import Client, Event, RedisServer, Server, create_event
 
@@ -77,32 +76,47 @@ async def test_many_cycles_leave_nothing_behind(quick: Server) -> None:
     await attendee.close()
 
 
-class Stalling(VideoStreamTrack):
-    """Sends a few frames, then nothing: a publisher whose tab froze or vanished."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._flat = FlatVideo()
-        self.sent = 0
-
-    async def recv(self) -> Any:
-        self.sent += 1
-        if self.sent > 30:
-            await asyncio.Event().wait()  # never again
-        return await self._flat.recv()
+def vanish(pc: RTCPeerConnection) -> None:
+    """The peer goes quiet without a goodbye (no DTLS close, no RTCP BYE): a closed tab,
+    a crashed browser, a lost network. Its sockets silently swallow what it sends."""
+    for transceiver in pc.getTransceivers():
+        ice = transceiver.sender.transport.transport
+        for protocol in ice._connection._protocols:
+            protocol.transport.sendto = lambda *args: None  # type: ignore[method-assign]
 
 
-async def test_a_silent_publisher_is_closed_by_the_servers_timer(quick: Server) -> None:
+async def test_a_vanished_publisher_is_closed_by_the_servers_timer(quick: Server) -> None:
     event = create_event(quick)
     speaker, attendee = await joined(quick, event, "speaker"), await joined(quick, event,
                                                                             "attendee")
-    pid, pub_pc = await publish(speaker, audio=False, video=Stalling())
-    await attendee.event("media.publishers", where=lambda d: d["publishers"])
-    # the socket stays open: only the media fell silent
+    pid, pub_pc = await publish(speaker, audio=False)
+    watcher = await Watcher(audio=False).watch(attendee, pid)
+    await watcher.frames()
+    vanish(pub_pc)
+    # the socket stays open: only the media vanished
     await attendee.event("media.publishers", where=lambda d: d["publishers"] == [],
                          timeout=IDLE_S + 15)
-    assert await settled(quick) == 0
+    assert await settled(quick) == 0, "its viewers' peers ended with it"
     assert await speaker.error("media.unpublish", {"publisher": pid}) == "not_found"
+    await watcher.close()
+    await pub_pc.close()
+    await speaker.close()
+    await attendee.close()
+
+
+async def test_a_vanished_viewer_is_closed_by_the_servers_timer(quick: Server) -> None:
+    event = create_event(quick)
+    speaker, attendee = await joined(quick, event, "speaker"), await joined(quick, event,
+                                                                            "attendee")
+    pid, pub_pc = await publish(speaker, audio=False)
+    watchers = [await Watcher(audio=False).watch(attendee, pid) for _ in range(2)]
+    for w in watchers:
+        await w.frames()
+    assert peers(quick) == 3
+    vanish(watchers[0].pc)
+    assert await settled(quick, 2, timeout=IDLE_S + 15) == 2, "only the vanished viewer ended"
+    for w in watchers:
+        await w.close()
     await pub_pc.close()
     await speaker.close()
     await attendee.close()

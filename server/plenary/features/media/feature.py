@@ -284,7 +284,7 @@ class MediaFeature(Feature):
         idle = self.services.settings.media_idle_timeout_s
         now = time.monotonic()
         for pid, pub in list(self._pubs.items()):
-            if pub.conn.id not in live or now - pub.peer.last_frame > idle:
+            if pub.conn.id not in live or now - pub.peer.last_alive > idle:
                 await self._end_pub(pid)
         for vid, view in list(self._views.items()):
             if now - view.peer.last_seen > idle:

@@ -241,6 +241,7 @@ class Publishing(Peer):
             receiver = next(t.receiver for t in self.pc.getTransceivers()
                             if t.receiver.track is track)
             self.sources[track.kind] = Source(track.kind, receiver, ssrcs.get(track.kind))
+            self._watch(receiver)
             self._drain(track)
 
         await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
@@ -254,6 +255,17 @@ class Publishing(Peer):
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription.sdp
 
+    def _watch(self, receiver: RTCRtpReceiver) -> None:
+        """RTCP (sender reports) proves the publisher is there even while it sends no
+        frames (a still screen share)."""
+        handle = receiver._handle_rtcp_packet
+
+        async def on_rtcp(packet: Any) -> None:
+            self.seen()
+            await handle(packet)
+
+        receiver._handle_rtcp_packet = on_rtcp  # type: ignore[method-assign]
+
     def _drain(self, track: MediaStreamTrack) -> None:
         """Read the received track to its end, so nothing can pile up behind it."""
         async def drain() -> None:
@@ -266,8 +278,9 @@ class Publishing(Peer):
         task.add_done_callback(self._drains.discard)
 
     @property
-    def last_frame(self) -> float:
-        return max([s.last_frame for s in self.sources.values()], default=self.last_seen)
+    def last_alive(self) -> float:
+        """When the publisher last sent a frame or an RTCP packet."""
+        return max([self.last_seen, *(s.last_frame for s in self.sources.values())])
 
     async def close(self) -> None:
         for viewer in list(self.viewers.values()):
