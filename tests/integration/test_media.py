@@ -395,8 +395,13 @@ async def test_a_slow_viewer_drops_to_a_keyframe_without_holding_back_others() -
     assert stats.dropped >= 10 and stats.encoded == 0
     late = [await slow.recv() for _ in range(slow._queue.qsize())]
     assert late == packets[95:], "after dropping, the slow viewer resumed at a keyframe"
-    fast.stop()
-    slow.stop()
+    waiting = ForwardTrack("video", lambda: asked.append("waiting"), stats)
+    waiting.reading = True
+    for packet in packets[1:20]:
+        waiting.offer(packet, False)
+    assert asked.count("waiting") == 1, "a waiting viewer asks again, but at most once a second"
+    for track in (fast, slow, waiting):
+        track.stop()
 
 
 async def test_ice_servers_come_from_settings_with_turn_rest_credentials() -> None:

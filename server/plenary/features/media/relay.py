@@ -41,6 +41,7 @@ log = logging.getLogger("plenary.media")
 
 KEYFRAME_INTERVAL_S = 0.5  # the most often a publisher is asked for a keyframe
 VIEWER_QUEUE = 90  # frames (3 s of video) a viewer may lag before it drops to a keyframe
+REASK_S = 1.0  # how often a viewer still waiting for a keyframe asks again
 
 
 @dataclasses.dataclass(slots=True)
@@ -65,6 +66,7 @@ class ForwardTrack(MediaStreamTrack):
         self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue(limit)
         self.reading = False  # the sender started: its transport is up
         self.keyed = False  # it had a keyframe since it started (or last dropped)
+        self._asked_at = 0.0
         self.sent = 0
 
     def offer(self, packet: av.Packet, key: bool) -> None:
@@ -73,6 +75,7 @@ class ForwardTrack(MediaStreamTrack):
             return
         if not self.keyed:
             if not key:
+                self._ask_again()
                 return
             self.keyed = True
         try:
@@ -80,16 +83,25 @@ class ForwardTrack(MediaStreamTrack):
         except asyncio.QueueFull:
             self._fall_behind()
 
+    def _ask_again(self) -> None:
+        """A keyframe request (or its answer) may be lost on the way: ask again while waiting."""
+        now = time.monotonic()
+        if now - self._asked_at >= REASK_S:
+            self._asked_at = now
+            self._ask_keyframe()
+
     def _fall_behind(self) -> None:
         while not self._queue.empty():
             self._queue.get_nowait()
             self._stats.dropped += 1
         self.keyed = False
+        self._asked_at = time.monotonic()
         self._ask_keyframe()
 
     async def recv(self) -> Any:
         if not self.reading:
             self.reading = True
+            self._asked_at = time.monotonic()
             self._ask_keyframe()
         if self.readyState != "live":
             raise MediaStreamError
