@@ -24,10 +24,13 @@ async def test_french_ui_follows_browser_and_switches(people: People) -> None:
     await page.get_by_role("button", name="Rejoindre").click()
     await expect(page.locator("#join-error")).to_have_text(
         "Ce code d'accès n'est pas valable pour cet événement : vérifiez le lien ou le code.")
+    await shot(page, "i18n-join-refused-phone")
     await page.get_by_label("Code d'accès").fill(CODES["attendee"])
     await page.get_by_role("button", name="Rejoindre").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Test conference")
+    await expect(page.get_by_role("link", name="Opening")).to_be_visible()
+    await shot(page, "i18n-agenda-phone")
     await page.get_by_role("link", name="Opening").click()
     await expect(page.locator("#conn-status")).to_have_text("Connecté")
     await expect(page.locator("#qa-h")).to_have_text("Questions")

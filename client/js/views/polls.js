@@ -102,6 +102,7 @@ function voteForm(ctx, poll, onVoted) {
     inputs = [h('label', { for: field.id }, poll.kind === 'text' ? t('poll.your_answer') : t('poll.one_word')), field];
     read = () => (field.value.trim() ? { text: field.value.trim() } : null);
   }
+  if (poll.kind === 'multiple' && poll.max_choices) limitChoices(inputs, poll.max_choices);
   const hint = poll.kind === 'multiple' && poll.max_choices ? h('p', { class: 'muted small' }, t('poll.pick_up_to', { n: poll.max_choices })) : null;
   const button = h('button', { type: 'submit', class: 'primary' }, t('poll.vote'));
   return h('form', {
@@ -116,6 +117,16 @@ function voteForm(ctx, poll, onVoted) {
       if (reply) onVoted(answer);
     },
   }, h('fieldset', {}, h('legend', { class: 'visually-hidden' }, poll.title), hint, inputs), button);
+}
+
+/** At most `max` boxes checked: the others are disabled until one is unchecked. */
+function limitChoices(labels, max) {
+  const boxes = labels.map((label) => label.querySelector('input'));
+  const apply = () => {
+    const full = boxes.filter((b) => b.checked).length >= max;
+    for (const box of boxes) box.disabled = full && !box.checked;
+  };
+  for (const box of boxes) box.addEventListener('change', apply);
 }
 
 /** A poll card whose form survives result updates: rebuilt only when what it asks changes. */
