@@ -73,7 +73,8 @@ export function stagePanel(ctx, canPublish, room = null) {
         : await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
       const handle = await media.publish(call, { ...scope(), kind, stream, iceServers: iceServers() });
       mine.set(kind, handle);
-      const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'video preview', dataset: { kind } });
+      const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'video preview',
+        dataset: { kind }, 'aria-label': t('stage.mine') });
       preview.srcObject = stream;
       videos.prepend(preview);
       handle.preview = preview;
@@ -96,7 +97,7 @@ export function stagePanel(ctx, canPublish, room = null) {
 
   function renderButtons() {
     fill(buttons, ['camera', 'screen'].map((kind) => (mine.has(kind)
-      ? h('button', { type: 'button', class: 'danger', onclick: () => stop(kind) }, `${t('stage.stop')} (${t(`stage.${kind}`)})`)
+      ? h('button', { type: 'button', class: 'danger', onclick: () => stop(kind) }, t(`stage.stop_${kind}`))
       : h('button', { type: 'button', onclick: () => share(kind) }, t(`stage.${kind}`)))));
   }
   renderButtons();

@@ -1,0 +1,105 @@
+"""The live stage through the real client: a speaker shares a camera from the presenter
+view, an attendee's stage plays it, and it goes when the speaker stops.
+
+Chromium gathers no ICE candidate on loopback alone, so, like test_media_browser.py, the
+scenario runs in a private network namespace (`unshare -n`, as root) with a veth pair and a
+default route that exist only in there; pages come from 127.0.0.1 (no mDNS candidates).
+By hand: `unshare -n .venv/bin/python tests/e2e/test_stage_browser.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.media]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RESULT = "STAGE-RESULT "
+FAKE_MEDIA = ["--use-fake-device-for-media-stream=fps=30", "--use-fake-ui-for-media-stream"]
+VETH = ("pls0", "pls1")
+ADDRESSES = ("10.204.0.1", "10.204.0.2")
+
+PLAYING = """() => {
+  const v = document.querySelector('#stage-videos video');
+  return !!v && v.currentTime > 0.5 && v.videoWidth > 0;
+}"""
+
+
+def test_speaker_shares_camera_attendee_stage_plays_it() -> None:
+    assert os.geteuid() == 0, "the network namespace of this test needs root"
+    run = subprocess.run(["unshare", "-n", sys.executable, __file__], capture_output=True,
+                         text=True, timeout=240, cwd=ROOT)
+    lines = [line for line in run.stdout.splitlines() if line.startswith(RESULT)]
+    assert lines, f"no result:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    result = json.loads(lines[-1][len(RESULT):])
+    assert result == {"error": None}, result
+
+
+# -- the scenario, inside the namespace -----------------------------------------------------------
+def _network() -> None:
+    a, b = VETH
+    for command in (["ip", "link", "set", "lo", "up"],
+                    ["ip", "link", "add", a, "type", "veth", "peer", "name", b],
+                    ["ip", "addr", "add", f"{ADDRESSES[0]}/24", "dev", a],
+                    ["ip", "addr", "add", f"{ADDRESSES[1]}/24", "dev", b],
+                    ["ip", "link", "set", a, "up"], ["ip", "link", "set", b, "up"],
+                    ["ip", "route", "add", "default", "via", ADDRESSES[1], "dev", a]):
+        subprocess.run(command, check=True)
+
+
+async def _scenario() -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from conftest import ARGS, CHROMIUM, People, shot
+    from harness import Server, create_event
+
+    server = Server().start()
+    try:
+        event = create_event(server)
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS + FAKE_MEDIA)
+            try:
+                people = People(browser, event)
+                speaker = await people.join("speaker", "Sam")
+                attendee = await people.join("attendee", "Ana")
+                await expect(speaker.locator("#stage-h")).to_have_text("Live stage")
+                await speaker.get_by_role("button", name="Share camera").click()
+                await expect(speaker.get_by_role("button", name="Stop the camera")).to_be_visible()
+                await expect(speaker.locator("#stage-videos video.preview")).to_have_count(1)
+                await attendee.wait_for_function(PLAYING, timeout=60_000)
+                await expect(attendee.locator("#stage-note")).to_be_hidden()
+                await shot(attendee, "stage-attendee-watching")
+                await shot(speaker, "stage-speaker-sharing")
+                await speaker.get_by_role("button", name="Stop the camera").click()
+                await expect(attendee.locator("#stage-videos video")).to_have_count(0)
+                await expect(attendee.locator("#stage-note")).to_be_visible()
+                assert not people.errors, people.errors
+            finally:
+                await browser.close()
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    import asyncio
+
+    sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+    _network()
+    try:
+        asyncio.run(_scenario())
+        result: dict[str, Any] = {"error": None}
+    except Exception as exc:
+        result = {"error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
+    print(RESULT + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
