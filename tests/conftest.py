@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import Event, RedisServer, Server, create_event  # noqa: E402
+from harness import Event, RedisServer, Server, create_event
 
 
 @pytest.fixture(scope="session")

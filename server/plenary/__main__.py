@@ -7,6 +7,7 @@ their join links, one per role.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 import sys
 
 import uvicorn
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="plenary", description=__doc__)
     parser.add_argument("--demo", action="store_true", help="run the demo conferences")
     args = parser.parse_args(argv)
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if args.demo:
         overrides = {"demo": True, "agenda_dir": ROOT / "config" / "demo"}
     try:

@@ -8,6 +8,7 @@ once by the dispatcher.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ class Limit:
 @dataclasses.dataclass(frozen=True, slots=True)
 class Command:
     type: str
-    data: type
+    data: builtins.type[Any]
     handler: Handler
     role: Role = Role.attendee
     limit: Limit | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import Annotated, Any
@@ -148,7 +149,7 @@ async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
     command = services.commands.get(kind)
     if command is None:
         raise bad_request(f"Unknown command type `{kind}`.")
-    typed = convert(data, command.data)
+    typed: Any = convert(data, command.data)
     user = conn.user
     if not user.can(command.role):
         raise ProtocolError(Code.forbidden, f"`{kind}` needs the {command.role.name} role.")
@@ -207,7 +208,7 @@ async def hello(conn: Connection, services: Services, data: Hello,
         own = topic_key(user.event, topics.user(user.id))
         await services.hub.attach(conn, own)
         seq = (await services.backend.broker.last_seqs([own]))[own]
-        followups.append(lambda: services.hub.start(conn, own, seq))
+        followups.append(functools.partial(services.hub.start, conn, own, seq))
     return {
         "user": user.public(),
         "event": {"id": event.id, "title": event.title},
@@ -229,7 +230,7 @@ async def _resume(ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
         history = await services.hub.history(conn, key, after)
         if history is not None:
             resumed[topic] = True
-            ctx.after_reply(lambda k=key, a=after, h=history: services.hub.replay(conn, k, a, h))
+            ctx.after_reply(functools.partial(services.hub.replay, conn, key, after, history))
     sessions = [t for t, ok in resumed.items() if ok and topics.parse(t)[0] == "session"]
     if sessions:
         await services.rejoin(ctx, topics.parse(sessions[0])[1])

@@ -29,10 +29,9 @@ from typing import Any
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import SECRET, RedisServer, Server, create_event  # noqa: E402
-
-from plenary.auth import issue_token  # noqa: E402
-from plenary.messages import Role  # noqa: E402
+from harness import SECRET, RedisServer, Server, create_event
+from plenary.auth import issue_token
+from plenary.messages import Role
 
 BUCKET_MS = 0.1  # latency histogram resolution
 BUCKETS = 200_000  # up to 20 s
@@ -166,7 +165,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20, help="events per second")
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     events = int(args.rate * args.seconds)
 

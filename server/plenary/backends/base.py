@@ -8,12 +8,12 @@ events can both have a `session:opening`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 # (key, seq, frame): one encoded event, exactly as clients receive it.
 Deliver = Callable[[str, int, str], None]
-Resync = Callable[[], Awaitable[None]]
+Resync = Callable[[], Coroutine[Any, Any, None]]
 JobHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
@@ -101,11 +101,21 @@ class Documents(Protocol):
 
 class Backend(Protocol):
     name: str  # "memory" | "redis"
-    broker: Broker
-    presence: Presence
-    scheduler: Scheduler
-    limiter: Limiter
-    docs: Documents
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def presence(self) -> Presence: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def limiter(self) -> Limiter: ...
+
+    @property
+    def docs(self) -> Documents: ...
 
     async def start(self) -> None: ...
 

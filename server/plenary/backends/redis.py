@@ -346,7 +346,7 @@ class RedisDocuments:
         await self._client.set(Keys.doc(key), value)
 
     async def fields(self, key: str) -> dict[str, str]:
-        raw = await self._client.hgetall(Keys.fields(key))  # type: ignore[misc]
+        raw = await self._client.hgetall(Keys.fields(key))
         return {_text(k): _text(v) for k, v in raw.items()}
 
     async def set_fields(self, key: str, values: dict[str, str]) -> None:

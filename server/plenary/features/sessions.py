@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import msgspec
@@ -63,7 +64,7 @@ class SessionsFeature(Feature):
         snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
-            ctx.after_reply(lambda key=key: self.services.hub.start(ctx.conn, key, seqs[key]))
+            ctx.after_reply(functools.partial(self.services.hub.start, ctx.conn, key, seqs[key]))
         return snapshot
 
     async def leave(self, ctx: Context, data: Leave) -> dict[str, Any]:

@@ -34,7 +34,8 @@ def problem(error: ProtocolError) -> JSONResponse:
 
 
 def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: Services = request.app.state.services
+    return services
 
 
 async def _json_body(request: Request) -> Any:
@@ -48,7 +49,8 @@ async def _json_body(request: Request) -> Any:
 
 
 def _path_slug(request: Request, name: str) -> str:
-    return convert(request.path_params[name], Slug)  # type: ignore[no-any-return]
+    slug: str = convert(request.path_params[name], Slug)
+    return slug
 
 
 def _bearer(request: Request) -> str:
