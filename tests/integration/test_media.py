@@ -26,7 +26,7 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
 from harness import Client, CommandFailed, Event, Server, create_event, http
-from plenary.features.media.relay import ForwardTrack, RelayStats
+from plenary.features.media.forwarder import ForwardTrack, RelayStats
 
 pytestmark = pytest.mark.media
 
