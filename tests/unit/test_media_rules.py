@@ -123,6 +123,8 @@ def test_check_sdp() -> None:
     assert code(check_sdp, OFFER) is None
     assert code(check_sdp, "hello") == "bad_request"
     assert code(check_sdp, "v=0\r\ns=-\r\n") == "bad_request"
+    two_videos = OFFER + OFFER[OFFER.index("m=video"):]
+    assert code(check_sdp, two_videos) == "bad_request"
     trickle = OFFER.replace("a=candidate:1 1 udp 1 10.0.0.1 5000 typ host\n", "")
     with pytest.raises(ProtocolError) as caught:
         check_sdp(trickle)

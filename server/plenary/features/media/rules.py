@@ -131,12 +131,15 @@ def media_ssrcs(sdp: str) -> dict[str, int]:
 
 
 def check_sdp(sdp: str, field: str = "data.sdp") -> None:
-    """An offer must be a complete SDP with at least one audio or video section."""
+    """An offer must be a complete SDP with one audio and/or one video section."""
     if not sdp.startswith("v=0"):
         raise bad_request(f"{field}: not an SDP offer (it must start with `v=0`).")
-    kinds = {s[2:].split(" ", 1)[0] for s in media_sections(sdp)}
-    if not kinds & {"audio", "video"}:
+    kinds = [s[2:].split(" ", 1)[0] for s in media_sections(sdp)]
+    if not set(kinds) & {"audio", "video"}:
         raise bad_request(f"{field}: the offer has no audio or video section.")
+    if kinds.count("audio") > 1 or kinds.count("video") > 1:
+        raise bad_request(f"{field}: at most one audio and one video section (publish a "
+                          "camera and a screen separately).")
     if "a=candidate:" not in sdp:
         raise bad_request(f"{field}: the offer has no ICE candidate: wait for gathering to "
                           "complete (no trickle).")
