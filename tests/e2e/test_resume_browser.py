@@ -93,4 +93,13 @@ async def test_dropped_connection_resumes_exactly_once(people: People) -> None:
     assert {"session:opening", f"room:{breakout['rooms'][0]['id']}"} <= set(resumed), resumed
     assert any(topic.startswith("user:") for topic in resumed), resumed
     await shot(ana, "resume-after-drop")
+
+    # Dropped again, the rooms close meanwhile: the replayed move brings Ana back.
+    await ana.evaluate("window.plenary.connection.ws.close()")
+    await mod.call("breakout.close", {"breakout": breakout["id"]})
+    await expect(ana.locator("#room-panel")).to_be_hidden()
+    await expect(ana.locator("#announcer")).to_have_text(
+        "The breakout is over: you are back in the main session.")
+    await expect(ana.locator("#conn-status")).to_have_attribute("data-state", "online")
+    assert len(hellos) == 3, hellos
     await mod.close()

@@ -53,10 +53,10 @@ export function sessionView(app, sessionId, requested) {
         conn.setTopics(snapshot.topics);
         joined = true;
         el.removeAttribute('aria-busy');
-        const mine = snapshot.breakout && snapshot.breakout.my_room;
-        if (mine && (!state.room || state.room.id !== mine.id)) await enterRoom(mine, false);
-        else if (state.room) await enterRoom(state.room, false);
-        build();
+        await followRoom(snapshot.breakout);
+        // A first join builds the page; a rejoin (after a resume the server could not
+        // serve) refreshes it in place, keeping what the user was typing.
+        if (panels.length) update('all'); else build();
       })
       .catch((err) => {
         el.removeAttribute('aria-busy');
@@ -64,6 +64,16 @@ export function sessionView(app, sessionId, requested) {
       })
       .finally(() => { joining = null; });
     return joining;
+  }
+
+  /** After a snapshot: be in the room it says (members), keep visiting (staff), or leave
+   * a room that closed while we were away. */
+  async function followRoom(breakout) {
+    const mine = breakout && breakout.my_room;
+    const open = breakout && breakout.state === 'open';
+    if (mine) await enterRoom(mine, !state.room || state.room.id !== mine.id);
+    else if (state.room && staff && open) await enterRoom(state.room, false);
+    else if (state.room) leaveRoom(true);
   }
 
   function onReady({ reconnect }) {
