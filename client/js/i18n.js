@@ -438,7 +438,7 @@ const fr = {
   'dismiss': 'Fermer',
 };
 
-const DICTIONARIES = { en, fr };
+export const DICTIONARIES = { en, fr };
 let current = pick();
 
 function pick() {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
-from conftest import PHONE, People, shot
-from harness import CODES
+from conftest import PHONE, TIMEOUT_MS, People, shot
+from harness import CODES, Server
 
 pytestmark = pytest.mark.browser
 
@@ -50,3 +50,29 @@ async def test_french_ui_follows_browser_and_switches(people: People) -> None:
     await page.reload()
     await expect(page.get_by_role("button", name="Send question")).to_be_visible()
     await expect(page.locator("#questions .q-text")).to_have_text("Quand aura lieu la pause ?")
+
+
+ERROR_CODES = ["bad_request", "unauthorized", "forbidden", "not_found", "conflict",
+               "poll_closed", "already_voted", "rate_limited", "too_large", "unavailable",
+               "internal"]
+
+
+async def test_every_text_and_error_code_in_both_languages(browser: Browser,
+                                                           server: Server) -> None:
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(f"{server.http}/#/join")
+    found = await page.evaluate("""async (codes) => {
+      const { DICTIONARIES } = await import('/js/i18n.js');
+      const keys = (lang) => Object.keys(DICTIONARIES[lang]).sort();
+      const missing = (lang) => codes.filter((c) => !DICTIONARIES[lang]['error.' + c]);
+      const same = Object.keys(DICTIONARIES.en).filter((k) => k !== 'app.title'
+        && !k.startsWith('br.seats') && DICTIONARIES.en[k] === DICTIONARIES.fr[k]);
+      return { en: keys('en'), fr: keys('fr'), missingEn: missing('en'),
+               missingFr: missing('fr'), untranslated: same };
+    }""", ERROR_CODES)
+    assert found["en"] == found["fr"]
+    assert found["missingEn"] == [] and found["missingFr"] == []
+    # Words that are the same in French ("Questions", "Question", "Message", …) only.
+    assert set(found["untranslated"]) <= {"qa.title", "mod.session", "pollb.question",
+                                          "br.say", "qa.votes", "qa.votes_one", "poll.title"}, found
