@@ -56,6 +56,8 @@ async def test_attendee_asks_and_upvotes_moderator_approves(people: People) -> N
     await mod.get_by_role("link", name="Moderate").click()
     await expect(mod.locator("#queue-visible .question")).to_have_count(1)
 
+    # Nothing on the phone is wider than its 375 px screen.
+    assert await alice.evaluate("document.documentElement.scrollWidth") <= 375
     await shot(alice, "qa-attendee-phone")
     await shot(mod, "qa-moderator")
     await shot(bob, "qa-attendee-laptop")
