@@ -7,8 +7,8 @@ their join links, one per role.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 import sys
+from typing import Any
 
 import uvicorn
 

@@ -122,7 +122,7 @@ async def _load(urls: list[str], tokens: list[str], events: int, sent: Any, read
             "closes": closes}
 
 
-# -- the publisher ----------------------------------------------------------------------------------
+# -- the publisher ------------------------------------------------------------------------------
 async def publish(url: str, token: str, events: int, rate: float, sent: Any) -> None:
     async with websockets.connect(url, compression=None, ping_interval=None) as ws:
         await ws.send(json.dumps({"id": 0, "type": "hello", "data": {"token": token}}))

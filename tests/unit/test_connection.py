@@ -14,10 +14,12 @@ class Wire:
         self.closed: tuple[int, str] | None = None
         self.gate = asyncio.Event()
         self.gate.set()
+        self.sent = asyncio.Event()
 
     async def send(self, frame: str) -> None:
         await self.gate.wait()
         self.frames.append(frame)
+        self.sent.set()
 
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
@@ -30,8 +32,7 @@ async def test_pending_messages_leave_as_one_array_frame() -> None:
     for seq in (1, 2, 3):
         conn.push("k", seq, json.dumps({"seq": seq}))
     writer = asyncio.create_task(conn.run_writer())
-    while not wire.frames:
-        await asyncio.sleep(0)
+    await asyncio.wait_for(wire.sent.wait(), 5)
     assert json.loads(wire.frames[0]) == [{"seq": 1}, {"seq": 2}, {"seq": 3}]
     writer.cancel()
 
