@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+from .tasks import cancelling, survive
+
 K = TypeVar("K", bound=Hashable)
 log = logging.getLogger("plenary.coalescer")
 
@@ -36,13 +38,11 @@ class Coalescer(Generic[K]):
         await self._flush({key})
 
     async def _run(self) -> None:
-        while self._dirty:
+        while self._dirty and not cancelling():
             await asyncio.sleep(self._interval)
             batch, self._dirty = self._dirty, set()
-            try:
+            with survive(log, "coalesced flush"):
                 await self._flush(batch)
-            except Exception:
-                log.exception("coalesced flush failed")
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
+from ..tasks import every, survive
 from .base import Deliver, JobHandler, Resync, frame_parts
+
+log = logging.getLogger("plenary.scheduler")
 
 
 class MemoryBroker:
@@ -129,8 +133,7 @@ class MemoryScheduler:
                 await self._task
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._poll)
+        async for _ in every(self._poll):
             for job, payload in self._pop_due(time.time()):
                 await run_job(self._handlers, job, payload)
 
@@ -148,12 +151,8 @@ async def run_job(handlers: dict[str, JobHandler], job: str, payload: dict[str, 
     handler = handlers.get(job.partition(":")[0])
     if handler is None:
         return
-    try:
+    with survive(log, f"job {job}"):  # a failing job must not stop everyone else's timers
         await handler(job, payload)
-    except Exception:  # a failing job must not stop the timers of everyone else
-        import logging
-
-        logging.getLogger("plenary.scheduler").exception("job %s failed", job)
 
 
 class MemoryLimiter:

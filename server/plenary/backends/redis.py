@@ -23,6 +23,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from ..messages import decode, encode
+from ..tasks import cancelling, every, survive
 from .base import Deliver, JobHandler, Resync, frame_parts
 from .memory import merge_modes, run_job
 
@@ -165,22 +166,25 @@ class RedisBroker:
         self._task = asyncio.create_task(self._run(), name="redis-pubsub")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._resync_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
 
     async def _run(self) -> None:
         """Read the one pub/sub connection; on loss, reconnect with back-off and resync."""
-        while True:
+        while not cancelling():
             try:
                 await self._session()
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError, TimeoutError) as exc:
+                if cancelling():
+                    raise asyncio.CancelledError from exc
                 log.warning("pub/sub connection lost: %s", exc)
             self.connected.clear()
             self._fail_waiting()
@@ -208,7 +212,10 @@ class RedisBroker:
         self._delay = 0.05
         if self._resync is not None:
             self._resync_task = asyncio.create_task(self._resync())
-        await reader
+        try:
+            await reader
+        finally:
+            reader.cancel()  # when we are cancelled, nobody may go on reading the socket
 
     async def _read(self) -> None:
         pubsub = self._pubsub
@@ -245,21 +252,28 @@ class RedisPresence:
     def __init__(self, client: aioredis.Redis, ttl_s: float) -> None:
         self._client = client
         self._ttl = ttl_s
+        # (key, conn) -> its member string: a connection leaves from the process it is on,
+        # so leaving is one ZREM, not a scan of everyone present.
+        self._mine: dict[tuple[str, str], str] = {}
 
     async def enter(self, key: str, conn: str, user: str, mode: str) -> None:
         await self.refresh([(key, conn, user, mode)])
 
     async def leave(self, key: str, conn: str) -> None:
-        # Members are "conn\x1fuser\x1fmode"; find this conn's entry by prefix.
-        name = Keys.presence(key)
-        async for member in self._client.zscan_iter(name, match=f"{conn}\x1f*"):
-            await self._client.zrem(name, member[0] if isinstance(member, tuple) else member)
+        member = self._mine.pop((key, conn), None)
+        if member is not None:
+            await self._client.zrem(Keys.presence(key), member)
 
     async def refresh(self, entries: Iterable[tuple[str, str, str, str]]) -> None:
         expires = time.time() + self._ttl
         pipe = self._client.pipeline(transaction=False)
         for key, conn, user, mode in entries:
-            pipe.zadd(Keys.presence(key), {f"{conn}\x1f{user}\x1f{mode}": expires})
+            member = f"{conn}\x1f{user}\x1f{mode}"
+            old = self._mine.get((key, conn))
+            if old is not None and old != member:  # same connection, another mode
+                pipe.zrem(Keys.presence(key), old)
+            self._mine[(key, conn)] = member
+            pipe.zadd(Keys.presence(key), {member: expires})
             pipe.expire(Keys.presence(key), int(self._ttl) * 4)
         await pipe.execute()
 
@@ -310,12 +324,10 @@ class RedisScheduler:
                 await self._task
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._poll)
-            try:
+        async for _ in every(self._poll):
+            popped = []
+            with survive(log, "taking due jobs", quiet=True):  # they wait in Redis meanwhile
                 popped = await self._pop([Keys.timers, Keys.timer_payloads], [time.time()])
-            except (RedisError, OSError):
-                continue  # Redis is away; the jobs wait in Redis for its return
             for i in range(0, len(popped), 2):
                 await run_job(self._handlers, popped[i].decode(), decode(popped[i + 1]))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
+import logging
 from typing import Any
 
 import msgspec
@@ -14,7 +14,10 @@ from ..backends.base import topic_key
 from ..connection import Connection
 from ..feature import Command, Context, Feature
 from ..messages import Mode, Role, Slug, bad_request, decode, encode
+from ..tasks import every, survive
 from .presence import counts
+
+log = logging.getLogger("plenary.sessions")
 
 
 class Join(msgspec.Struct, forbid_unknown_fields=True):
@@ -152,13 +155,10 @@ class SessionsFeature(Feature):
 
     async def _tick(self) -> None:
         interval = self.services.settings.presence_interval_s
-        while True:
-            await asyncio.sleep(interval)
+        async for _ in every(interval):
             for key in set(self._local) | self._dirty:
-                try:
+                with survive(log, "presence tick", quiet=True):  # the next tick tries again
                     await self._publish_presence(key, interval)
-                except Exception:
-                    continue  # the backend is away; the next tick tries again
 
     async def _publish_presence(self, key: str, interval: float) -> None:
         backend = self.services.backend
@@ -176,11 +176,8 @@ class SessionsFeature(Feature):
     async def _refresh(self) -> None:
         """Keep this process's members alive; a dead process's members expire."""
         interval = self.services.settings.presence_ttl_s / 3
-        while True:
-            await asyncio.sleep(interval)
+        async for _ in every(interval):
             entries = [(key, c.id, c.user.id, c.mode) for key, conns in self._local.items()
                        for c in conns if c.user is not None]
-            try:
+            with survive(log, "presence refresh", quiet=True):
                 await self.services.backend.presence.refresh(entries)
-            except Exception:
-                continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +19,14 @@ from ... import topics
 from ...backends.base import split_key, topic_key
 from ...connection import Connection
 from ...messages import Role, decode
+from ...tasks import every, survive
 
 STATE = "breakout.rooms"  # conn.state: the room ids this connection is in
 
 _CLOSED = '{"type":"room.closed",'
 _PRESENCE = '{"type":"room.presence",'
+
+log = logging.getLogger("plenary.breakouts")
 
 
 def rooms_of(conn: Connection) -> set[str]:
@@ -128,11 +132,10 @@ class LocalRooms:
     # -- keep this process's room presence alive ------------------------------------------
     async def refresh_forever(self) -> None:
         interval = self.services.settings.presence_ttl_s / 3
-        while True:
-            await asyncio.sleep(interval)
+        async for _ in every(interval):
             entries = [(key, c.id, c.user.id, c.mode) for key, conns in self._local.items()
                        for c in conns if c.user is not None]
-            with contextlib.suppress(Exception):
+            with survive(log, "room presence refresh", quiet=True):
                 await self.services.backend.presence.refresh(entries)
 
 

@@ -9,7 +9,6 @@ session or disconnects, when their connection fails, or when they fall silent fo
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -27,6 +26,7 @@ from ...errors import bad_request, conflict, not_found
 from ...feature import Command, Context, Feature, Limit
 from ...gateway import topic_allowed
 from ...messages import Ident, Slug
+from ...tasks import every, survive
 from .relay import Publishing, RelayStats, Viewing
 from .rpc import NodeRPC
 from .rules import (
@@ -296,16 +296,13 @@ class MediaFeature(Feature):
     async def _run(self) -> None:
         interval = min(1.0, self.services.settings.media_idle_timeout_s / 4)
         restamped = time.monotonic()
-        while True:
-            await asyncio.sleep(interval)
-            try:
+        async for _ in every(interval):
+            with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
                     for pub in list(self._pubs.values()):
                         await self.store.put(pub.event, pub.entry)
-            except Exception:
-                log.exception("media housekeeping failed; trying again")
 
     # -- snapshot, events, metrics --------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
