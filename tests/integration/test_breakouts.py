@@ -158,6 +158,53 @@ async def test_manual_assignment_before_and_while_open_moves_people(event: Event
         assert not b_.has("breakout.moved")
 
 
+async def test_moderators_see_who_is_present_and_where_to_place_them(event: Event) -> None:
+    async with people(event, 2, ["in_room", "remote"]) as (mod, (a, b_)):
+        b = await create(mod, rooms=2, assign="manual")
+        r1, _ = room_ids(b)
+        ana, ben = a.user["id"], b_.user["id"]
+        assert b["people"] == [{"id": ana, "name": "Att 0", "mode": "in_room", "room": None},
+                               {"id": ben, "name": "Att 1", "mode": "remote", "room": None}]
+        placed = await mod.call("breakout.assign", {"breakout": b["id"], "user": ana, "room": r1})
+        assert [(p["id"], p["room"]) for p in placed["breakout"]["people"]] == [
+            (ben, None), (ana, r1)]  # those still to place come first
+        listed = await mod.call("breakout.people", {"breakout": b["id"]})
+        assert listed == {"breakout": b["id"], "people": placed["breakout"]["people"]}
+        # A reloaded moderator has the list in the snapshot; nobody else sees names.
+        assert (await snapshot_breakout(mod))["people"] == listed["people"]
+        for other in (a, b_):
+            seen = await snapshot_breakout(other)
+            assert "people" not in seen and all("members" not in r for r in seen["rooms"])
+            assert await other.error("breakout.people", {"breakout": b["id"]}) == "forbidden"
+        speaker = await Client.connect(event.server, event.token("speaker", "Spk"))
+        late = await Client.connect(event.server, event.token("attendee", "Late"))
+        try:
+            assert await speaker.error("breakout.people", {"breakout": b["id"]}) == "forbidden"
+            await speaker.join(S)
+            await late.join(S)
+            listed = await mod.call("breakout.people", {"breakout": b["id"]})
+            assert {p["name"]: p["room"] for p in listed["people"]} == {
+                "Att 0": r1, "Att 1": None, "Late": None, "Spk": None}
+            # Open: the people not placed stay in the main session until a moderator moves them.
+            await mod.call("breakout.open", {"breakout": b["id"]})
+            assert (await moved_to(a))["id"] == r1  # type: ignore[index]
+            await mod.call("breakout.assign", {"breakout": b["id"], "user": ben, "room": r1})
+            assert (await moved_to(b_))["id"] == r1  # type: ignore[index]
+            await mod.event("presence", where=lambda d: d["online"] == 5, timeout=15)
+            await late.close()  # gone: off the list once the session counts them out
+            await mod.event("presence", where=lambda d: d["online"] == 4, timeout=15)
+            listed = await mod.call("breakout.people", {"breakout": b["id"]})
+            assert {p["name"]: p["room"] for p in listed["people"]} == {
+                "Att 0": r1, "Att 1": r1, "Spk": None}
+            assert await mod.error("breakout.people", {"breakout": "b-000000000000"}) \
+                == "not_found"
+            assert await mod.error("breakout.people", {"breakout": b["id"], "x": 1}) \
+                == "bad_request"
+        finally:
+            await speaker.close()
+            await late.close()
+
+
 async def test_self_select_joins_within_capacity_and_leaves(event: Event) -> None:
     async with people(event, 3) as (mod, (a, b_, c)):
         b = await self_select(mod, capacity=1)
@@ -240,6 +287,40 @@ async def test_room_chat_is_for_its_members_and_visiting_moderators(event: Event
         await mod.event("room.presence", where=lambda d: any(
             v["id"] == mod.user["id"] for v in d["visitors"]))
 
+
+async def test_entering_a_room_shows_its_last_messages(event: Event) -> None:
+    ana_token = event.token("attendee", "Ana")
+    async with people(event, 1) as (mod, (b_,)):
+        a = await Client.connect(event.server, ana_token)
+        try:
+            b = await self_select(mod)
+            r1, r2 = room_ids(b)
+            await a.join(S)
+            await a.call("breakout.join", {"room": r1})
+            await b_.call("breakout.join", {"room": r2})
+            assert (await a.call("room.join", {"room": r1}))["messages"] == []
+            sent = []
+            for i in range(55):  # 30 a minute each at most: the moderator says the rest
+                who = a if i < 30 else mod
+                said = await who.call("room.say", {"room": r1, "text": f"m{i}"})
+                sent.append(said["message"])
+                if i == 10:  # other events on the room topic are not messages
+                    await mod.call("breakout.broadcast", {"breakout": b["id"], "text": "hi"})
+                    await a.call("breakout.report", {"room": r1, "text": "draft"})
+            await b_.call("room.say", {"room": r2, "text": "elsewhere"})
+        finally:
+            await a.close()
+        reloaded = await Client.connect(event.server, ana_token)
+        try:
+            await reloaded.join(S)
+            entered = await reloaded.call("room.join", {"room": r1})
+        finally:
+            await reloaded.close()
+        assert entered["messages"] == sent[-50:]
+        assert entered["messages"][0]["text"] == "m5"
+        assert entered["messages"][-1]["user"] == {"id": mod.user["id"], "name": "Mod"}
+        other = await b_.call("room.join", {"room": r2})
+        assert [m["text"] for m in other["messages"]] == ["elsewhere"]
 
 async def test_broadcast_reaches_every_room(event: Event) -> None:
     async with people(event, 2) as (mod, (a, b_)):
@@ -367,6 +448,34 @@ async def test_reports_reach_moderators_are_editable_until_close_and_in_the_repo
         assert room["members"] == [{"id": a.user["id"], "name": "Att 0"}]
         status, csv = http("GET", url + "?format=csv", token=token, raw=True)
         assert status == 200 and "'=Pay transparency, then ethics." in csv.decode()
+
+
+async def test_a_reloaded_moderator_sees_the_reports_and_a_member_their_own(
+        event: Event) -> None:
+    async with people(event, 3) as (mod, (a, b_, c_)):
+        b = await self_select(mod)
+        r1, r2 = room_ids(b)
+        await a.call("breakout.join", {"room": r1})
+        await b_.call("breakout.join", {"room": r2})
+        await a.call("breakout.report", {"room": r1, "text": "One: quiet rooms."})
+        await b_.call("breakout.report", {"room": r2, "text": "Two: flexible hours."})
+        await mod.event("breakout.reports", where=lambda d: len(d["reports"]) == 2)
+        texts = {r1: "One: quiet rooms.", r2: "Two: flexible hours."}
+
+        def shown(reports: list[dict[str, Any]]) -> dict[str, str]:
+            return {r["room"]["id"]: r["report"]["text"] for r in reports}
+
+        reloaded = await Client.connect(event.server, event.token("moderator", "Mod"))
+        speaker = await Client.connect(event.server, event.token("speaker", "Spk"))
+        try:
+            assert shown((await snapshot_breakout(reloaded))["reports"]) == texts
+            assert shown((await snapshot_breakout(speaker))["reports"]) == texts
+        finally:
+            await reloaded.close()
+            await speaker.close()
+        assert shown((await snapshot_breakout(a))["reports"]) == {r1: texts[r1]}
+        assert shown((await snapshot_breakout(b_))["reports"]) == {r2: texts[r2]}
+        assert (await snapshot_breakout(c_))["reports"] == []  # in no room: none
 
 
 # -- timer --------------------------------------------------------------------------------------

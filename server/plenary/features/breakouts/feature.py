@@ -21,7 +21,7 @@ from ...coalescer import Coalescer
 from ...connection import Connection
 from ...errors import bad_request, conflict, forbidden, not_found
 from ...feature import Command, Context, Feature, Limit
-from ...messages import Role, clean_text
+from ...messages import Role, clean_text, decode
 from . import commands as c
 from . import rules
 from .rooms import LocalRooms, rooms_of
@@ -31,7 +31,9 @@ from .store import BreakoutStore, Report, open_store
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
 REPORT_MAX = 4000
+HISTORY_MAX = 50  # room messages a `room.join` reply carries
 JOB = "breakout"
+_ROOM_MESSAGE = '{"type":"room.message",'
 
 
 def job_id(event: str, breakout_id: str, what: str) -> str:
@@ -58,6 +60,7 @@ class BreakoutsFeature(Feature):
             Command("breakout.extend", c.Extend, self.extend, role=mod),
             Command("breakout.broadcast", c.Broadcast, self.broadcast, role=mod),
             Command("breakout.close", c.Which, self.close, role=mod),
+            Command("breakout.people", c.Which, self.people, role=mod),
             Command("breakout.join", c.InRoom, self.join),
             Command("breakout.leave", c.InRoom, self.leave),
             Command("breakout.report", c.Say, self.report_back,
@@ -97,8 +100,16 @@ class BreakoutsFeature(Feature):
         return {u: p.name for u, p in (await self.store.people(event, users)).items()}
 
     async def _staff_view(self, b: Breakout) -> dict[str, Any]:
+        """What moderators see: members by name and, to place by hand, who is present."""
         where = await self.store.members(b.event, b.id)
-        return rules.view(b, where, await self._names(b.event, where))
+        shown = rules.view(b, where, await self._names(b.event, where))
+        shown["people"] = await self._people(b, where)
+        return shown
+
+    async def _people(self, b: Breakout, where: Mapping[str, str]) -> list[dict[str, Any]]:
+        present = await self._present(b)
+        names = await self._names(b.event, present)
+        return rules.people_view(present, names, where if b.state != "closed" else {})
 
     # -- publishing ------------------------------------------------------------------------
     async def _publish(self, event: str, topic: str, kind: str, data: Any) -> None:
@@ -179,7 +190,7 @@ class BreakoutsFeature(Feature):
         if not await self.store.create(b):
             raise conflict(f"Session `{session.id}` already has a breakout that is not closed.")
         await self._state(b, {})
-        return {"breakout": rules.view(b, {}, {})}
+        return {"breakout": await self._staff_view(b)}
 
     async def _create_names(self, ctx: Context, data: c.Create) -> list[str]:
         if data.reuse is None:
@@ -295,6 +306,11 @@ class BreakoutsFeature(Feature):
         await self._schedule(new, now)
         return {"breakout": await self._staff_view(new)}
 
+    async def people(self, ctx: Context, data: c.Which) -> dict[str, Any]:
+        b = await self._breakout(ctx.event_id, data.breakout)
+        where = await self.store.members(b.event, b.id)
+        return {"breakout": b.id, "people": await self._people(b, where)}
+
     # -- closing ---------------------------------------------------------------------------
     async def close(self, ctx: Context, data: c.Which) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
@@ -368,11 +384,26 @@ class BreakoutsFeature(Feature):
         ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
+        messages = await self._history(key, seq)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
-                "report": _report_view(reports.get(room.id)), "topics": {topic: seq}}
+                "report": _report_view(reports.get(room.id)), "messages": messages,
+                "topics": {topic: seq}}
+
+    async def _history(self, key: str, upto: int) -> list[dict[str, Any]]:
+        """The room's last messages up to `upto` (the seq the reply's events start after),
+        read back from the topic's history: no storage of their own."""
+        broker = self.services.backend.broker
+        for _ in range(2):  # the history may be trimmed between the two reads: once more
+            last = (await broker.last_seqs([key]))[key]
+            frames = await broker.history(key, max(0, last - self.services.settings.history_size))
+            if frames is not None:
+                found = [decode(f)["data"]["message"] for seq, f in frames
+                         if seq <= upto and f.startswith(_ROOM_MESSAGE)]
+                return found[-HISTORY_MAX:]
+        return []
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
@@ -422,10 +453,15 @@ class BreakoutsFeature(Feature):
         if b is None:
             return {"breakout": None}
         where = await self.store.members(b.event, b.id)
-        names = await self._names(b.event, where) if ctx.user.can(Role.moderator) else None
-        shown = rules.view(b, where, names)
+        moderator = ctx.user.can(Role.moderator)
+        shown = await self._staff_view(b) if moderator else rules.view(b, where)
         mine = where.get(ctx.user.id) if b.state == "open" else None
         shown["my_room"] = rules.room_ref(b, mine)
+        # Staff hear every report on their topic; a member sees their own room's, to edit it.
+        reports = await self.store.reports(b.event, b.id)
+        if not ctx.user.is_staff:
+            reports = {r: v for r, v in reports.items() if r == mine}
+        shown["reports"] = _reports_view(b, reports)
         return {"breakout": shown}
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:

@@ -287,6 +287,15 @@ def view(b: Breakout, where: Mapping[str, str], names: Mapping[str, str] | None 
             "ends_at": ms(b.ends_at), "closed_at": ms(b.closed_at)}
 
 
+def people_view(present: Mapping[str, str], names: Mapping[str, str],
+                where: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Who is present in the session (user → mode) and their room (None: not placed yet);
+    those not placed first, then by name, so a moderator sees whom to place at the top."""
+    people = [{"id": u, "name": names.get(u, u), "mode": mode, "room": where.get(u)}
+              for u, mode in present.items()]
+    return sorted(people, key=lambda p: (p["room"] is not None, p["name"].casefold(), p["id"]))
+
+
 def room_ref(b: Breakout, room_id: str | None) -> dict[str, str] | None:
     room = b.room(room_id) if room_id else None
     return None if room is None else {"id": room.id, "name": room.name}
