@@ -100,3 +100,57 @@ async def test_self_select_rooms_visit_extend_and_leave(people: People) -> None:
     await expect(ana.locator("#room-panel")).to_be_hidden()
     await expect(ana.locator("#breakout-chooser")).to_be_visible()
     await shot(ben, "breakout-self-select-phone")
+
+
+async def test_manual_rooms_place_people_by_drag_or_list_and_survive_reloads(
+        people: People) -> None:
+    mod = await people.join("moderator", "Maria")
+    ana = await people.join("attendee", "Ana", mode="in_room")
+    ben = await people.join("attendee", "Ben", viewport=PHONE)
+    await expect(mod.locator("#presence")).to_contain_text("3 here")
+
+    # The moderator sees who is waiting for a room, drags Ana onto one, lists Ben into the other.
+    await mod.locator("#brc-rooms").fill("North, South")
+    await mod.locator("#brc-assign").select_option("manual")
+    await mod.get_by_role("button", name="Create rooms").click()
+    waiting = mod.locator("#breakout-panel .unassigned .person > span")
+    await expect(waiting).to_have_text(["Ana", "Ben"])
+    # (room names are also options of every "Move to" list: find a card by its heading)
+    north = mod.locator(".room-card").filter(has=mod.locator("h4", has_text="North"))
+    south = mod.locator(".room-card").filter(has=mod.locator("h4", has_text="South"))
+    await mod.locator(".unassigned .person", has_text="Ana").drag_to(north)
+    await expect(north.locator(".person > span")).to_have_text(["Ana"])
+    await expect(waiting).to_have_text(["Ben"])
+    await mod.get_by_label("Move to (Ben)").select_option(label="South")
+    await expect(south.locator(".person > span")).to_have_text(["Ben"])
+    await expect(mod.locator("#breakout-panel .unassigned")).to_have_count(0)
+    await mod.get_by_role("button", name="Open rooms").click()
+    await expect(ana.locator("#room-h")).to_have_text("Room: North")
+    await expect(ben.locator("#room-h")).to_have_text("Room: South")
+
+    # A latecomer shows up in the list while the rooms are open and is dragged into one.
+    cleo = await people.join("attendee", "Cleo")
+    await expect(waiting).to_have_text(["Cleo"])
+    await mod.locator(".unassigned .person", has_text="Cleo").drag_to(north)
+    await expect(cleo.locator("#room-h")).to_have_text("Room: North")
+    await expect(north.locator(".person > span")).to_have_count(2)
+    await expect(north.locator(".person", has_text="Cleo")).to_have_count(1)
+
+    # Entering or reloading a room shows what was said before.
+    await ana.locator("#room-say").fill("Hello north")
+    await ana.get_by_role("button", name="Send", exact=True).click()
+    await expect(cleo.locator("#room-messages .message")).to_have_text(["Ana: Hello north"])
+    await ana.reload()
+    await expect(ana.locator("#room-h")).to_have_text("Room: North")
+    await expect(ana.locator("#room-messages .message")).to_have_text(["Ana: Hello north"])
+
+    # A reloaded moderator sees the reports so far; the member keeps editing theirs.
+    await cleo.locator("#room-report").fill("North wants windows.")
+    await cleo.get_by_role("button", name="Save report").click()
+    await expect(north.locator(".report-text")).to_have_text("North wants windows.")
+    await mod.reload()
+    await expect(north.locator(".report-text")).to_have_text("North wants windows.")
+    await expect(north.locator(".person > span")).to_have_count(2)
+    await cleo.reload()
+    await expect(cleo.locator("#room-report")).to_have_value("North wants windows.")
+    await shot(mod, "breakout-manual-moderator")

@@ -21,6 +21,23 @@ function authorOf(m) {
   return (who && (who.name || who)) || m.name || '';
 }
 
+/** A snapshot's breakout carries the current reports (staff: all; a member: their room's),
+ * so a reload shows them before the next `breakout.reports`. */
+export function takeReports(state, breakout) {
+  for (const item of (breakout && breakout.reports) || []) {
+    const room = item.room && (item.room.id || item.room);
+    if (room && item.report) state.reports.set(room, item.report);
+  }
+}
+
+/** A room's chat after `room.join`: the reply's recent messages (oldest first), then what
+ * this tab already holds that they do not (broadcasts, or messages older than the reply's). */
+export function withHistory(history, current) {
+  if (!history || !history.length) return current;
+  const ids = new Set(history.map((m) => m.id));
+  return [...history, ...current.filter((m) => !m.id || !ids.has(m.id))];
+}
+
 // -- the room a member is in (or a moderator visits) ----------------------------------------
 export function roomPanel(ctx) {
   const { state, act, staff } = ctx;
@@ -129,7 +146,14 @@ export function breakoutChooser(ctx) {
 
 // -- moderator ------------------------------------------------------------------------------
 export function moderatorBreakouts(ctx) {
-  const { state, act, sessionId } = ctx;
+  const { state, act, sessionId, conn } = ctx;
+  // Who is present and where they sit (`breakout.people`): the snapshot and replies carry
+  // it; session events do not, so it is asked again when counts or presence change.
+  let people = [];
+  let peopleOf = null; // the breakout id `people` belongs to
+  let taken = null; // the breakout object `people` was last taken from (once each)
+  let asking = null;
+  let askAgain = false;
   const body = h('div', { class: 'stack' });
   const el = h('section', { class: 'card panel', id: 'breakout-panel', 'aria-labelledby': 'br-h' },
     h('h2', { id: 'br-h' }, t('br.title')), body);
@@ -145,6 +169,26 @@ export function moderatorBreakouts(ctx) {
   async function run(type, extra = {}) {
     const reply = await act(type, { breakout: state.breakout.id, ...extra });
     if (reply && reply.breakout) { state.setBreakout(reply.breakout); ctx.refresh('breakout'); }
+  }
+
+  function takePeople(b) {
+    if (b && b.people && b !== taken) { people = b.people; peopleOf = b.id; taken = b; }
+  }
+
+  function askPeople() {
+    const b = state.breakout;
+    if (!b || b.state === 'closed') return;
+    if (asking) { askAgain = true; return; } // one in flight; ask once more after it
+    asking = conn.call('breakout.people', { breakout: b.id }).then((reply) => {
+      if (state.breakout && state.breakout.id === reply.breakout) {
+        people = reply.people || [];
+        peopleOf = reply.breakout;
+        render();
+      }
+    }).catch(() => {}).finally(() => {
+      asking = null;
+      if (askAgain) { askAgain = false; askPeople(); }
+    });
   }
 
   function makeCreateForm() {
@@ -206,7 +250,8 @@ export function moderatorBreakouts(ctx) {
       fill(body, createForm, b ? closedReports(b) : null);
       return;
     }
-    const unassigned = b.unassigned || b.people || [];
+    takePeople(b);
+    const unassigned = (b.unassigned || (peopleOf === b.id ? people : [])).filter((p) => !p.room);
     fill(body,
       h('p', {}, t('brc.state', { state: t(`brc.state.${b.state}`) }), ' · ', t(`brc.assign.${b.assign}`)),
       timer(toMs(b.ends_at)),
@@ -228,5 +273,13 @@ export function moderatorBreakouts(ctx) {
       h('strong', {}, r.name), ': ', state.reports.get(r.id).text))));
   }
 
-  return { el, update(area) { if (['breakout', 'reports', 'all'].includes(area)) render(); } };
+  return {
+    el,
+    update(area) {
+      // A reply or snapshot brought the list with the breakout; other changes ask for it.
+      const fresh = state.breakout && state.breakout.people && state.breakout !== taken;
+      if (['breakout', 'reports', 'all'].includes(area)) render();
+      if (area === 'presence' || (['breakout', 'all'].includes(area) && !fresh)) askPeople();
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { readClaims } from '../auth.js';
 import { SessionState } from '../state.js';
 import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
-import { breakoutChooser, moderatorBreakouts, roomPanel } from './breakouts.js';
+import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
 
 const EVENT_TYPES = [
@@ -50,6 +50,7 @@ export function sessionView(app, sessionId, requested) {
     joining = conn.call('session.join', { session: sessionId, mode: auth.mode || 'remote' })
       .then(async (snapshot) => {
         state.load(snapshot);
+        takeReports(state, snapshot.breakout);
         conn.setTopics(snapshot.topics);
         joined = true;
         el.removeAttribute('aria-busy');
@@ -101,6 +102,7 @@ export function sessionView(app, sessionId, requested) {
     if (!reply) return;
     conn.setTopics(reply.topics);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
+    state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
     update('room');
   }
