@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 
+import msgspec
 import pytest
 
+from plenary.backends.memory import MemoryBroker
 from plenary.errors import Code, ProtocolError
 from plenary.features.breakouts import rules
+from plenary.features.breakouts.rooms import recent_messages
 from plenary.features.breakouts.rules import Breakout, Room
+
+KEY = "ev|room:r"
 
 
 def make(n_rooms: int = 3, assign: rules.Assign = "auto", **kw: object) -> Breakout:
@@ -207,3 +212,30 @@ def test_people_view_puts_those_to_place_first_then_by_name() -> None:
                      {"id": "u1", "name": "zoe", "mode": "remote", "room": None},
                      {"id": "u2", "name": "Ann", "mode": "in_room", "room": "r-1"}]
     assert rules.people_view({"u9": "remote"}, {}, {})[0]["name"] == "u9"  # name unknown
+
+
+# -- a room's recent messages, read back from the topic's history ----------------------------
+async def _room_topic(depth: int, events: list[str]) -> tuple[MemoryBroker, int]:
+    broker = MemoryBroker(depth)
+    for i, kind in enumerate(events):
+        data = {"room": "r", "message": {"id": f"m{i}"}} if kind == "room.message" else {}
+        seq = await broker.publish(KEY, kind, msgspec.json.encode(data))
+    return broker, seq
+
+
+async def test_recent_messages_reach_back_past_other_events() -> None:
+    # 60 messages, then 700 presence events: the window grows until it holds 50.
+    broker, last = await _room_topic(1000, ["room.message"] * 60 + ["room.presence"] * 700)
+    found = await recent_messages(broker, KEY, last, 50, 1000)
+    assert [m["id"] for m in found] == [f"m{i}" for i in range(10, 60)]
+
+
+async def test_recent_messages_stop_at_the_seq_and_the_depth_of_the_history() -> None:
+    broker, _ = await _room_topic(100, ["room.message"] * 150 + ["breakout.report"])
+    found = await recent_messages(broker, KEY, 140, 50, 100)  # 141.. follow the reply
+    assert [m["id"] for m in found] == [f"m{i}" for i in range(90, 140)]
+    broker, last = await _room_topic(100, ["room.message"] * 3 + ["room.presence"] * 120)
+    assert await recent_messages(broker, KEY, last, 50, 100) == []  # trimmed away
+    broker, last = await _room_topic(100, ["room.presence", "room.message"])
+    assert [m["id"] for m in await recent_messages(broker, KEY, last, 50, 100)] == ["m1"]
+    assert await recent_messages(MemoryBroker(100), KEY, 0, 50, 100) == []

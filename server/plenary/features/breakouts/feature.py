@@ -21,10 +21,10 @@ from ...coalescer import Coalescer
 from ...connection import Connection
 from ...errors import bad_request, conflict, forbidden, not_found
 from ...feature import Command, Context, Feature, Limit
-from ...messages import Role, clean_text, decode
+from ...messages import Role, clean_text
 from . import commands as c
 from . import rules
-from .rooms import LocalRooms, rooms_of
+from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
 from .store import BreakoutStore, Report, open_store
 
@@ -33,7 +33,6 @@ BROADCAST_MAX = 1000
 REPORT_MAX = 4000
 HISTORY_MAX = 50  # room messages a `room.join` reply carries
 JOB = "breakout"
-_ROOM_MESSAGE = '{"type":"room.message",'
 
 
 def job_id(event: str, breakout_id: str, what: str) -> str:
@@ -384,26 +383,14 @@ class BreakoutsFeature(Feature):
         ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await self._history(key, seq)
+        messages = await recent_messages(self.services.backend.broker, key, seq, HISTORY_MAX,
+                                         self.services.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
                 "report": _report_view(reports.get(room.id)), "messages": messages,
                 "topics": {topic: seq}}
-
-    async def _history(self, key: str, upto: int) -> list[dict[str, Any]]:
-        """The room's last messages up to `upto` (the seq the reply's events start after),
-        read back from the topic's history: no storage of their own."""
-        broker = self.services.backend.broker
-        for _ in range(2):  # the history may be trimmed between the two reads: once more
-            last = (await broker.last_seqs([key]))[key]
-            frames = await broker.history(key, max(0, last - self.services.settings.history_size))
-            if frames is not None:
-                found = [decode(f)["data"]["message"] for seq, f in frames
-                         if seq <= upto and f.startswith(_ROOM_MESSAGE)]
-                return found[-HISTORY_MAX:]
-        return []
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)

@@ -25,6 +25,8 @@ STATE = "breakout.rooms"  # conn.state: the room ids this connection is in
 
 _CLOSED = '{"type":"room.closed",'
 _PRESENCE = '{"type":"room.presence",'
+_MESSAGE = '{"type":"room.message",'
+HISTORY_SCAN = 200  # events read back first when looking for a room's recent messages
 
 log = logging.getLogger("plenary.breakouts")
 
@@ -137,6 +139,27 @@ class LocalRooms:
                        for c in conns if c.user is not None]
             with survive(log, "room presence refresh", quiet=True):
                 await self.services.backend.presence.refresh(entries)
+
+
+async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
+                          ) -> list[dict[str, Any]]:
+    """The last `n` `room.message` messages published on `key` up to seq `upto`, oldest
+    first, read back from the broker's history (at most `depth` events deep): nothing is
+    stored for them. Presence and other events are interleaved, so the window grows until
+    it holds `n` messages or reaches the start or the depth of the history."""
+    found: list[dict[str, Any]] = []
+    oldest = max(0, (await broker.last_seqs([key]))[key] - depth)  # what history still holds
+    window = HISTORY_SCAN
+    while True:
+        after = max(oldest, upto - window)
+        frames = await broker.history(key, after)
+        if frames is None:  # trimmed past the window meanwhile: what the last read found
+            return found
+        found = [decode(f)["data"]["message"] for seq, f in frames
+                 if seq <= upto and f.startswith(_MESSAGE)][-n:]
+        if len(found) >= n or after == oldest:
+            return found
+        window *= 4
 
 
 def _may_stay(conn: Connection, members: set[str]) -> bool:
