@@ -30,12 +30,13 @@ export function takeReports(state, breakout) {
   }
 }
 
-/** A room's chat after `room.join`: the reply's recent messages (oldest first), then what
- * this tab already holds that they do not (broadcasts, or messages older than the reply's). */
+/** A room's chat after `room.join`: what this tab holds (broadcasts included) and the
+ * reply's recent messages it lacks (said before it entered, or during a drop), by time. */
 export function withHistory(history, current) {
   if (!history || !history.length) return current;
-  const ids = new Set(history.map((m) => m.id));
-  return [...history, ...current.filter((m) => !m.id || !ids.has(m.id))];
+  const ids = new Set(current.map((m) => m.id).filter(Boolean));
+  const merged = [...current, ...history.filter((m) => !ids.has(m.id))];
+  return merged.sort((a, b) => (a.at || 0) - (b.at || 0)); // stable: ties keep their order
 }
 
 // -- the room a member is in (or a moderator visits) ----------------------------------------
