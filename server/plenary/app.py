@@ -12,7 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from .agenda import load_agendas
 from .features import all_features
-from .gateway import websocket_endpoint
+from .gateway import Gateway
 from .http import api, ops
 from .services import Services
 from .settings import Settings
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.stop()
 
     routes = [
-        WebSocketRoute("/ws", websocket_endpoint),
+        WebSocketRoute("/ws", Gateway()),
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),

@@ -1,10 +1,14 @@
 """One client connection: its identity, its topics and its bounded outgoing queue.
 
-The broadcast path calls `push`, which only appends to a list and wakes the writer: it never
-awaits. The writer sends whatever is pending as one frame (a JSON array when there are
-several), at most once per tick, so a busy connection gets fewer, larger frames instead of
-falling behind. A
-connection whose queue passes the limit is closed with 1013; the client resumes.
+The broadcast path calls `push`, which only appends to a list and marks the connection for
+the process's `Flusher`: it never awaits. The flusher sends whatever is pending for a
+connection as one frame (a JSON array when there are several), at most once per tick, so a
+busy connection gets fewer, larger frames instead of falling behind.
+
+Sending is eager: the flusher steps the ASGI send coroutine itself, which completes at once
+while the client's socket accepts data. Only a send that has to wait (the client stopped
+reading and its socket buffer is full) gets a task of its own; meanwhile that connection's
+messages pile up in its queue, and past the limit it is closed with 1013 (it resumes).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
 from .auth import User
@@ -23,13 +27,13 @@ log = logging.getLogger("plenary.connection")
 CLOSE_TOO_SLOW = 1013
 _ids = itertools.count(1)
 
-Send = Callable[[str], Awaitable[None]]
+Send = Callable[[str], Coroutine[Any, Any, None]]
 Close = Callable[[int, str], Coroutine[Any, Any, None]]
 
 
 class Connection:
     def __init__(self, send: Send, close: Close, queue_limit: int, node: str = "n",
-                 tick_s: float = 0.0) -> None:
+                 flusher: Flusher | None = None) -> None:
         self.id = f"{node}-{next(_ids)}"
         self.user: User | None = None
         self.session: str | None = None
@@ -40,11 +44,11 @@ class Connection:
         self._send = send
         self._close = close
         self._limit = queue_limit
-        self._tick = tick_s
+        self._flusher = flusher or Flusher(0.0)
         self._pending: list[str] = []
-        self._wake = asyncio.Event()
         self._closing = False
-        self.writer: asyncio.Task[None] | None = None
+        self.next_at = 0.0  # the earliest the next frame may leave (the tick)
+        self.sending: asyncio.Task[None] | None = None  # a send that had to wait
 
     @property
     def event(self) -> str:
@@ -88,19 +92,45 @@ class Connection:
             self.close_soon(CLOSE_TOO_SLOW, "too slow: resume to catch up")
             return
         self._pending.append(frame)
-        self._wake.set()
+        if len(self._pending) == 1:
+            self._flusher.mark(self)
 
-    async def run_writer(self) -> None:
-        while not self._closing or self._pending:
-            await self._wake.wait()
-            self._wake.clear()
-            pending, self._pending = self._pending, []
-            if pending:
-                await self._send(pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]")
-                if self._tick:
-                    # At most one frame per tick: a lone event leaves at once, a burst
-                    # waits a few ms and leaves as one frame, so busy topics cost fewer writes.
-                    await asyncio.sleep(self._tick)
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self, now: float, tick: float) -> None:
+        """Send what is pending as one frame, without waiting (called by the Flusher)."""
+        if not self._pending or self.sending is not None:
+            return
+        pending, self._pending = self._pending, []
+        self.next_at = now + tick
+        text = pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]"
+        coro = self._send(text)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return  # sent at once: the usual case
+        except Exception as exc:
+            self._failed(exc)
+            return
+        self.sending = asyncio.get_running_loop().create_task(self._finish(coro, waiting))
+
+    async def _finish(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+        """Go on with a send that had to wait, as a task would have."""
+        try:
+            await _resume(coro, waiting)
+        except Exception as exc:
+            self._failed(exc)
+        finally:
+            self.sending = None
+        if self._pending:
+            self._flusher.mark(self)
+
+    def _failed(self, exc: Exception) -> None:
+        log.debug("send to %s failed: %s", self.id, exc)
+        self._closing = True
+        self._pending.clear()
 
     # -- closing ----------------------------------------------------------------------------
     def close_soon(self, code: int, reason: str) -> None:
@@ -108,16 +138,93 @@ class Connection:
             return
         self._closing = True
         self._pending.clear()
-        self._wake.set()
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def flush_and_close(self, code: int, reason: str) -> None:
         """Send what is pending (a last error, say), then close."""
+        self.flush(0.0, 0.0)
         self._closing = True
-        self._wake.set()
-        if self.writer is not None:
+        if self.sending is not None:
             try:
-                await asyncio.wait_for(asyncio.shield(self.writer), timeout=2)
+                await asyncio.wait_for(asyncio.shield(self.sending), timeout=2)
             except Exception:
                 pass
         await self._close(code, reason)
+
+    async def closed(self) -> None:
+        """The connection is gone: stop any send still waiting."""
+        self._closing = True
+        self._pending.clear()
+        if self.sending is not None:
+            self.sending.cancel()
+
+
+class _Resume:
+    """Await what a half-run coroutine waits on, then step it on, until it finishes."""
+
+    def __init__(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+        self.coro, self.waiting = coro, waiting
+
+    def __await__(self) -> Generator[Any, None, None]:
+        while True:
+            try:
+                yield self.waiting  # exactly what the coroutine yielded to its runner
+            except BaseException as exc:
+                self.waiting = self.coro.throw(exc)
+                continue
+            try:
+                self.waiting = self.coro.send(None)
+            except StopIteration:
+                return
+
+
+async def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+    await _Resume(coro, waiting)
+
+
+class Flusher:
+    """Sends every connection's pending messages, once per loop turn and per tick.
+
+    A connection that sent its last frame more than a tick ago sends at once (a lone event
+    is not delayed); one that sent more recently waits for its tick, collecting what
+    arrives meanwhile into the same frame.
+    """
+
+    def __init__(self, tick_s: float) -> None:
+        self.tick = tick_s
+        self._now: set[Connection] = set()
+        self._later: set[Connection] = set()
+        self._soon: asyncio.Handle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.frames = 0
+
+    def mark(self, conn: Connection) -> None:
+        loop = asyncio.get_running_loop()
+        if conn.next_at <= loop.time():
+            self._now.add(conn)
+            if self._soon is None:
+                self._soon = loop.call_soon(self._run_now)
+        else:
+            self._later.add(conn)
+            if self._timer is None:
+                self._timer = loop.call_at(conn.next_at, self._run_later)
+
+    def _run_now(self) -> None:
+        self._soon = None
+        conns, self._now = self._now, set()
+        self._flush(conns)
+
+    def _run_later(self) -> None:
+        self._timer = None
+        conns, self._later = self._later, set()
+        self._flush(conns)
+
+    def _flush(self, conns: set[Connection]) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        for conn in conns:
+            if conn.next_at > now:
+                self.mark(conn)  # not yet its turn
+            elif conn.has_pending:
+                conn.flush(now, self.tick)
+                self.frames += 1

@@ -12,10 +12,13 @@ import contextlib
 import functools
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Annotated, Any
 
 import msgspec
 from redis.exceptions import RedisError
+from starlette.types import Receive, Scope
+from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
 from . import topics
@@ -40,16 +43,26 @@ class Hello(msgspec.Struct, forbid_unknown_fields=True):
     mode: Mode | None = None
 
 
-async def websocket_endpoint(websocket: WebSocket) -> None:
+class Gateway:
+    """The ASGI app at /ws. It is an app rather than a Starlette endpoint function so that
+    the fan-out writes through the raw ASGI `send`, with nothing in between."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: ASGISend) -> None:
+        await websocket_endpoint(WebSocket(scope, receive, send), send)
+
+
+async def websocket_endpoint(websocket: WebSocket, send: ASGISend) -> None:
     services: Services = websocket.app.state.services
     if not origin_allowed(websocket, services):
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-    settings = services.settings
-    conn = Connection(websocket.send_text, _closer(websocket), settings.send_queue_limit,
-                      services.node, settings.flush_interval_s)
-    conn.writer = asyncio.create_task(_write(conn, services), name=f"writer-{conn.id}")
+
+    def send_text(text: str) -> Coroutine[Any, Any, None]:
+        return send({"type": "websocket.send", "text": text})  # type: ignore[return-value]
+
+    conn = Connection(send_text, _closer(websocket), services.settings.send_queue_limit,
+                      services.node, services.flusher)
     services.connections.add(conn)
     services.metrics.connections.inc()
     try:
@@ -77,11 +90,6 @@ def _closer(websocket: WebSocket) -> Any:
             await websocket.close(code=code, reason=reason)
 
     return close
-
-
-async def _write(conn: Connection, services: Services) -> None:
-    with contextlib.suppress(Exception):
-        await conn.run_writer()
 
 
 async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> None:
@@ -268,11 +276,7 @@ async def _cleanup(conn: Connection, services: Services) -> None:
             with contextlib.suppress(Exception):
                 await feature.left(conn, conn.session)
     services.hub.detach_all(conn)
-    conn.close_soon(1000, "")
-    if conn.writer is not None:
-        conn.writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await conn.writer
+    await conn.closed()
 
 
-__all__ = ["MODES", "websocket_endpoint"]
+__all__ = ["MODES", "Gateway"]

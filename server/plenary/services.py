@@ -9,7 +9,7 @@ from typing import Any
 
 from .backends import open_backend
 from .backends.base import Backend, topic_key
-from .connection import Connection
+from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
@@ -29,6 +29,7 @@ class Services:
         self.events = Events(self.backend.docs)
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
+        self.flusher = Flusher(settings.flush_interval_s)
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}
         self._tasks: set[asyncio.Task[Any]] = set()

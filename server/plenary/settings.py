@@ -37,7 +37,7 @@ class Settings:
     ping_interval_s: float = 20.0
     ping_timeout_s: float = 20.0
     send_queue_limit: int = 2000
-    flush_interval_s: float = 0.02
+    flush_interval_s: float = 0.05
     history_size: int = 1000
     presence_interval_s: float = 1.0
     presence_ttl_s: float = 30.0

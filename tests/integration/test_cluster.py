@@ -26,7 +26,8 @@ async def test_events_cross_processes_with_one_gapless_seq(cluster: tuple[Server
         while len(got) < 30:
             got.append(await watcher.event("session.updated"))
         seqs = [e["seq"] for e in got]
-        assert seqs == sorted(set(seqs)) and seqs[-1] - seqs[0] == 29
+        assert seqs == sorted(set(seqs))  # in order, none twice; close() checks no gap
+        # (presence events share the topic, so these 30 seqs need not be consecutive)
         assert not watcher.has("session.updated")
     for client in (on_a, on_b, *watchers):
         await client.close()

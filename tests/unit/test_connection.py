@@ -1,14 +1,16 @@
-"""The outgoing queue: batching into one frame, dedupe by seq, 1013 for a slow client."""
+"""The outgoing queue: batching into one frame, the tick, dedupe by seq, slow clients."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
-from plenary.connection import Connection
+from plenary.connection import Connection, Flusher
 
 
 class Wire:
+    """A client socket: `gate` cleared means its buffer is full and sends must wait."""
+
     def __init__(self) -> None:
         self.frames: list[str] = []
         self.closed: tuple[int, str] | None = None
@@ -24,36 +26,79 @@ class Wire:
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
 
+    async def next_frame(self) -> object:
+        self.sent.clear()
+        await asyncio.wait_for(self.sent.wait(), 5)
+        return json.loads(self.frames[-1])
 
-async def test_pending_messages_leave_as_one_array_frame() -> None:
-    wire = Wire()
-    conn = Connection(wire.send, wire.close, queue_limit=10)
+    async def until(self, count: int) -> None:
+        while len(self.frames) < count:
+            self.sent.clear()
+            await asyncio.wait_for(self.sent.wait(), 5)
+
+
+def connection(wire: Wire, flusher: Flusher, limit: int = 10) -> Connection:
+    conn = Connection(wire.send, wire.close, queue_limit=limit, flusher=flusher)
     conn.topics["k"] = 0
+    return conn
+
+
+async def test_what_is_pending_in_one_loop_turn_leaves_as_one_array_frame() -> None:
+    wire = Wire()
+    conn = connection(wire, Flusher(0.0))
     for seq in (1, 2, 3):
         conn.push("k", seq, json.dumps({"seq": seq}))
-    writer = asyncio.create_task(conn.run_writer())
-    await asyncio.wait_for(wire.sent.wait(), 5)
-    assert json.loads(wire.frames[0]) == [{"seq": 1}, {"seq": 2}, {"seq": 3}]
-    writer.cancel()
+    assert await wire.next_frame() == [{"seq": 1}, {"seq": 2}, {"seq": 3}]
+
+
+async def test_a_lone_event_leaves_at_once_and_a_burst_waits_for_the_tick() -> None:
+    wire = Wire()
+    conn = connection(wire, Flusher(0.05))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    conn.push("k", 1, "1")
+    assert await wire.next_frame() == 1
+    assert loop.time() - started < 0.04  # not held back
+    conn.push("k", 2, "2")  # within the tick of the last frame: held, then together
+    conn.push("k", 3, "3")
+    assert await wire.next_frame() == [2, 3]
+    assert loop.time() - started >= 0.045
+    assert len(wire.frames) == 2
 
 
 async def test_events_already_delivered_are_dropped_and_buffering_keeps_order() -> None:
     wire = Wire()
-    conn = Connection(wire.send, wire.close, queue_limit=10)
+    conn = connection(wire, Flusher(0.0))
     conn.topics["k"] = []  # attached, waiting for the snapshot's seq
-    conn.push("k", 6, "six")
-    conn.push("k", 5, "five")
+    conn.push("k", 6, '"six"')
+    conn.push("k", 5, '"five"')
     conn.start_topic("k", 4)
-    conn.push("k", 5, "five again")
-    assert conn._pending == ["five", "six"]
+    conn.push("k", 5, '"five again"')
+    assert await wire.next_frame() == ["five", "six"]
 
 
-async def test_a_client_that_falls_behind_is_closed_with_1013() -> None:
+async def test_a_stalled_client_does_not_hold_up_the_others() -> None:
+    stalled, fine = Wire(), Wire()
+    stalled.gate.clear()  # its socket buffer is full
+    flusher = Flusher(0.0)
+    slow, fast = connection(stalled, flusher), connection(fine, flusher)
+    for seq in (1, 2):
+        slow.push("k", seq, str(seq))
+        fast.push("k", seq, str(seq))
+        assert await fine.next_frame() == seq
+    assert stalled.frames == [] and slow.sending is not None
+    stalled.gate.set()  # it reads again: what waited goes out, then the rest
+    await stalled.until(2)
+    assert stalled.frames == ["1", "2"]
+
+
+async def test_a_client_that_falls_too_far_behind_is_closed_with_1013() -> None:
     wire = Wire()
-    wire.gate.clear()  # the client reads nothing
-    conn = Connection(wire.send, wire.close, queue_limit=3)
-    conn.topics["k"] = 0
-    for seq in range(1, 6):
+    wire.gate.clear()
+    conn = connection(wire, Flusher(0.0), limit=3)
+    for seq in range(1, 7):
         conn.push("k", seq, str(seq))
+        await asyncio.sleep(0)  # let the flusher run between events
     await asyncio.sleep(0)
     assert wire.closed is not None and wire.closed[0] == 1013
+    await conn.closed()
