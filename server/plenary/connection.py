@@ -25,6 +25,7 @@ from .messages import encode_str
 log = logging.getLogger("plenary.connection")
 
 CLOSE_TOO_SLOW = 1013
+BURST = 3  # frames a quiet connection may send back to back before the tick applies
 _ids = itertools.count(1)
 
 Send = Callable[[str], Coroutine[Any, Any, None]]
@@ -47,7 +48,9 @@ class Connection:
         self._flusher = flusher or Flusher(0.0)
         self._pending: list[str] = []
         self._closing = False
-        self.next_at = 0.0  # the earliest the next frame may leave (the tick)
+        self.next_at = 0.0  # the earliest the next frame may leave
+        self._credit = float(BURST)  # frames it may send right now (a token bucket)
+        self._credit_at = 0.0
         self.sending: asyncio.Task[None] | None = None  # a send that had to wait
 
     @property
@@ -104,7 +107,7 @@ class Connection:
         if not self._pending or self.sending is not None:
             return
         pending, self._pending = self._pending, []
-        self.next_at = now + tick
+        self._spend(now, tick)
         text = pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]"
         coro = self._send(text)
         try:
@@ -115,6 +118,15 @@ class Connection:
             self._failed(exc)
             return
         self.sending = asyncio.get_running_loop().create_task(self._finish(coro, waiting))
+
+    def _spend(self, now: float, tick: float) -> None:
+        """One frame per tick on average, with a small burst: a stream slower than the tick
+        never waits (jitter included), a faster one is batched into one frame per tick."""
+        if tick <= 0:
+            return
+        self._credit = min(BURST, self._credit + (now - self._credit_at) / tick) - 1
+        self._credit_at = now
+        self.next_at = now if self._credit >= 1 else now + (1 - self._credit) * tick
 
     async def _finish(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
         """Go on with a send that had to wait, as a task would have."""
@@ -183,12 +195,9 @@ async def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
 
 
 class Flusher:
-    """Sends every connection's pending messages, once per loop turn and per tick.
-
-    A connection that sent its last frame more than a tick ago sends at once (a lone event
-    is not delayed); one that sent more recently waits for its tick, collecting what
-    arrives meanwhile into the same frame.
-    """
+    """Sends every connection's pending messages, once per loop turn, at most one frame per
+    tick per connection on average (see `Connection._spend`): a lone event leaves at once,
+    a burst waits for the tick and leaves as one frame."""
 
     def __init__(self, tick_s: float) -> None:
         self.tick = tick_s

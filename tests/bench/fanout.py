@@ -130,6 +130,12 @@ class LeanClient(asyncio.Protocol):
 
 def loader(urls: list[str], tokens: list[str], events: int, sent: Any, ready: Any, go: Any,
            results: Any) -> None:
+    try:
+        import uvloop  # the load generator's own transport in C, when available
+
+        uvloop.install()
+    except ImportError:
+        pass
     results.put(asyncio.run(_load(urls, tokens, events, sent, ready, go)))
 
 
@@ -192,8 +198,9 @@ async def _load(urls: list[str], tokens: list[str], events: int, sent: Any, read
             code = str(c.close_code or ("closed" if c.closed.done() else "still open"))
             closes[code] = closes.get(code, 0) + 1
         c.transport.close()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"received": sum(min(r, events) for r in received), "histogram": histogram,
-            "closes": closes}
+            "closes": closes, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 # -- the publisher ------------------------------------------------------------------------------
@@ -301,6 +308,7 @@ def run(args: argparse.Namespace, events: int, servers: list[Server]) -> None:
           f"  max {percentile(histogram, 1.0):.1f}")
     print(f"server CPU: {cpu:.2f} s over {elapsed:.1f} s = "
           f"{cpu / max(delivered, 1) * 1e6:.1f} µs per delivered message")
+    print(f"load generators' CPU: {sum(o['cpu'] for o in outcomes):.2f} s")
     print(f"server RSS per connection: {(rss_after - rss_before) / args.clients / 1024:.1f} KiB")
 
 
