@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 
 from harness import RedisServer
 from plenary.backends.base import Backend
@@ -24,3 +26,16 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     await chosen.start()
     yield chosen
     await chosen.close()
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """A client of the session's private Redis, for a feature store's Redis implementation."""
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def ev() -> str:
+    return "ev-" + secrets.token_hex(4)  # a fresh event: tests never share keys

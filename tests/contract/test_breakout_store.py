@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
 
-from harness import RedisServer
 from plenary.features.breakouts import rules
 from plenary.features.breakouts.store import (
     BreakoutStore,
@@ -19,17 +17,11 @@ from plenary.features.breakouts.store import (
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[BreakoutStore]:
+def store(request: pytest.FixtureRequest) -> BreakoutStore:
     if request.param == "memory":
-        yield MemoryBreakoutStore()
-        return
-    import redis.asyncio as aioredis
-
-    server: RedisServer = request.getfixturevalue("redis_server")
-    server.flush()
-    client = aioredis.Redis.from_url(server.url)
-    yield RedisBreakoutStore(client)
-    await client.aclose()
+        return MemoryBreakoutStore()
+    request.getfixturevalue("redis_server").flush()  # these tests share the event "ev"
+    return RedisBreakoutStore(request.getfixturevalue("redis_client"))
 
 
 def make(session: str = "s", n: int = 2, **kw: object) -> rules.Breakout:

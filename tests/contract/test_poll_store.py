@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -16,21 +14,11 @@ from plenary.features.polls.store import Ballot, MemoryPollStore, PollStore, Red
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[PollStore]:
+def store(request: pytest.FixtureRequest) -> PollStore:
     if request.param == "memory":
-        yield MemoryPollStore()
-        return
-    import redis.asyncio as aioredis
+        return MemoryPollStore()
+    return RedisPollStore(request.getfixturevalue("redis_client"))
 
-    server: RedisServer = request.getfixturevalue("redis_server")
-    client = aioredis.Redis.from_url(server.url)
-    yield RedisPollStore(client)
-    await client.aclose()
-
-
-@pytest.fixture
-def ev() -> str:
-    return "ev-" + secrets.token_hex(4)  # a fresh event: tests never share keys
 
 
 def poll(pid: str = "p1", state: str = "draft", **fields: Any) -> Poll:

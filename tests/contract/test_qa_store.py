@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
 
-from harness import RedisServer
 from plenary.features.qa import rules
 from plenary.features.qa.rules import Question
 from plenary.features.qa.store import MemoryQAStore, QAStore, RedisQAStore
 
 
 @pytest.fixture(params=["memory", "redis"])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[QAStore]:
+def store(request: pytest.FixtureRequest) -> QAStore:
     if request.param == "memory":
-        yield MemoryQAStore()
-        return
-    import redis.asyncio as aioredis
+        return MemoryQAStore()
+    return RedisQAStore(request.getfixturevalue("redis_client"))
 
-    server: RedisServer = request.getfixturevalue("redis_server")
-    client = aioredis.Redis.from_url(server.url)
-    yield RedisQAStore(client)
-    await client.aclose()
-
-
-@pytest.fixture
-def ev() -> str:
-    return "ev-" + secrets.token_hex(4)  # a fresh event: tests never share keys
 
 
 def question(qid: str = "q-1", status: rules.Status = "visible", session: str = "opening",

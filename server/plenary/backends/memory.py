@@ -5,19 +5,14 @@ Everything runs on the event loop, so each method is atomic by construction.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import heapq
-import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
-from ..tasks import every, survive
-from .base import Deliver, JobHandler, Resync, frame_parts
-
-log = logging.getLogger("plenary.scheduler")
+from .base import Deliver, Resync, frame_parts
+from .polling import PollingScheduler
 
 
 class MemoryBroker:
@@ -102,14 +97,12 @@ def merge_modes(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return users
 
 
-class MemoryScheduler:
+class MemoryScheduler(PollingScheduler):
     def __init__(self, poll_s: float = 0.05) -> None:
+        super().__init__(poll_s)
         self._due: dict[str, float] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._heap: list[tuple[float, str]] = []
-        self._handlers: dict[str, JobHandler] = {}
-        self._poll = poll_s
-        self._task: asyncio.Task[None] | None = None
 
     async def schedule(self, job: str, due: float, payload: dict[str, Any]) -> None:
         self._due[job] = due
@@ -120,22 +113,8 @@ class MemoryScheduler:
         self._due.pop(job, None)
         self._payloads.pop(job, None)
 
-    def handle(self, prefix: str, handler: JobHandler) -> None:
-        self._handlers[prefix] = handler
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="memory-scheduler")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        async for _ in every(self._poll):
-            for job, payload in self._pop_due(time.time()):
-                await run_job(self._handlers, job, payload)
+    async def _take_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+        return self._pop_due(now)
 
     def _pop_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         ready = []
@@ -145,14 +124,6 @@ class MemoryScheduler:
                 del self._due[job]
                 ready.append((job, self._payloads.pop(job)))
         return ready
-
-
-async def run_job(handlers: dict[str, JobHandler], job: str, payload: dict[str, Any]) -> None:
-    handler = handlers.get(job.partition(":")[0])
-    if handler is None:
-        return
-    with survive(log, f"job {job}"):  # a failing job must not stop everyone else's timers
-        await handler(job, payload)
 
 
 class MemoryLimiter:

@@ -23,9 +23,10 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from ..messages import decode, encode
-from ..tasks import cancelling, every, survive
-from .base import Deliver, JobHandler, Resync, frame_parts
-from .memory import merge_modes, run_job
+from ..tasks import cancelling, survive
+from .base import Deliver, Resync, frame_parts
+from .memory import merge_modes
+from .polling import PollingScheduler
 
 log = logging.getLogger("plenary.redis")
 
@@ -291,13 +292,11 @@ class RedisPresence:
         return bool(await self._client.set(Keys.tick(key), b"1", px=ms, nx=True))
 
 
-class RedisScheduler:
+class RedisScheduler(PollingScheduler):
     def __init__(self, client: aioredis.Redis, poll_s: float = 0.1) -> None:
+        super().__init__(poll_s)
         self._client = client
         self._pop = client.register_script(POP_DUE)
-        self._handlers: dict[str, JobHandler] = {}
-        self._poll = poll_s
-        self._task: asyncio.Task[None] | None = None
 
     async def schedule(self, job: str, due: float, payload: dict[str, Any]) -> None:
         pipe = self._client.pipeline(transaction=True)
@@ -311,25 +310,11 @@ class RedisScheduler:
         pipe.hdel(Keys.timer_payloads, job)
         await pipe.execute()
 
-    def handle(self, prefix: str, handler: JobHandler) -> None:
-        self._handlers[prefix] = handler
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="redis-scheduler")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        async for _ in every(self._poll):
-            popped = []
-            with survive(log, "taking due jobs", quiet=True):  # they wait in Redis meanwhile
-                popped = await self._pop([Keys.timers, Keys.timer_payloads], [time.time()])
-            for i in range(0, len(popped), 2):
-                await run_job(self._handlers, popped[i].decode(), decode(popped[i + 1]))
+    async def _take_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+        popped = []
+        with survive(log, "taking due jobs", quiet=True):  # they wait in Redis meanwhile
+            popped = await self._pop([Keys.timers, Keys.timer_payloads], [now])
+        return [(popped[i].decode(), decode(popped[i + 1])) for i in range(0, len(popped), 2)]
 
 
 class RedisLimiter:

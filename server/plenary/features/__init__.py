@@ -6,26 +6,12 @@ from ..feature import Feature
 
 
 def all_features() -> list[type[Feature]]:
+    # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
+    # app (not every test of a rule) needs.
+    from .breakouts import BreakoutsFeature
+    from .media import MediaFeature
+    from .polls import PollsFeature
+    from .qa import QAFeature
     from .sessions import SessionsFeature
 
-    found: list[type[Feature]] = [SessionsFeature]
-    for module, name in _OPTIONAL:
-        try:
-            imported = __import__(f"plenary.features.{module}", fromlist=[name])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"plenary.features.{module}":
-                raise
-            continue
-        feature = getattr(imported, name, None)
-        if feature is not None:
-            found.append(feature)
-    return found
-
-
-# Each feature package lands in its own change; a missing one is simply not served yet.
-_OPTIONAL = [
-    ("qa", "QAFeature"),
-    ("polls", "PollsFeature"),
-    ("breakouts", "BreakoutsFeature"),
-    ("media", "MediaFeature"),
-]
+    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
