@@ -47,7 +47,19 @@ class Hub:
         if last is not None and seq > last + 1:
             self._start_fill(key, last, [(seq, frame)])
             return
+        if last is not None and seq == 1 and last > 1:
+            self._restarted(key)
         self._fan_out(key, seq, frame)
+
+    def _restarted(self, key: str) -> None:
+        """The topic's seq began again at 1: the backend lost its data (a Redis without
+        persistence restarted). Our clients' seqs are now ahead of the stream and they would
+        drop every event as already seen: send them to resume, which answers `false`, and
+        so to a fresh snapshot."""
+        log.error("the seq of %s restarted: the backend lost its data; clients resync", key)
+        for conn in list(self._subs.get(key, ())):
+            conn.close_soon(CLOSE_TOO_SLOW, "the server's history was reset: rejoin")
+        self._last[key] = 0
 
     def _fan_out(self, key: str, seq: int, frame: str) -> None:
         if seq > self._last.get(key, 0):
