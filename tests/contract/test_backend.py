@@ -79,10 +79,14 @@ async def test_presence_counts_users_once_and_prefers_in_room(backend: Backend) 
     await p.enter(KEY, "c1", "ana", "remote")
     await p.enter(KEY, "c2", "ana", "in_room")
     await p.enter(KEY, "c3", "ben", "remote")
-    assert await p.members(KEY) == {"ana": "in_room", "ben": "remote"}
+    await p.enter(KEY, "c4", "cleo", "in_room")
+    await p.enter(KEY, "c5", "cleo", "remote")
+    assert await p.members(KEY) == {"ana": "in_room", "ben": "remote", "cleo": "in_room"}
+    assert await p.count(KEY) == (3, 2)
     await p.leave(KEY, "c2")
     await p.leave(KEY, "c3")
-    assert await p.members(KEY) == {"ana": "remote"}
+    assert await p.members(KEY) == {"ana": "remote", "cleo": "in_room"}
+    assert await p.count(KEY) == (2, 1)
 
 
 async def test_a_tick_is_claimed_once_per_interval(backend: Backend) -> None:

@@ -4,11 +4,12 @@ from plenary.backends.memory import merge_modes
 from plenary.features.presence import counts
 
 
-def test_presence_counts_people_not_connections() -> None:
+def test_a_person_counts_once_and_in_the_room_if_any_device_is() -> None:
     members = merge_modes([("ana", "remote"), ("ana", "remote"), ("ben", "in_room"),
                            ("cleo", "remote"), ("cleo", "in_room")])
-    assert counts(members) == {"online": 3, "in_room": 2, "remote": 1}
+    assert members == {"ana": "remote", "ben": "in_room", "cleo": "in_room"}
 
 
-def test_nobody_present() -> None:
-    assert counts({}) == {"online": 0, "in_room": 0, "remote": 0}
+def test_counts_split_the_room_and_online() -> None:
+    assert counts(3, 2) == {"online": 3, "in_room": 2, "remote": 1}
+    assert counts(0, 0) == {"online": 0, "in_room": 0, "remote": 0}

@@ -66,6 +66,9 @@ class Presence(Protocol):
     async def members(self, key: str) -> dict[str, str]:
         """user id -> mode (in_room wins if a user has connections in both modes)."""
 
+    async def count(self, key: str) -> tuple[int, int]:
+        """(people present, of whom in the room): `members` counted where the data is."""
+
     async def claim_tick(self, key: str, interval_s: float) -> bool:
         """True for exactly one caller per key per interval, across processes."""
 

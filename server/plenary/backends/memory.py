@@ -80,6 +80,10 @@ class MemoryPresence:
             del conns[conn]
         return merge_modes((user, mode) for user, mode, _ in conns.values())
 
+    async def count(self, key: str) -> tuple[int, int]:
+        members = await self.members(key)
+        return len(members), sum(1 for mode in members.values() if mode == "in_room")
+
     async def claim_tick(self, key: str, interval_s: float) -> bool:
         now = time.monotonic()
         if self._ticks.get(key, 0.0) > now:

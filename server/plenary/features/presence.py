@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-def counts(members: dict[str, str]) -> dict[str, int]:
-    """`members` maps each present user to their mode (see backends.memory.merge_modes)."""
-    in_room = sum(1 for mode in members.values() if mode == "in_room")
-    return {"online": len(members), "in_room": in_room, "remote": len(members) - in_room}
+def counts(online: int, in_room: int) -> dict[str, int]:
+    """The `presence` event's counts from the backend's `count` (people, not connections)."""
+    return {"online": online, "in_room": in_room, "remote": online - in_room}

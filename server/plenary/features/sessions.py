@@ -147,7 +147,7 @@ class SessionsFeature(Feature):
 
     async def presence_counts(self, event_id: str, session_id: str) -> dict[str, int]:
         key = topic_key(event_id, topics.session(session_id))
-        return counts(await self.services.backend.presence.members(key))
+        return counts(*await self.services.backend.presence.count(key))
 
     async def start(self) -> None:
         self.services.spawn(self._tick(), "presence-tick")
@@ -165,7 +165,7 @@ class SessionsFeature(Feature):
         if not await backend.presence.claim_tick(key, interval * 0.9):
             return
         self._dirty.discard(key)
-        current = counts(await backend.presence.members(key))
+        current = counts(*await backend.presence.count(key))
         last_key = f"presence-last:{key}"
         raw = await backend.docs.get(last_key)
         if raw is not None and decode(raw) == current:
