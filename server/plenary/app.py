@@ -7,8 +7,9 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
 from .features import all_features
@@ -20,7 +21,23 @@ from .settings import Settings
 log = logging.getLogger("plenary")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+class Plenary:
+    """The ASGI app: WebSockets at /ws go straight to the gateway (every frame of the fan-out
+    passes here, so no middleware sits in between); everything else is Starlette's."""
+
+    def __init__(self, http: Starlette, gateway: Gateway) -> None:
+        self.http = http
+        self.gateway = gateway
+        self.state = http.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            await self.gateway(scope, receive, send)
+        else:
+            await self.http(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Plenary:
     settings = settings or Settings.from_env()
     services = Services(settings)
     for feature_class in all_features():
@@ -38,7 +55,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.stop()
 
     routes = [
-        WebSocketRoute("/ws", Gateway()),
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),
@@ -49,6 +65,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{event}/sessions/{session}/report", api.session_report),
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.services = services
-    return app
+    http = Starlette(routes=routes, lifespan=lifespan)
+    http.state.services = services
+    return Plenary(http, Gateway(services))

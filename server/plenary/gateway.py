@@ -44,15 +44,17 @@ class Hello(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Gateway:
-    """The ASGI app at /ws. It is an app rather than a Starlette endpoint function so that
-    the fan-out writes through the raw ASGI `send`, with nothing in between."""
+    """The ASGI app at /ws. The app factory routes /ws here ahead of Starlette's middleware,
+    so the fan-out writes through uvicorn's own `send`, with nothing in between."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: ASGISend) -> None:
-        await websocket_endpoint(WebSocket(scope, receive, send), send)
+        await websocket_endpoint(WebSocket(scope, receive, send), send, self.services)
 
 
-async def websocket_endpoint(websocket: WebSocket, send: ASGISend) -> None:
-    services: Services = websocket.app.state.services
+async def websocket_endpoint(websocket: WebSocket, send: ASGISend, services: Services) -> None:
     if not origin_allowed(websocket, services):
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
