@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netns import make_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -117,15 +118,7 @@ def test_a_browser_publishes_and_another_plays_it() -> None:
 
 # -- the scenario, inside the namespace -----------------------------------------------------------
 def _network() -> None:
-    """The namespace's own test network: lo, a veth pair, and a default route over it."""
-    a, b = VETH
-    for command in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "link", "add", a, "type", "veth", "peer", "name", b],
-                    ["ip", "addr", "add", f"{ADDRESSES[0]}/24", "dev", a],
-                    ["ip", "addr", "add", f"{ADDRESSES[1]}/24", "dev", b],
-                    ["ip", "link", "set", a, "up"], ["ip", "link", "set", b, "up"],
-                    ["ip", "route", "add", "default", "via", ADDRESSES[1], "dev", a]):
-        subprocess.run(command, check=True)
+    make_network(VETH, ADDRESSES)
 
 
 async def _scenario(client_dir: Path) -> dict[str, Any]:

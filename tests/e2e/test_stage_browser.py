@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from netns import make_network
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
@@ -45,14 +46,7 @@ def test_speaker_shares_camera_attendee_stage_plays_it() -> None:
 
 # -- the scenario, inside the namespace -----------------------------------------------------------
 def _network() -> None:
-    a, b = VETH
-    for command in (["ip", "link", "set", "lo", "up"],
-                    ["ip", "link", "add", a, "type", "veth", "peer", "name", b],
-                    ["ip", "addr", "add", f"{ADDRESSES[0]}/24", "dev", a],
-                    ["ip", "addr", "add", f"{ADDRESSES[1]}/24", "dev", b],
-                    ["ip", "link", "set", a, "up"], ["ip", "link", "set", b, "up"],
-                    ["ip", "route", "add", "default", "via", ADDRESSES[1], "dev", a]):
-        subprocess.run(command, check=True)
+    make_network(VETH, ADDRESSES)
 
 
 async def _scenario() -> None:

@@ -13,6 +13,7 @@ from ..agenda import SessionDef
 from ..backends.base import topic_key
 from ..connection import Connection
 from ..feature import Command, Context, Feature
+from ..liveness import keep_present
 from ..messages import Mode, Role, Slug, bad_request, decode, encode
 from ..tasks import every, survive
 from .presence import counts
@@ -151,7 +152,8 @@ class SessionsFeature(Feature):
 
     async def start(self) -> None:
         self.services.spawn(self._tick(), "presence-tick")
-        self.services.spawn(self._refresh(), "presence-refresh")
+        self.services.spawn(keep_present(self.services, self._local, "presence refresh"),
+                            "presence-refresh")
 
     async def _tick(self) -> None:
         interval = self.services.settings.presence_interval_s
@@ -172,12 +174,3 @@ class SessionsFeature(Feature):
             return
         await backend.docs.put(last_key, encode(current))
         await backend.broker.publish(key, "presence", encode(current))
-
-    async def _refresh(self) -> None:
-        """Keep this process's members alive; a dead process's members expire."""
-        interval = self.services.settings.presence_ttl_s / 3
-        async for _ in every(interval):
-            entries = [(key, c.id, c.user.id, c.mode) for key, conns in self._local.items()
-                       for c in conns if c.user is not None]
-            with survive(log, "presence refresh", quiet=True):
-                await self.services.backend.presence.refresh(entries)

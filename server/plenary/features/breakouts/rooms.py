@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from ... import topics
 from ...backends.base import split_key, topic_key
 from ...connection import Connection
+from ...liveness import keep_present
 from ...messages import Role, decode
-from ...tasks import every, survive
 
 STATE = "breakout.rooms"  # conn.state: the room ids this connection is in
 
@@ -28,7 +27,6 @@ _PRESENCE = '{"type":"room.presence",'
 _MESSAGE = '{"type":"room.message",'
 HISTORY_SCAN = 200  # events read back first when looking for a room's recent messages
 
-log = logging.getLogger("plenary.breakouts")
 
 
 def rooms_of(conn: Connection) -> set[str]:
@@ -133,12 +131,7 @@ class LocalRooms:
 
     # -- keep this process's room presence alive ------------------------------------------
     async def refresh_forever(self) -> None:
-        interval = self.services.settings.presence_ttl_s / 3
-        async for _ in every(interval):
-            entries = [(key, c.id, c.user.id, c.mode) for key, conns in self._local.items()
-                       for c in conns if c.user is not None]
-            with survive(log, "room presence refresh", quiet=True):
-                await self.services.backend.presence.refresh(entries)
+        await keep_present(self.services, self._local, "room presence refresh")
 
 
 async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
