@@ -150,7 +150,7 @@ class Connection:
             return
         self._closing = True
         self._pending.clear()
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self._flusher.keep(asyncio.get_running_loop().create_task(self._close(code, reason)))
 
     async def flush_and_close(self, code: int, reason: str) -> None:
         """Send what is pending (a last error, say), then close."""
@@ -182,7 +182,10 @@ class _Resume:
             try:
                 yield self.waiting  # exactly what the coroutine yielded to its runner
             except BaseException as exc:
-                self.waiting = self.coro.throw(exc)
+                try:
+                    self.waiting = self.coro.throw(exc)
+                except StopIteration:
+                    return  # it handled the exception and finished
                 continue
             try:
                 self.waiting = self.coro.send(None)
@@ -205,7 +208,13 @@ class Flusher:
         self._later: set[Connection] = set()
         self._soon: asyncio.Handle | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.frames = 0
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        """Hold a reference until `task` is done: the loop keeps only weak ones."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def mark(self, conn: Connection) -> None:
         loop = asyncio.get_running_loop()
