@@ -84,10 +84,6 @@ class Connection:
     def error(self, command_id: int | None, error: dict[str, str]) -> None:
         self.enqueue(encode_str({"type": "error", "id": command_id, "error": error}))
 
-    def notify(self, kind: str, data: Any) -> None:
-        """A direct, unsequenced event for this connection alone."""
-        self.enqueue(encode_str({"type": kind, "data": data}))
-
     def enqueue(self, frame: str) -> None:
         if self._closing:
             return

@@ -31,13 +31,6 @@ class Hub:
         broker.set_receiver(self.deliver, self.resync)
         self.delivered = 0
 
-    def subscribers(self, key: str) -> set[Connection]:
-        return self._subs.get(key, set())
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self._subs)
-
     # -- from the broker --------------------------------------------------------------------
     def deliver(self, key: str, seq: int, frame: str) -> None:
         if key in self._filling:
