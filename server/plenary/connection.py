@@ -88,6 +88,7 @@ class Connection:
         if self._closing:
             return
         if len(self._pending) >= self._limit:
+            self._flusher.slow_closed += 1
             self.close_soon(CLOSE_TOO_SLOW, "too slow: resume to catch up")
             return
         self._pending.append(frame)
@@ -105,6 +106,7 @@ class Connection:
         pending, self._pending = self._pending, []
         self._spend(now, tick)
         text = pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]"
+        self._flusher.frames += 1
         coro = self._send(text)
         try:
             waiting = coro.send(None)
@@ -205,7 +207,8 @@ class Flusher:
         self._soon: asyncio.Handle | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.frames = 0
+        self.frames = 0  # frames handed to clients' sockets (exposed in /metrics)
+        self.slow_closed = 0  # connections closed with 1013 for a full queue
 
     def keep(self, task: asyncio.Task[None]) -> None:
         """Hold a reference until `task` is done: the loop keeps only weak ones."""
@@ -241,4 +244,3 @@ class Flusher:
                 self.mark(conn)  # not yet its turn
             elif conn.has_pending:
                 conn.flush(now, self.tick)
-                self.frames += 1

@@ -8,6 +8,7 @@ Across machines, scrape each process (or machine) as its own target.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import (
     CollectorRegistry,
@@ -17,6 +18,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily
 
 
 class Metrics:
@@ -32,10 +34,11 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
         self.published = Counter("plenary_events_published_total", "Events published",
                                  registry=reg)
-        self.delivered = Counter("plenary_frames_sent_total", "Frames written to clients",
-                                 registry=reg)
-        self.slow_closed = Counter("plenary_slow_clients_closed_total",
-                                   "Connections closed for falling behind (1013)", registry=reg)
+
+    def totals(self, read: Callable[[], Iterable[tuple[str, str, float]]]) -> None:
+        """Expose counts kept as plain ints on the hot path (the fan-out), read at scrape time:
+        `read()` gives (name without _total, help, value)."""
+        self.registry.register(_Totals(read))
 
     def render(self) -> bytes:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -43,3 +46,12 @@ class Metrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+class _Totals:
+    def __init__(self, read: Callable[[], Iterable[tuple[str, str, float]]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        for name, doc, value in self._read():
+            yield CounterMetricFamily(name, doc, value=value)

@@ -30,6 +30,12 @@ class Services:
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
         self.flusher = Flusher(settings.flush_interval_s)
+        self.metrics.totals(lambda: [
+            ("plenary_messages_delivered", "Events pushed to client queues", self.hub.delivered),
+            ("plenary_frames_sent", "Frames written to clients", self.flusher.frames),
+            ("plenary_slow_clients_closed", "Connections closed for falling behind (1013)",
+             self.flusher.slow_closed),
+        ])
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -22,7 +22,6 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = request.app.state.services
-    services.metrics.delivered.inc(0)
     return PlainTextResponse(services.metrics.render(),
                              media_type="text/plain; version=0.0.4; charset=utf-8")
 
