@@ -10,7 +10,7 @@ import msgspec
 
 from .. import topics
 from ..agenda import SessionDef
-from ..backends.base import topic_key
+from ..backends.base import split_key, topic_key
 from ..connection import Connection
 from ..feature import Command, Context, Feature
 from ..liveness import keep_present
@@ -168,9 +168,9 @@ class SessionsFeature(Feature):
             return
         self._dirty.discard(key)
         current = counts(*await backend.presence.count(key))
-        last_key = f"presence-last:{key}"
-        raw = await backend.docs.get(last_key)
+        event, topic = split_key(key)
+        raw = await backend.docs.get(event, f"presence-last:{topic}")
         if raw is not None and decode(raw) == current:
             return
-        await backend.docs.put(last_key, encode(current))
+        await backend.docs.put(event, f"presence-last:{topic}", encode(current))
         await backend.broker.publish(key, "presence", encode(current))

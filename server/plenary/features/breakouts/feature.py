@@ -26,7 +26,7 @@ from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, Report, open_store
+from .store import STORE, BreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -44,7 +44,7 @@ class BreakoutsFeature(Feature):
 
     def __init__(self, services: Any) -> None:
         super().__init__(services)
-        self.store: BreakoutStore = open_store(services.backend)
+        self.store: BreakoutStore = services.backend.open_store(STORE)
         self.rooms = LocalRooms(services)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
@@ -230,7 +230,7 @@ class BreakoutsFeature(Feature):
         now = time.time()
         where, rooms = await self._seating(b)
         new = rules.opened(b, now, rooms)
-        if not await self.store.replace(new, where if b.assign == "auto" else None):
+        if not await self.store.replace(b, new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
@@ -299,7 +299,7 @@ class BreakoutsFeature(Feature):
             raise conflict(f"Breakout `{b.id}` has no timer to extend.")
         now = time.time()
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         await self._state(new)
         await self._schedule(new, now)
@@ -324,7 +324,7 @@ class BreakoutsFeature(Feature):
         """Close once (compare-and-set: a moderator and the timer cannot both), then send
         everyone back to the main session."""
         new = rules.closed(b, time.time())
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             return False
         for what in ("closing", "close"):
             await self.services.backend.scheduler.cancel(job_id(b.event, b.id, what))

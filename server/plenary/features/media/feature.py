@@ -39,7 +39,7 @@ from .rules import (
     ice_servers,
     scope_of,
 )
-from .store import Entry, MediaStore, MemoryMediaStore, RedisMediaStore
+from .store import STORE, Entry, MediaStore
 
 log = logging.getLogger("plenary.media")
 
@@ -101,8 +101,7 @@ class MediaFeature(Feature):
     def __init__(self, services: Any) -> None:
         super().__init__(services)
         backend = services.backend
-        self.store: MediaStore = (RedisMediaStore(backend.redis) if backend.name == "redis"
-                                  else MemoryMediaStore())
+        self.store: MediaStore = backend.open_store(STORE)
         self.rpc = NodeRPC(services, {"subscribe": self._subscribe_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})

@@ -30,7 +30,7 @@ from ...feature import Command, Context, Feature, Limit
 from ...messages import Role
 from . import rules
 from .rules import CreateData, Poll, PollRef, VoteData
-from .store import Ballot, MemoryPollStore, PollStore, RedisPollStore
+from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
 
@@ -47,9 +47,7 @@ class PollsFeature(Feature):
 
     def __init__(self, services: Any) -> None:
         super().__init__(services)
-        backend = services.backend
-        self.store: PollStore = (RedisPollStore(backend.redis) if backend.name == "redis"
-                                 else MemoryPollStore())
+        self.store: PollStore = services.backend.open_store(STORE)
         self._results: Coalescer[PollKey] = Coalescer(services.settings.coalesce_interval_s,
                                                       self._flush)
         # Polls seen open or closed: their options and settings are frozen, so a vote

@@ -21,7 +21,7 @@ from ...feature import Command, Context, Feature, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
-from .store import open_store
+from .store import STORE
 
 if TYPE_CHECKING:
     from ...agenda import EventDef, SessionDef
@@ -61,7 +61,7 @@ class QAFeature(Feature):
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
-        self.store = open_store(services.backend)
+        self.store = services.backend.open_store(STORE)
         self._votes: Coalescer[VoteMark] = Coalescer(services.settings.coalesce_interval_s,
                                                       self._flush_votes)
 
