@@ -26,7 +26,7 @@ from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, MemoryBreakoutStore, RedisBreakoutStore, Report
+from .store import STORE, BreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -45,7 +45,7 @@ class BreakoutsFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: BreakoutStore = host.open_store(MemoryBreakoutStore, RedisBreakoutStore)
+        self.store: BreakoutStore = host.open_store(STORE)
         self.rooms = LocalRooms(host)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
@@ -231,7 +231,7 @@ class BreakoutsFeature(Feature):
         now = time.time()
         where, rooms = await self._seating(b)
         new = rules.opened(b, now, rooms)
-        if not await self.store.replace(new, where if b.assign == "auto" else None):
+        if not await self.store.replace(b, new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
@@ -300,7 +300,7 @@ class BreakoutsFeature(Feature):
             raise conflict(f"Breakout `{b.id}` has no timer to extend.")
         now = time.time()
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         await self._state(new)
         await self._schedule(new, now)
@@ -325,7 +325,7 @@ class BreakoutsFeature(Feature):
         """Close once (compare-and-set: a moderator and the timer cannot both), then send
         everyone back to the main session."""
         new = rules.closed(b, time.time())
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             return False
         for what in ("closing", "close"):
             await self.host.scheduler.cancel(job_id(b.event, b.id, what))

@@ -38,7 +38,7 @@ from .rules import (
     ice_servers,
     scope_of,
 )
-from .store import Entry, MediaStore, MemoryMediaStore, RedisMediaStore
+from .store import STORE, Entry, MediaStore
 
 log = logging.getLogger("plenary.media")
 
@@ -100,7 +100,7 @@ class MediaFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: MediaStore = host.open_store(MemoryMediaStore, RedisMediaStore)
+        self.store: MediaStore = host.open_store(STORE)
         self.rpc = NodeRPC(host, {"subscribe": self._subscribe_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
