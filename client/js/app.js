@@ -58,8 +58,8 @@ function connect() {
     notify(code === 4401 ? t('error.unauthorized') : t('error.closed_policy', { reason }));
     if (code === 4401) app.go('#/join');
   });
-  conn.on('refused', (err) => notify(errorText(err)));
-  conn.on('error', (err) => notify(errorText(err)));
+  conn.on('refused', (err) => notify(err));
+  conn.on('error', (err) => notify(err));
   app.connection = conn.start();
   return conn;
 }
@@ -80,14 +80,55 @@ function showStatus(status) {
   el.textContent = text[status.state] || '';
 }
 
-/** A message the user can read and dismiss (errors mostly). */
-export function notify(message, kind = 'error') {
-  const box = document.getElementById('toasts');
-  const toast = h('div', { class: `toast toast-${kind}` },
-    h('span', {}, message),
-    h('button', { type: 'button', class: 'link', onclick: () => toast.remove() }, t('dismiss')));
-  box.append(toast);
-  setTimeout(() => toast.remove(), 8000);
+// Toasts: one per distinct message (a repeat restarts its timer instead of stacking),
+// dismissable, and for a rate limit a countdown that ends when the wait does. Screen readers
+// hear each message once through #alerts, not every tick of a countdown.
+const TOAST_MS = 6000;
+const toasts = new Map(); // key (the text, or code:field for an error) -> toast
+
+/** Tell the user something: a sentence, or a protocol error (shown in their language). */
+export function notify(what, kind = 'error') {
+  const error = typeof what === 'string' ? null : what;
+  const key = error ? `${error.code}:${error.field || ''}` : what;
+  const toast = toasts.get(key) || makeToast(key, kind);
+  const waitMs = error && error.code === 'rate_limited' && error.retry_after
+    ? error.retry_after * 1000 : 0;
+  const until = Date.now() + Math.max(waitMs, TOAST_MS);
+  toast.render = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    return error ? errorText(waitMs ? { ...error, retry_after: Math.max(1, left) } : error) : what;
+  };
+  toast.text.textContent = toast.render();
+  alertNow(toast.text.textContent);
+  clearInterval(toast.timer);
+  toast.timer = setInterval(() => {
+    if (Date.now() >= until) { dropToast(key); return; }
+    if (waitMs) toast.text.textContent = toast.render();
+  }, 1000);
+}
+
+function makeToast(key, kind) {
+  const text = h('span', { class: 'toast-text' });
+  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': t('toast.dismiss'),
+    onclick: () => dropToast(key) }, '×');
+  const toast = { el: h('div', { class: `toast toast-${kind}` }, text, close), text, timer: null };
+  document.getElementById('toasts').append(toast.el);
+  toasts.set(key, toast);
+  return toast;
+}
+
+function dropToast(key) {
+  const toast = toasts.get(key);
+  if (!toast) return;
+  clearInterval(toast.timer);
+  toast.el.remove();
+  toasts.delete(key);
+}
+
+function alertNow(text) {
+  const region = document.getElementById('alerts');
+  region.textContent = '';
+  requestAnimationFrame(() => { region.textContent = text; });
 }
 
 function renderChrome() {

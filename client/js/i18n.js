@@ -81,12 +81,22 @@ export function plural(key, n, vars = {}) {
   return t(form in DICTIONARIES[current] ? form : key, { ...vars, n });
 }
 
-/** A human message for a protocol error (code + server message). */
+/** The sentence, in the UI's language, for a protocol error: by its `field` when a value was
+ * refused (`options`, `rooms[2]` → `error.field.rooms`), with the wait when rate-limited,
+ * else by its code. The server's own message (English, for developers) is never shown. */
 export function errorText(error) {
   const code = error && error.code;
-  const message = (error && error.message) || '';
-  if (code && has(`error.${code}`)) return t(`error.${code}`, { message });
-  return t('error.unknown', { message: message || String(code || error) });
+  if (code === 'bad_request' && error.field) {
+    const key = `error.field.${String(error.field).replace(/\[\d+\]/g, '')}`;
+    if (has(key)) return t(key);
+  }
+  if (code === 'rate_limited' && error.retry_after > 0) {
+    return plural('error.rate_limited_wait', Math.ceil(error.retry_after));
+  }
+  if (code && has(`error.${code}`)) return t(`error.${code}`);
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException) return t('error.media');
+  if (error && !code) console.error(error); // not a protocol error: a bug to look at
+  return t('error.unknown');
 }
 
 document.documentElement.lang = current;

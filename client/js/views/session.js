@@ -36,7 +36,7 @@ export function sessionView(app, sessionId, requested) {
     try {
       return await conn.call(type, data);
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     }
   }
@@ -94,7 +94,7 @@ export function sessionView(app, sessionId, requested) {
     if (entering === room.id) return;
     entering = room.id;
     const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     });
     if (entering !== room.id) return; // moved elsewhere meanwhile

@@ -3,7 +3,7 @@
 // WebRTC in the browser, the stage says so and everything else works.
 
 import { h, fill } from '../dom.js';
-import { errorText, t } from '../i18n.js';
+import { t } from '../i18n.js';
 
 let mediaModule = null;
 function loadMedia() {
@@ -59,7 +59,7 @@ export function stagePanel(ctx, canPublish, room = null) {
         if (!watching.has(id) || destroyed) { handle.stop(); return; }
         entry.handle = handle;
         video.srcObject = handle.stream;
-      }, (err) => app.notify(errorText(err)));
+      }, (err) => app.notify(err));
     }
     note.hidden = watching.size > 0 || mine.size > 0;
   }
@@ -81,7 +81,7 @@ export function stagePanel(ctx, canPublish, room = null) {
       renderButtons();
       sync();
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
     }
   }
 
