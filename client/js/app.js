@@ -4,7 +4,8 @@
 
 import { h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
-import { loadAuth } from './auth.js';
+import { fetchAgenda, loadAuth } from './auth.js';
+import { applyBrand } from './brand.js';
 import { Connection, socketUrl } from './connection.js';
 import { joinView } from './views/join.js';
 import { agendaView } from './views/agenda.js';
@@ -31,6 +32,7 @@ function route() {
   const { parts, params } = parseHash();
   app.auth = loadAuth();
   const [page, ...rest] = parts;
+  brandFor((app.auth && app.auth.event) || params.get('event'));
   if (page === 'join' || !app.auth) return mount(joinView(app, params));
   if (page === 'session' && rest[0]) return mount(sessionView(app, rest[0], rest[1]));
   return mount(agendaView(app));
@@ -43,7 +45,45 @@ function mount(view) {
   fill(main, view.el);
   const heading = main.querySelector('h1');
   if (heading) document.title = `${heading.textContent} · Plenary`;
+  // A new page: the keyboard starts at its top, as after a page load (a view that builds
+  // its heading later moves the focus there itself).
+  if (!document.activeElement || document.activeElement === document.body) {
+    main.focus({ preventScroll: true });
+  }
 }
+
+/** The event's name, logo and accent in the top bar (once per event). */
+let brandedEvent = null;
+function brandFor(eventId) {
+  if (!eventId || eventId === brandedEvent) return;
+  brandedEvent = eventId;
+  fetchAgenda(eventId).then((agenda) => { if (brandedEvent === eventId) applyBrand(agenda); }, () => {});
+}
+
+// -- the theme: the system's until the person picks one, then remembered --------------------
+const THEME_KEY = 'plenary.theme';
+function savedTheme() {
+  try { return localStorage.getItem(THEME_KEY); } catch { return null; }
+}
+function isDark() {
+  const chosen = document.documentElement.dataset.theme;
+  return chosen ? chosen === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+}
+function renderTheme() {
+  const button = document.getElementById('theme-toggle');
+  button.setAttribute('aria-pressed', String(isDark()));
+  document.getElementById('theme-label').textContent = t('app.dark_theme');
+  button.title = t('app.dark_theme');
+}
+function toggleTheme() {
+  const next = isDark() ? 'light' : 'dark';
+  document.documentElement.dataset.theme = next;
+  try { localStorage.setItem(THEME_KEY, next); } catch { /* private mode */ }
+  renderTheme();
+}
+if (savedTheme() === 'light' || savedTheme() === 'dark') document.documentElement.dataset.theme = savedTheme();
+document.getElementById('theme-toggle').addEventListener('click', toggleTheme);
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', renderTheme);
 
 /** The one connection for the stored token (made on first use, kept across sessions). */
 function connect() {
@@ -137,7 +177,8 @@ function renderChrome() {
   select.value = lang();
   document.getElementById('lang-label').textContent = t('app.language');
   document.getElementById('skip-link').textContent = t('app.skip');
-  document.getElementById('brand').textContent = t('app.title');
+  if (!brandedEvent) document.getElementById('brand-name').textContent = t('app.title');
+  renderTheme();
   showStatus(lastStatus);
 }
 

@@ -237,5 +237,12 @@ export default {
     'error.field.name': 'Enter your name, up to 80 characters.',
     'toast.dismiss': 'Dismiss this message',
     'error.media': 'The browser did not allow the camera or the screen: check its permissions and try again.',
+    // The shell, the theme and the event's brand.
+    'app.dark_theme': 'Dark theme',
+    // Video names.
+    'stage.video_camera': '{name}\'s camera',
+    'stage.video_screen': 'Screen shared by {name}',
+    // Moderation.
+    'mod.confirm_answer': 'Save as answered',
   },
 };

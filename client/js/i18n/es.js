@@ -236,5 +236,12 @@ export default {
     'error.field.name': 'Escribe tu nombre, de hasta 80 caracteres.',
     'toast.dismiss': 'Cerrar este mensaje',
     'error.media': 'El navegador no ha permitido la cámara o la pantalla: revisa sus permisos y vuelve a intentarlo.',
+    // The shell, the theme and the event's brand.
+    'app.dark_theme': 'Tema oscuro',
+    // Video names.
+    'stage.video_camera': 'Cámara de {name}',
+    'stage.video_screen': 'Pantalla compartida por {name}',
+    // Moderation.
+    'mod.confirm_answer': 'Guardar como respondida',
   },
 };

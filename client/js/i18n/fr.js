@@ -236,5 +236,12 @@ export default {
     'error.field.name': 'Saisissez votre nom, 80 caractères au plus.',
     'toast.dismiss': 'Fermer ce message',
     'error.media': 'Le navigateur n\'a pas autorisé la caméra ou l\'écran : vérifiez ses autorisations et réessayez.',
+    // The shell, the theme and the event's brand.
+    'app.dark_theme': 'Thème sombre',
+    // Video names.
+    'stage.video_camera': 'Caméra de {name}',
+    'stage.video_screen': 'Écran partagé par {name}',
+    // Moderation.
+    'mod.confirm_answer': 'Enregistrer comme répondue',
   },
 };
