@@ -25,7 +25,7 @@ from . import topics
 from .auth import User, read_token
 from .backends.base import topic_key
 from .connection import Connection
-from .errors import Code, ProtocolError, bad_request, conflict
+from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
 from .messages import FrameError, Mode, convert, parse_frame
 from .services import Services
@@ -126,7 +126,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     outcome = "ok"
     try:
         if not bucket.take():
-            raise ProtocolError(Code.rate_limited, "Too many commands: slow down.")
+            raise rate_limited("Too many commands: slow down.", 1)
         followups: list[Any] = []
         result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
         conn.reply(envelope.id, result if result is not None else {})
@@ -178,8 +178,9 @@ async def _check_limit(command: Command, user: User, services: Services) -> None
     limit = command.limit
     key = f"{user.event}:{user.id}:{limit.bucket}"
     if not await services.backend.limiter.hit(key, limit.count, limit.window_s):
-        raise ProtocolError(Code.rate_limited,
-                            f"At most {limit.count} per {limit.window_s} s: try again later.")
+        # Both limiters count in fixed windows aligned on the epoch: the next one opens then.
+        raise rate_limited(f"At most {limit.count} per {limit.window_s} s: try again later.",
+                           limit.window_s - time.time() % limit.window_s)
 
 
 class _Bucket:
