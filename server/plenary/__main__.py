@@ -29,7 +29,7 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_timeout_s,
         "lifespan": "on",
-        "loop": "asyncio",  # measured: uvloop gave a worse p99 in fan-out (docs in README)
+        "loop": settings.event_loop,  # docs/BENCHMARKS.md: which is faster, as measured
         "log_level": "info",
     }
 

@@ -63,8 +63,10 @@ class Connection:
         return self.user.event
 
     # -- outgoing ---------------------------------------------------------------------------
-    def push(self, key: str, seq: int, frame: str) -> None:
-        """Deliver one published event; drops what this connection already has."""
+    def push(self, key: str, seq: int, frame: str, frames: Frames | None = None) -> None:
+        """Deliver one published event; drops what this connection already has. Given the
+        fan-out's `frames` (shared by every recipient of the event), a connection with
+        nothing queued that may send now writes the shared frame at once."""
         state = self.topics.get(key)
         if state is None:
             return
@@ -72,7 +74,11 @@ class Connection:
             state.append((seq, frame))
         elif seq > state:
             self.topics[key] = seq
-            self.enqueue(frame)
+            if frames is not None and not self._pending and self.sending is None and \
+                    self.next_at <= frames.now and not self._closing:
+                self._write([frame], frames)
+            else:
+                self.enqueue(frame)
 
     def start_topic(self, key: str, seq: int) -> None:
         """End the buffering of `key`: events after `seq` go out, in order."""
@@ -103,15 +109,18 @@ class Connection:
     def has_pending(self) -> bool:
         return bool(self._pending)
 
-    def flush(self, now: float, tick: float, frames: Frames | None = None) -> None:
+    def flush(self, frames: Frames) -> None:
         """Send what is pending as one frame, without waiting (called by the Flusher)."""
         if not self._pending or self.sending is not None:
             return
         pending, self._pending = self._pending, []
-        self._spend(now, tick)
+        self._write(pending, frames)
+
+    def _write(self, pending: list[str], frames: Frames) -> None:
+        self._spend(frames.now, self._flusher.tick)
         self._flusher.frames += 1
         try:
-            waiting = self._outlet.put(frames or Frames(), pending)
+            waiting = self._outlet.put(frames, pending)
         except Exception as exc:
             self._failed(exc)
             return
@@ -153,7 +162,7 @@ class Connection:
 
     async def flush_and_close(self, code: int, reason: str) -> None:
         """Send what is pending (a last error, say), then close."""
-        self.flush(0.0, 0.0)
+        self.flush(Frames(0.0))
         self._closing = True
         if self.sending is not None:
             try:
@@ -213,10 +222,9 @@ class Flusher:
 
     def _flush(self, conns: set[Connection]) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        frames = Frames()
+        frames = Frames(loop.time())
         for conn in conns:
-            if conn.next_at > now:
+            if conn.next_at > frames.now:
                 self.mark(conn)  # not yet its turn
             elif conn.has_pending:
-                conn.flush(now, self.tick, frames)
+                conn.flush(frames)

@@ -33,11 +33,13 @@ def outlet_for(scope: Mapping[str, Any], send: Callable[[Any], Awaitable[None]])
 
 
 class Frames:
-    """The texts and frames built in one flush, keyed by the pending list they carry."""
+    """The texts and frames built in one flush (or one event's fan-out) at loop time `now`,
+    keyed by the pending list they carry."""
 
-    __slots__ = ("_text", "_wire")
+    __slots__ = ("_text", "_wire", "now")
 
-    def __init__(self) -> None:
+    def __init__(self, now: float) -> None:
+        self.now = now
         self._text: dict[object, str] = {}
         self._wire: dict[object, bytes] = {}
 
@@ -77,9 +79,11 @@ class DirectOutlet:
 
     def put(self, frames: Frames, pending: list[str]) -> Awaitable[None] | None:
         frame = frames.wire(pending)
-        if self.channel.paused:
+        channel = self.channel
+        if channel.paused:
             return self._after_drain(frame)
-        self.channel.write_frame(frame)
+        if channel.writable:
+            channel.transport.write(frame)
         return None
 
     async def _after_drain(self, frame: bytes) -> None:

@@ -52,6 +52,7 @@ class Settings:
     media_idle_timeout_s: float = 30.0
     # -- the WebSocket transport and per-user budgets (issue 10) --
     ws_transport: str = "plenary"
+    event_loop: str = "asyncio"
     connections_per_user: int = 10
     joins_per_user_per_min: int = 30
 

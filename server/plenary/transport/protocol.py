@@ -42,7 +42,7 @@ class PlenaryWebSocket(asyncio.Protocol):
                  "conn", "connections", "default_headers", "disconnected", "drain_waiter",
                  "frames", "gone", "inbox", "loop", "paused", "ping_payload", "ping_timer",
                  "read_paused", "receiving", "request", "response", "root_path", "scope",
-                 "server_state", "state", "tasks", "text", "transport", "waiter")
+                 "server_state", "state", "tasks", "text", "transport", "waiter", "writable")
 
     def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any],
                  _loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -70,6 +70,7 @@ class PlenaryWebSocket(asyncio.Protocol):
         self.frames: list[bytes] = []
         self.read_paused = False
         self.paused = False  # the transport's buffer is over its high-water mark
+        self.writable = False  # accepted, and neither side said close: frames may go out
         self.drain_waiter: asyncio.Future[None] | None = None
         self.close_sent = False
         self.close_timer: asyncio.TimerHandle | None = None
@@ -94,6 +95,7 @@ class PlenaryWebSocket(asyncio.Protocol):
                 self._frame(event)
         self._write_pending()
         if self.conn.parser_exc is not None:  # a protocol error: the library sent a close
+            self.writable = False
             sent = self.conn.close_sent
             self._tell_app(sent.code if sent else 1002, sent.reason if sent else "")
             self.close_sent = True
@@ -104,6 +106,7 @@ class PlenaryWebSocket(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.disconnected = True
+        self.writable = False
         self.connections.discard(self)
         for timer in (self.ping_timer, self.close_timer):
             if timer is not None:
@@ -121,7 +124,8 @@ class PlenaryWebSocket(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """uvicorn is stopping: 1012 (service restart) to an open connection."""
-        if self.conn.state is State.OPEN and not self.close_sent:
+        if self.writable:
+            self.writable = False
             self._tell_app(1012, "")
             self.conn.send_close(1012)
             self._write_pending()
@@ -171,7 +175,8 @@ class PlenaryWebSocket(asyncio.Protocol):
             if self.ping_payload is not None and bytes(frame.data) == self.ping_payload:
                 self.ping_payload = None
             return
-        elif opcode is Opcode.CLOSE:
+        elif opcode is Opcode.CLOSE:  # the library answers it; nothing may follow
+            self.writable = False
             received = self.conn.close_rcvd
             self._tell_app(received.code if received else 1005,
                            received.reason if received else "")
@@ -252,7 +257,7 @@ class PlenaryWebSocket(asyncio.Protocol):
             else:
                 raise RuntimeError(f"Expected websocket.accept or websocket.close: {kind!r}.")
         elif kind == "websocket.send":
-            if self.close_sent or self.conn.state is not State.OPEN:
+            if not self.writable:
                 raise ClientDisconnected("the connection is closing")
             data = message.get("bytes")
             if data is not None:
@@ -278,6 +283,7 @@ class PlenaryWebSocket(asyncio.Protocol):
             return
         self.conn.send_response(self.response)
         self._write_pending()
+        self.writable = True
         log.info('%s - "WebSocket %s" [accepted]', _peer(self.client), self.scope["path"])
         self._schedule_ping()
 
@@ -291,8 +297,9 @@ class PlenaryWebSocket(asyncio.Protocol):
 
     def close(self, code: int, reason: str) -> None:
         """Send a close frame; the socket goes when the peer answers (or after a timeout)."""
-        if self.close_sent or self.conn.state is not State.OPEN:
+        if not self.writable:
             return
+        self.writable = False
         self._tell_app(code, reason)
         self.conn.send_close(code, reason)
         self._write_pending()
@@ -303,21 +310,17 @@ class PlenaryWebSocket(asyncio.Protocol):
         self.close_timer = self.loop.call_later(CLOSE_TIMEOUT_S, self.transport.close)
 
     def _fail(self, code: int, reason: str) -> None:
+        self.writable = False
         self._tell_app(code, reason)
         self.conn.fail(code, reason)
         self._write_pending()
         self.close_sent = True
 
     # -- the channel: pre-framed writes from the fan-out --------------------------------------
-    @property
-    def open(self) -> bool:
-        """Frames written now reach the client (it is accepted and nobody said close)."""
-        return not self.close_sent and not self.disconnected and \
-            self.conn.state is State.OPEN
-
     def write_frame(self, frame: bytes) -> None:
-        """Write complete frames built elsewhere (see `framing`); dropped once closing."""
-        if self.open:
+        """Write complete frames built elsewhere (see `framing`); dropped once closing. The
+        fan-out's hot path reads `writable` and writes to `transport` itself."""
+        if self.writable:
             self.transport.write(frame)
 
     async def drained(self) -> None:
@@ -350,7 +353,7 @@ class PlenaryWebSocket(asyncio.Protocol):
 
     def _ping(self) -> None:
         self.ping_timer = None
-        if not self.open:
+        if not self.writable:
             return
         if self.ping_payload is not None:  # the last ping went unanswered
             self._fail(1011, "keepalive ping timeout")
@@ -364,9 +367,9 @@ class PlenaryWebSocket(asyncio.Protocol):
 
     def _pong_due(self) -> None:
         self.ping_timer = None
-        if self.ping_payload is not None and self.open:
+        if self.ping_payload is not None and self.writable:
             self._fail(1011, "keepalive ping timeout")
-        elif self.open:
+        elif self.writable:
             wait = max(0.0, self.config.ws_ping_interval - self.config.ws_ping_timeout)
             self.ping_timer = self.loop.call_later(wait, self._ping)
 
