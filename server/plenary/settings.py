@@ -49,6 +49,9 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl_s: int = 3600
     media_idle_timeout_s: float = 30.0
+    # -- media across processes (issue 11) --
+    media_address: str = ""
+    media_max_viewers: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
