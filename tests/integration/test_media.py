@@ -118,6 +118,7 @@ class Watcher:
         self.count = 0  # video frames received
         self.audio = 0
         self.got_video = asyncio.Event()
+        self._arrived = asyncio.Event()
         self.ended = asyncio.Event()  # the server closed (or lost) this viewer's connection
         self.viewer = ""
         self._tasks: list[asyncio.Task[None]] = []
@@ -130,8 +131,15 @@ class Watcher:
 
     def counted(self) -> None:
         self.count += 1
+        self._arrived.set()
         if self.count >= 10:
             self.got_video.set()
+
+    async def until(self, count: int) -> None:
+        """Wait until this viewer has received `count` video frames in all."""
+        while self.count < count:
+            self._arrived.clear()
+            await self._arrived.wait()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if not self.decode and track.kind == "video":

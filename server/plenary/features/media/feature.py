@@ -127,7 +127,8 @@ class MediaFeature(Feature):
         self._bitrates: dict[tuple[str, str], float] = {}
         self._cpu = _CpuMeter()
         services.metrics.registry.register(
-            MediaCollector(self.stats, self.peers.counts, lambda: self._bitrates))
+            MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
+                           lambda: self._bitrates))
 
     def commands(self) -> list[Command]:
         return [
@@ -163,7 +164,7 @@ class MediaFeature(Feature):
         self.peers.add_pub(pid, Pub(ctx.event_id, entry, peer, ctx.conn))
         try:
             await self.store.put(ctx.event_id, entry)
-            await self._advertise()  # its event is on record before anyone can watch it
+            await self._advertise(measure=False)  # its event on record: see _end_publishers_of
             await self._announce(ctx.event_id, scope)
         except BaseException:
             await self.peers.end_pub(pid)  # the client never learns its id: nothing may remain
@@ -218,16 +219,17 @@ class MediaFeature(Feature):
 
     async def _loads(self) -> dict[str, Load]:
         """Every live process's load, this one's as it is now."""
-        loads = {n.node: n.load() for n in await self.nodes.all()
-                 if n.node in self._alive}
-        loads[self.node] = Load(self.node, self.peers.sending(), frozenset(self.peers.legs))
+        now, ttl = time.time(), self._settings.media_idle_timeout_s
+        loads = {n.node: n.load() for n in await self.nodes.all() if now - n.at <= ttl}
+        loads[self.node] = Load(self.node, self.peers.sending(),
+                                self._settings.media_max_viewers, frozenset(self.peers.legs))
         return loads
 
     async def _viewer_host(self, entry: Entry) -> str:
         cap = self._settings.media_max_viewers
         if cap <= 0 or self.peers.sending() < cap:
             return self.node  # the common case: no look-up
-        host = viewer_host(self.node, await self._loads(), entry.id, entry.node, cap)
+        host = viewer_host(self.node, await self._loads(), entry.id, entry.node)
         if host is None:
             raise ProtocolError(Code.unavailable, "Every media process is full: retry later.")
         return host
@@ -256,6 +258,8 @@ class MediaFeature(Feature):
             await peer.close()
             raise not_found(f"Publisher `{req.publisher}`")
         self.peers.add_view(req.viewer, View(req.publisher, peer, req.node, req.leg))
+        if self._settings.media_max_viewers > 0:
+            await self._advertise(measure=False)  # placement elsewhere sees it at once
         return {"sdp": answer}
 
     async def _pull(self, pid: str, origin: str) -> Upstream:
@@ -265,9 +269,8 @@ class MediaFeature(Feature):
             held = self.peers.upstream(pid)
             if held is not None:
                 return held
-            cap = self._settings.media_max_viewers
-            source = origin if cap <= 0 else leg_source(self.node, await self._loads(), pid,
-                                                        origin, cap)
+            # Without a cap here there may be one elsewhere: the book says.
+            source = leg_source(self.node, await self._loads(), pid, origin)
             if source is None:
                 raise ProtocolError(Code.unavailable, "Every media process is full: retry later.")
             leg = Pulling(self._ice("plenary"), self.stats, pid, source,
@@ -333,11 +336,12 @@ class MediaFeature(Feature):
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
 
-    async def _advertise(self) -> None:
+    async def _advertise(self, measure: bool = True) -> None:
         counts = self.peers.counts()
         await self.nodes.put(NodeLoad(
             self.node, publishers=counts["publisher"], viewers=counts["viewer"],
-            legs_in=counts["leg_in"], legs_out=counts["leg_out"], cpu_pct=self._cpu.read(),
+            legs_in=counts["leg_in"], legs_out=counts["leg_out"], cpu_pct=self._cpu.read(measure),
+            cap=self._settings.media_max_viewers,
             pulls=sorted(self.peers.legs),
             events=sorted({p.event for p in self.peers.pubs.values()})))
 
@@ -428,8 +432,13 @@ class _CpuMeter:
     def __init__(self) -> None:
         self._cpu, self._wall = time.process_time(), time.monotonic()
 
-    def read(self) -> float:
+        self._last = 0.0
+
+    def read(self, measure: bool = True) -> float:
+        """A new measure, or (`measure=False`, between rounds) the last one again."""
+        if not measure:
+            return self._last
         cpu, wall = time.process_time(), time.monotonic()
-        pct = (cpu - self._cpu) / max(wall - self._wall, 1e-6) * 100
+        self._last = round((cpu - self._cpu) / max(wall - self._wall, 1e-6) * 100, 1)
         self._cpu, self._wall = cpu, wall
-        return round(pct, 1)
+        return self._last

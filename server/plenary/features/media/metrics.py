@@ -5,8 +5,9 @@
 - `plenary_media_frames_forwarded_total`, `plenary_media_frames_dropped_total` (lost by a
   viewer that fell behind), `plenary_media_viewer_encodes_total` (always 0: nothing is
   encoded per viewer), `plenary_media_keyframe_requests_total` (PLIs sent upstream);
-- `plenary_media_leg_bitrate_bps{publisher, source}`: what each leg into this process
-  received over the last housekeeping round.
+- `plenary_media_leg_received_bytes_total{publisher, source}` and
+  `plenary_media_leg_bitrate_bps{publisher, source}`: what each leg into this process
+  received, in all and over the last housekeeping round.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from .forwarder import RelayStats
 
 class MediaCollector:
     def __init__(self, stats: RelayStats, counts: Callable[[], dict[str, int]],
+                 received: Callable[[], dict[tuple[str, str], int]],
                  bitrates: Callable[[], dict[tuple[str, str], float]]) -> None:
         self._stats = stats
         self._counts = counts
+        self._received = received
         self._bitrates = bitrates
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
@@ -42,6 +45,12 @@ class MediaCollector:
                 ("plenary_media_keyframe_requests", "Keyframe requests (PLI) sent upstream",
                  s.keyframe_requests)):
             yield CounterMetricFamily(name, doc, value=value)
+        received = CounterMetricFamily("plenary_media_leg_received_bytes",
+                                       "Encoded bytes each relay leg into this process received",
+                                       labels=["publisher", "source"])
+        for (publisher, source), count in self._received().items():
+            received.add_metric([publisher, source], count)
+        yield received
         legs = GaugeMetricFamily("plenary_media_leg_bitrate_bps",
                                  "Bits per second each relay leg into this process received",
                                  labels=["publisher", "source"])

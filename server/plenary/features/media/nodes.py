@@ -27,11 +27,12 @@ class NodeLoad(msgspec.Struct, forbid_unknown_fields=True):
     legs_in: int = 0
     legs_out: int = 0
     cpu_pct: float = 0.0  # of one core, over the last round
+    cap: int = 0  # the most peers it sends to (0: no cap)
     pulls: list[str] = []
     events: list[str] = []
 
     def load(self) -> Load:
-        return Load(self.node, self.viewers + self.legs_out, frozenset(self.pulls))
+        return Load(self.node, self.viewers + self.legs_out, self.cap, frozenset(self.pulls))
 
 
 _encoder = msgspec.json.Encoder()

@@ -221,16 +221,17 @@ def advertise(sdp: str, address: str) -> str:
 # -- capacity and placement ------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, slots=True)
 class Load:
-    """What a process sends (viewers plus relay legs to other processes) and which
-    publishers it pulls a leg of, as it advertised them."""
+    """What a process sends (viewers plus relay legs to other processes), its cap on that
+    (0: none), and which publishers it pulls a leg of, as it advertised them."""
 
     node: str
     sending: int = 0
+    cap: int = 0
     pulls: frozenset[str] = frozenset()
 
-
-def has_room(load: Load, cap: int) -> bool:
-    return cap <= 0 or load.sending < cap
+    @property
+    def has_room(self) -> bool:
+        return self.cap <= 0 or self.sending < self.cap
 
 
 def holders(loads: dict[str, Load], publisher: str, origin: str) -> list[Load]:
@@ -243,23 +244,21 @@ def holders(loads: dict[str, Load], publisher: str, origin: str) -> list[Load]:
     return sorted(found, key=lambda load: (load.sending, load.node))
 
 
-def viewer_host(me: str, loads: dict[str, Load], publisher: str, origin: str,
-                cap: int) -> str | None:
+def viewer_host(me: str, loads: dict[str, Load], publisher: str, origin: str) -> str | None:
     """Where a new viewer asking at process `me` is served: `me` while it has room;
     otherwise the least-loaded process that already holds the publisher (origin or leg) and
     has room; None if none has."""
-    if has_room(loads.get(me, Load(me)), cap):
+    if loads.get(me, Load(me)).has_room:
         return me
     return next((h.node for h in holders(loads, publisher, origin)
-                 if h.node != me and has_room(h, cap)), None)
+                 if h.node != me and h.has_room), None)
 
 
-def leg_source(me: str, loads: dict[str, Load], publisher: str, origin: str,
-               cap: int) -> str | None:
+def leg_source(me: str, loads: dict[str, Load], publisher: str, origin: str) -> str | None:
     """Where process `me` pulls its leg of `publisher` from: the origin while it has room;
     otherwise (a cascade) the least-loaded relay that already pulls it and has room; None
     if none has."""
-    if has_room(loads.get(origin, Load(origin)), cap):
+    if loads.get(origin, Load(origin)).has_room:
         return origin
     return next((h.node for h in holders(loads, publisher, origin)
-                 if h.node != me and has_room(h, cap)), None)
+                 if h.node != me and h.has_room), None)
