@@ -25,7 +25,7 @@ import contextlib
 import logging
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -33,9 +33,9 @@ from ... import topics
 from ...agenda import SessionDef
 from ...connection import Connection
 from ...errors import Code, ProtocolError, bad_request, conflict, not_found
-from ...feature import Command, Context, Feature, Limit
-from ...gateway import topic_allowed
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
+from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
 from .nodes import MemoryNodeBook, NodeBook, NodeLoad, RedisNodeBook
@@ -110,14 +110,13 @@ class _Watch(msgspec.Struct, frozen=True):
 
 class MediaFeature(Feature):
     name = "media"
+    snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        redis = backend.redis if backend.name == "redis" else None
-        self.store: MediaStore = RedisMediaStore(redis) if redis else MemoryMediaStore()
-        self.nodes: NodeBook = RedisNodeBook(redis) if redis else MemoryNodeBook()
-        self.rpc = NodeRPC(services, {"view": self._view_here,
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: MediaStore = host.open_store(MemoryMediaStore, RedisMediaStore)
+        self.nodes: NodeBook = host.open_store(MemoryNodeBook, RedisNodeBook)
+        self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
@@ -126,7 +125,7 @@ class MediaFeature(Feature):
         self._alive: set[str] = set()  # other processes seen in the node book last round
         self._bitrates: dict[tuple[str, str], float] = {}
         self._cpu = _CpuMeter()
-        services.metrics.registry.register(
+        host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
                            lambda: self._bitrates))
 
@@ -137,22 +136,22 @@ class MediaFeature(Feature):
                     limit=Limit("media", 60, 60)),
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
-            Command("media.list", ListData, self.list_publishers),
+            Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
 
     @property
     def node(self) -> str:
-        return str(self.services.node)
+        return self.host.node
 
     @property
-    def _settings(self) -> Any:
-        return self.services.settings
+    def _settings(self) -> Settings:
+        return self.host.settings
 
     # -- commands ---------------------------------------------------------------------------
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
-        check_publish(ctx.user.role, scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_publish(ctx.user.role, scope, room_member=member)
         check_sdp(data.sdp)
         if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
                 >= MAX_PUBLISHERS_PER_CONNECTION:
@@ -174,8 +173,8 @@ class MediaFeature(Feature):
     async def subscribe(self, ctx: Context, data: SubscribeData) -> dict[str, Any]:
         entry = await self._entry(ctx.event_id, data.publisher)
         scope = Scope.parse(entry.scope)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         check_sdp(data.sdp)
         vid = "v-" + secrets.token_hex(6)
         host = await self._viewer_host(entry)
@@ -199,17 +198,18 @@ class MediaFeature(Feature):
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         return await self._media(ctx.event_id, scope, ctx.user.id)
 
     # -- checks and placement ---------------------------------------------------------------
-    async def _standing(self, ctx: Context, scope: Scope) -> tuple[bool, bool]:
-        """(in the session, member of the room) for the scope; not_found if no such session."""
+    async def _standing(self, ctx: Context, scope: Scope) -> bool:
+        """Member of the scope's room; for a session scope, the joined guard (not_found if
+        there is no such session, forbidden if not joined)."""
         if scope.kind == "session":
-            await self.services.events.session(ctx.event_id, scope.id)
-            return ctx.conn.session == scope.id, False
-        return False, await topic_allowed(self.services, ctx.user, topics.room(scope.id))
+            await ctx.require_joined(scope.id)
+            return False
+        return await self.host.topic_allowed(ctx.user, topics.room(scope.id))
 
     async def _entry(self, event: str, pid: str) -> Entry:
         entry = await self.store.get(event, pid)
@@ -308,7 +308,7 @@ class MediaFeature(Feature):
             with contextlib.suppress(Exception):
                 await self.rpc.call(node, "close_viewer", {"viewer": viewer}, timeout=5)
 
-        self.services.spawn(close(), "media-close-leg")
+        self.host.spawn(close(), "media-close-leg")
 
     # -- presence hooks ---------------------------------------------------------------------
     async def left(self, conn: Connection, session_id: str) -> None:
@@ -331,7 +331,7 @@ class MediaFeature(Feature):
     # -- housekeeping: the vanish timer, the load record, dead processes ------------------------
     async def _reap(self) -> None:
         """Close what belongs to connections that are gone, and peers that fell silent."""
-        live = {c.id for c in self.services.connections}
+        live = {c.id for c in self.host.connections}
         await self.peers.reap(live, self._settings.media_idle_timeout_s)
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
@@ -406,7 +406,7 @@ class MediaFeature(Feature):
     async def _announce(self, event: str, scope: Scope) -> None:
         entries = await self.store.in_scope(event, str(scope))
         topic = topics.session(scope.id) if scope.kind == "session" else topics.room(scope.id)
-        await self.services.publish(event, topic, "media.publishers",
+        await self.host.publish(event, topic, "media.publishers",
                                     {"publishers": [e.public() for e in entries]})
 
     def _ice(self, user: str) -> list[dict[str, Any]]:
@@ -417,7 +417,7 @@ class MediaFeature(Feature):
         await self.rpc.start()
         with survive(log, "advertising this media process"):
             await self._advertise()
-        self.services.spawn(self._run(), "media-housekeeping")
+        self.host.spawn(self._run(), "media-housekeeping")
 
     async def stop(self) -> None:
         await self.peers.close()
