@@ -8,7 +8,6 @@ in the `qa.votes` events.
 from __future__ import annotations
 
 import secrets
-import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -84,7 +83,7 @@ class QAFeature(Feature):
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=ctx.user.id,
             author_name=ctx.user.name, anonymous=data.anonymous, mode=ctx.conn.mode,
-            moderated=moderated, now_ms=int(time.time() * 1000))
+            moderated=moderated, now_ms=int(self.host.clock.time() * 1000))
         while not await self.store.add(ctx.event_id, q):  # an id taken: astronomically rare
             q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
         await self._announce(ctx.event_id, None, q.status, q)
