@@ -49,6 +49,10 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl_s: int = 3600
     media_idle_timeout_s: float = 30.0
+    # -- durability and failover (issue 13) --
+    data_dir: Path = ROOT / "data"
+    data_sync: str = "full"
+    redis_accept_data_loss: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -66,6 +70,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse to run a real event on the demo secrets."""
+        if self.data_sync not in ("full", "normal"):
+            raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:
             return
         if self.secret == DEMO_SECRET or len(self.secret) < 16:
@@ -82,7 +88,8 @@ class Settings:
 
 
 # Names that do not follow the PLENARY_ prefix, as PROTOCOL.md fixes them.
-_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT"}
+_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT",
+                "data_dir": "PLENARY_DATA"}
 
 
 def _env_name(field: str) -> str:

@@ -61,14 +61,15 @@ class SessionsFeature(Feature):
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.services.hub.attach(ctx.conn, key)
-        seqs = await self.services.backend.broker.last_seqs(keys)
+        at = await self.services.backend.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
         snapshot = await self.snapshot_of(ctx, session)
-        snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
+        snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
+        snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
-            ctx.after_reply(functools.partial(self.services.hub.start, ctx.conn, key, seqs[key]))
+            ctx.after_reply(functools.partial(self.services.hub.start, ctx.conn, key, at[key].seq))
         return snapshot
 
     async def leave(self, ctx: Context, data: Leave) -> dict[str, Any]:

@@ -378,19 +378,19 @@ class BreakoutsFeature(Feature):
         if ctx.conn.session != b.session:  # leaving the session leaves its rooms
             raise forbidden(f"Join session `{b.session}` first.")
         topic = topics.room(room.id)
-        seq = await self.rooms.enter(ctx.conn, room.id)
+        at = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
-        ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
+        ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, at.seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await recent_messages(self.services.backend.broker, key, seq, HISTORY_MAX,
+        messages = await recent_messages(self.services.backend.broker, key, at, HISTORY_MAX,
                                          self.services.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
                 "report": _report_view(reports.get(room.id)), "messages": messages,
-                "topics": {topic: seq}}
+                "topics": {topic: at.seq}, "epochs": {topic: at.epoch}}
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
