@@ -26,7 +26,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-" + "x" * 24
 ADMIN_KEY = "test-admin-key"
-CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator"}
+CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator",
+         "captioner": "code-captioner", "interpreter": "code-interpreter"}
 
 
 def free_port() -> int:

@@ -67,8 +67,7 @@ def print_join_links(settings: Settings) -> None:
     print(f"\nPlenary demo on {base} ({where})\n")
     for event in load_agendas(settings.agenda_dir):
         print(f"  {event.title}")
-        for role in ("attendee", "speaker", "moderator"):
-            code = getattr(event.codes, role)
+        for role, code in event.codes.by_role().items():
             print(f"    {role:<10} {base}/#/join?event={event.id}&code={code}")
         print()
     sys.stdout.flush()

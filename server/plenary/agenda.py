@@ -14,10 +14,18 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Code_ = Annotated[str, msgspec.Meta(min_length=4, max_length=128)]
 
 
-class Codes(msgspec.Struct, forbid_unknown_fields=True):
+class Codes(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     attendee: Code_
     speaker: Code_
     moderator: Code_
+    # The desks, for events that have them: live captioning and interpretation.
+    captioner: Code_ | None = None
+    interpreter: Code_ | None = None
+
+    def by_role(self) -> dict[str, str]:
+        """Every code the event has, by the role it grants."""
+        return {role: code for role, code in msgspec.structs.asdict(self).items()
+                if code is not None}
 
 
 class SessionDef(msgspec.Struct, omit_defaults=True):
@@ -44,8 +52,8 @@ class EventDef(msgspec.Struct, omit_defaults=True):
         ids = [s.id for s in self.sessions]
         if len(ids) != len(set(ids)):
             raise ValueError("session ids must be unique within an event")
-        codes = [self.codes.attendee, self.codes.speaker, self.codes.moderator]
-        if len(set(codes)) != 3:
+        codes = list(self.codes.by_role().values())
+        if len(set(codes)) != len(codes):
             raise ValueError("each role needs its own join code")
 
     def session(self, session_id: str) -> SessionDef | None:

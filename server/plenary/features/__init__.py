@@ -10,8 +10,9 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .captions import CaptionsFeature
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
 
-    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature, CaptionsFeature]

@@ -102,9 +102,9 @@ async def join_event(request: Request) -> Response:
 
 
 def role_for_code(event: EventDef, code: str) -> Role | None:
-    for role in (Role.moderator, Role.speaker, Role.attendee):
-        if hmac.compare_digest(getattr(event.codes, role.name).encode(), code.encode()):
-            return role
+    for name, known in event.codes.by_role().items():
+        if hmac.compare_digest(known.encode(), code.encode()):
+            return Role.parse(name)
     return None
 
 
