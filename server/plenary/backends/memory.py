@@ -11,6 +11,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
+from ..clock import Clock, SystemClock
 from .base import Deliver, Resync, frame_parts
 from .polling import PollingScheduler
 
@@ -102,8 +103,8 @@ def merge_modes(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 class MemoryScheduler(PollingScheduler):
-    def __init__(self, poll_s: float = 0.05) -> None:
-        super().__init__(poll_s)
+    def __init__(self, poll_s: float = 0.05, clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._due: dict[str, float] = {}
         self._payloads: dict[str, dict[str, Any]] = {}
         self._heap: list[tuple[float, str]] = []
@@ -131,11 +132,12 @@ class MemoryScheduler(PollingScheduler):
 
 
 class MemoryLimiter:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._windows: dict[str, tuple[int, int]] = {}
+        self._clock = clock or SystemClock()
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         start, count = self._windows.get(key, (window, 0))
         if start != window:
             count = 0
@@ -164,11 +166,12 @@ class MemoryDocuments:
 class MemoryBackend:
     name = "memory"
 
-    def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
+    def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 clock: Clock | None = None) -> None:
         self.broker = MemoryBroker(history_size)
         self.presence = MemoryPresence(presence_ttl_s)
-        self.scheduler = MemoryScheduler()
-        self.limiter = MemoryLimiter()
+        self.scheduler = MemoryScheduler(clock=clock)
+        self.limiter = MemoryLimiter(clock)
         self.docs = MemoryDocuments()
 
     async def start(self) -> None:
