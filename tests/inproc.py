@@ -18,6 +18,8 @@ import asyncio
 import contextlib
 import dataclasses
 import secrets
+import shutil
+import tempfile
 import time
 from typing import Any
 
@@ -145,6 +147,10 @@ class InProcServer:
                    **(env or {})}
         if redis_url:
             environ["REDIS_URL"] = redis_url
+        self._data: str | None = None
+        if not redis_url and "PLENARY_DATA" not in environ:
+            # the embedded backend, on SQLite in a folder of its own (as harness.Server)
+            self._data = environ["PLENARY_DATA"] = tempfile.mkdtemp(prefix="plenary-data-")
         self.settings = Settings.from_env(environ)
         self.app = create_app(self.settings, clock=self.clock)
         self.services: Services = self.app.state.services
@@ -164,6 +170,8 @@ class InProcServer:
             await self._step("shutdown")
             await self._lifespan
             self._lifespan = None
+        if self._data is not None:
+            shutil.rmtree(self._data, ignore_errors=True)
 
     async def _step(self, what: str) -> None:
         self._to_app.put_nowait({"type": f"lifespan.{what}"})

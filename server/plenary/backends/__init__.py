@@ -1,4 +1,5 @@
-"""Backends, chosen by URL: no REDIS_URL is the embedded backend, `redis://…` is Redis.
+"""Backends, chosen by URL: no REDIS_URL is the embedded backend on SQLite (in PLENARY_DATA),
+`memory://` the embedded backend keeping nothing, `redis://…` Redis.
 
 Redis support is imported only when asked for.
 """
@@ -12,10 +13,16 @@ from .base import Backend
 
 def open_backend(settings: Settings, clock: Clock | None = None) -> Backend:
     """`clock` drives the backend's timers and rate-limit windows (the system's if None)."""
-    if not settings.redis_url or settings.redis_url.startswith("memory://"):
-        from .memory import MemoryBackend
+    from .memory import MemoryBackend
 
-        return MemoryBackend(settings.history_size, settings.presence_ttl_s, clock)
+    if settings.redis_url and settings.redis_url.startswith("memory://"):
+        return MemoryBackend(settings.history_size, settings.presence_ttl_s, clock=clock)
+    if not settings.redis_url:
+        from .tables import Database
+
+        db = Database(settings.data_dir / "plenary.db",
+                      "normal" if settings.data_sync == "normal" else "full")
+        return MemoryBackend(settings.history_size, settings.presence_ttl_s, db, clock)
     if settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisBackend
 

@@ -25,7 +25,7 @@ from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, MemoryBreakoutStore, RedisBreakoutStore, Report
+from .store import STORE, BreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -44,7 +44,7 @@ class BreakoutsFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: BreakoutStore = host.open_store(MemoryBreakoutStore, RedisBreakoutStore)
+        self.store: BreakoutStore = host.open_store(STORE)
         self.rooms = LocalRooms(host)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
@@ -229,7 +229,7 @@ class BreakoutsFeature(Feature):
         now = self._now()
         where, rooms = await self._seating(b)
         new = rules.opened(b, now, rooms)
-        if not await self.store.replace(new, where if b.assign == "auto" else None):
+        if not await self.store.replace(b, new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
@@ -296,7 +296,7 @@ class BreakoutsFeature(Feature):
         b = await self._breakout(ctx.event_id, data.breakout)
         now = self._now()
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         await self._state(new)
         await self._schedule(new, now)
@@ -319,7 +319,7 @@ class BreakoutsFeature(Feature):
         """Close once (compare-and-set: a moderator and the timer cannot both), then send
         everyone back to the main session."""
         new = rules.closed(b, self._now())
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             return False
         for what in ("closing", "close"):
             await self.host.scheduler.cancel(job_id(b.event, b.id, what))
@@ -368,19 +368,19 @@ class BreakoutsFeature(Feature):
         b, room, where = await self._in_room(ctx, data.room)
         await ctx.require_joined(b.session)  # leaving the session leaves its rooms
         topic = topics.room(room.id)
-        seq = await self.rooms.enter(ctx.conn, room.id)
+        at = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
-        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, seq))
+        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, at.seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await recent_messages(self.host.broker, key, seq, HISTORY_MAX,
+        messages = await recent_messages(self.host.broker, key, at, HISTORY_MAX,
                                          self.host.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
                 "report": _report_view(reports.get(room.id)), "messages": messages,
-                "topics": {topic: seq}}
+                "topics": {topic: at.seq}, "epochs": {topic: at.epoch}}
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)

@@ -29,7 +29,7 @@ from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
 from .rules import CreateData, Poll, PollRef, VoteData
-from .store import Ballot, MemoryPollStore, PollStore, RedisPollStore
+from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
 
@@ -47,7 +47,7 @@ class PollsFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: PollStore = host.open_store(MemoryPollStore, RedisPollStore)
+        self.store: PollStore = host.open_store(STORE)
         self._results: Coalescer[PollKey] = Coalescer(host.settings.coalesce_interval_s,
                                                       self._flush, host.clock)
         # Polls seen open or closed: their options and settings are frozen, so a vote

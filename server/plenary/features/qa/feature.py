@@ -20,7 +20,7 @@ from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
-from .store import MemoryQAStore, QAStore, RedisQAStore
+from .store import STORE, QAStore
 
 if TYPE_CHECKING:
     from ...agenda import EventDef, SessionDef
@@ -60,7 +60,7 @@ class QAFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: QAStore = host.open_store(MemoryQAStore, RedisQAStore)
+        self.store: QAStore = host.open_store(STORE)
         self._votes: Coalescer[VoteMark] = Coalescer(host.settings.coalesce_interval_s,
                                                       self._flush_votes, host.clock)
 
