@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
+from .clock import Clock
 from .features import all_features
 from .gateway import Gateway
 from .http import api, ops
@@ -37,9 +38,9 @@ class Plenary:
             await self.http(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Plenary:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
-    services = Services(settings)
+    services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))
 

@@ -36,7 +36,7 @@ class Services:
         self.settings = settings
         self.node = secrets.token_hex(4)
         self.clock: Clock = clock or SystemClock()
-        self.backend = backend or open_backend(settings)
+        self.backend = backend or open_backend(settings, self.clock)
         self.hub = Hub(self.backend.broker)
         self.events = Events(self.backend.docs)
         self.metrics = Metrics()
