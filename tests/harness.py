@@ -134,6 +134,13 @@ class Server:
                 self.proc.wait()
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what was not on disk is gone."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def output(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
 
@@ -222,7 +229,7 @@ class Client:
 
     @classmethod
     async def connect(cls, server: Server | str, token: str | None = None, *,
-                      resume: dict[str, int] | None = None, mode: str | None = None,
+                      resume: dict[str, Any] | None = None, mode: str | None = None,
                       origin: str | None = None, **kwargs: Any) -> Client:
         url = server if isinstance(server, str) else server.ws
         headers = {"Origin": origin} if origin else None
