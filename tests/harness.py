@@ -79,6 +79,13 @@ class RedisServer:
             self.proc.wait(10)
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: Redis keeps only what its append-only file already holds."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def flush(self) -> None:
         with socket.create_connection(("127.0.0.1", self.port)) as s:
             s.sendall(b"FLUSHALL\r\n")
@@ -114,7 +121,10 @@ class Server:
         env = {**os.environ, "PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
                "HOST": "127.0.0.1", "PORT": str(self.port),
                "PLENARY_AGENDA_DIR": str(ROOT / "tests" / "no-agendas"),
-               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1", **self.extra_env}
+               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1",
+               # The shared test Redis keeps no append-only file (speed): accepted here;
+               # tests/integration/test_durability_redis.py runs the refusal and real AOF.
+               "PLENARY_REDIS_ACCEPT_DATA_LOSS": "1", **self.extra_env}
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
