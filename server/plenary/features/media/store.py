@@ -48,7 +48,11 @@ class MediaStore(Protocol):
     async def get(self, event: str, pid: str) -> Entry | None:
         """The live entry, or None (gone or stale)."""
 
-    async def remove(self, event: str, pid: str) -> None: ...
+    async def remove(self, event: str, pid: str) -> bool:
+        """Forget an entry; True for the one caller that removed it."""
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        """Every entry process `node` owns in the event, stale or not."""
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         """The live entries of a scope, by id."""
@@ -69,8 +73,11 @@ class EmbeddedMediaStore:
         entry = self._entries.get(event, {}).get(pid)
         return entry if entry is not None and entry.fresh(time.time()) else None
 
-    async def remove(self, event: str, pid: str) -> None:
-        self._entries.get(event, {}).pop(pid, None)
+    async def remove(self, event: str, pid: str) -> bool:
+        return self._entries.get(event, {}).pop(pid, None) is not None
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        return [e for e in self._entries.get(event, {}).values() if e.node == node]
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         now = time.time()
@@ -102,8 +109,12 @@ class RedisMediaStore:
         entry = _decoder.decode(raw)
         return entry if entry.fresh(time.time()) else None
 
-    async def remove(self, event: str, pid: str) -> None:
-        await self._client.hdel(Keys.publishers(event), pid)
+    async def remove(self, event: str, pid: str) -> bool:
+        return bool(await self._client.hdel(Keys.publishers(event), pid))
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        raw = await self._client.hgetall(Keys.publishers(event))
+        return [e for e in (_decoder.decode(v) for v in raw.values()) if e.node == node]
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         raw = await self._client.hgetall(Keys.publishers(event))
