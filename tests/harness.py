@@ -305,8 +305,10 @@ class Client:
     async def send_raw(self, frame: str | bytes) -> None:
         await self.ws.send(frame)
 
-    async def request(self, kind: str, data: Any = None, timeout: float = 10) -> dict[str, Any]:
-        """Send a command; return its `ok` or `error` message as it came."""
+    async def request(self, kind: str, data: Any = None, timeout: float = 10,
+                      key: str | None = None) -> dict[str, Any]:
+        """Send a command (with an idempotency `key`, if given); return its `ok` or `error`
+        message as it came."""
         command_id = self._next_id
         self._next_id += 1
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -314,12 +316,15 @@ class Client:
         message: dict[str, Any] = {"id": command_id, "type": kind}
         if data is not None:
             message["data"] = data
+        if key is not None:
+            message["key"] = key
         await self.ws.send(json.dumps(message))
         return await asyncio.wait_for(future, timeout)
 
-    async def call(self, kind: str, data: Any = None, timeout: float = 10) -> Any:
+    async def call(self, kind: str, data: Any = None, timeout: float = 10,
+                   key: str | None = None) -> Any:
         """Send a command; return the `ok` data or raise CommandFailed."""
-        reply = await self.request(kind, data, timeout)
+        reply = await self.request(kind, data, timeout, key)
         if reply["type"] == "error":
             raise CommandFailed(reply["error"])
         return reply["data"]

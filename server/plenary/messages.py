@@ -42,6 +42,10 @@ class Envelope(msgspec.Struct):
     id: int | None
     type: str
     data: Any
+    key: str | None = None  # a client's idempotency key (see idempotency.py)
+
+
+MAX_KEY = 64
 
 
 def encode(value: Any) -> bytes:
@@ -79,7 +83,11 @@ def parse_frame(frame: str | bytes) -> Envelope:
         data = {}
     if not isinstance(data, dict):
         raise FrameError(raw_id, bad_request("`data` must be a JSON object."))
-    return Envelope(raw_id, kind, data)
+    key = obj.get("key")
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY
+                            or not key.isprintable()):
+        raise FrameError(raw_id, bad_request(f"`key` must be 1–{MAX_KEY} printable characters."))
+    return Envelope(raw_id, kind, data, key)
 
 
 MAX_DEPTH = 32  # no command needs more than a few levels

@@ -21,6 +21,7 @@ from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
+from .idempotency import STORE as REPLIES
 from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
@@ -38,6 +39,7 @@ class Services:
         self.clock: Clock = clock or SystemClock()
         self.backend = backend or open_backend(settings)
         self.hub = Hub(self.backend.broker)
+        self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
