@@ -38,6 +38,7 @@ export class Connection {
     this.mode = mode;
     this.seqs = new Map();
     this.epochs = new Map(); // topic -> the epoch of the stream its seq counts in
+    this.closeCodes = []; // the last close codes, for diagnostics
     this.handlers = new Map();
     this.pending = new Map(); // command id -> {resolve, reject}
     this.waiting = []; // commands given before hello succeeded
@@ -201,6 +202,8 @@ export class Connection {
   }
 
   closed(event) {
+    this.closeCodes.push(event.code); // 1001: the server went away on purpose (a restart)
+    if (this.closeCodes.length > 20) this.closeCodes.shift();
     this.ready = false;
     this.ws = null;
     const lost = [...this.pending.values()];

@@ -104,6 +104,15 @@ class Services:
         for feature in self.features:
             await feature.start()
 
+    async def close_clients(self) -> None:
+        """Close every connection with 1001 and wait until they are gone."""
+        for conn in list(self.connections):
+            conn.close_soon(1001, "server shutting down")
+        for _ in range(500):  # each leaves the set once its close frame went out
+            if not self.connections:
+                return
+            await asyncio.sleep(0.02)
+
     async def stop(self) -> None:
         for conn in list(self.connections):
             conn.close_soon(1001, "server shutting down")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import Client, Event
+from harness import Client, Event, Server, create_event
 
 
 async def test_deeply_nested_frames_are_bad_requests_and_the_connection_stays(
@@ -58,3 +58,19 @@ async def test_a_retry_with_the_same_key_answers_the_first_reply_and_creates_not
     assert reply["type"] == "error" and reply["error"]["code"] == "bad_request"
     for client in (mod, again):
         await client.close()
+
+
+async def test_sigterm_closes_clients_with_1001_going_away() -> None:
+    server = Server().start()
+    try:
+        event = create_event(server)
+        clients = [await Client.connect(server, event.token()) for _ in range(3)]
+        await clients[0].join("opening")
+        assert server.proc is not None
+        server.proc.terminate()
+        for client in clients:
+            code, _ = await client.wait_closed()
+            assert code == 1001
+        assert server.proc.wait(10) in (0, -15)  # uvicorn re-raises the signal it handled
+    finally:
+        server.stop()
