@@ -18,6 +18,7 @@ from .gateway import Gateway
 from .http import api, ops
 from .services import Services
 from .settings import Settings
+from .shutdown import close_clients_first
 
 log = logging.getLogger("plenary")
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.start()
+        close_clients_first(services.close_clients)  # SIGTERM: 1001, before uvicorn's 1012
         for event in load_agendas(settings.agenda_dir):
             if await services.events.get(event.id) is None:
                 await services.events.put(event)
