@@ -13,5 +13,7 @@ def all_features() -> list[type[Feature]]:
     from .polls import PollsFeature
     from .qa import QAFeature
     from .sessions import SessionsFeature
+    from .surveys import SurveysFeature  # issue 14
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+            SurveysFeature]
