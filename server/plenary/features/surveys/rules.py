@@ -244,18 +244,18 @@ def results(survey: Survey, round_: str, counters: Counters,
     `exact` (staff, where the creator allowed it)."""
     respondents = {m: counters.get(m, {}).get(RESPONDENTS, 0) for m in MODES}
     total = sum(respondents.values())
+    minimum = 0 if exact else survey.min_responses  # 0: the same shape, nothing suppressed
     questions = []
     for question in survey.questions:
         poll = as_poll(question, survey)
         raw = polls.results(poll, of_question(counters, question.id))
         raw["question"] = raw.pop("poll")
-        questions.append(raw if exact else apply(raw, survey.min_responses))
+        questions.append(apply(raw, minimum))
     out: dict[str, Any] = {"survey": survey.id, "round": round_, "respondents": total,
                            "by_mode": respondents, "questions": questions,
                            "final": survey.state != "open" or survey.round != round_,
                            "min_responses": survey.min_responses}
-    if not exact:
-        _suppress_respondents(out, survey.min_responses)
+    _suppress_respondents(out, minimum)
     return out
 
 
