@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from .agenda import load_agendas
 from .features import all_features
 from .gateway import Gateway
-from .http import api, ops
+from .http import api, export, ops
 from .services import Services
 from .settings import Settings
 
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Plenary:
         Route("/api/events/{event}", api.put_event, methods=["PUT"]),
         Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
         Route("/api/events/{event}/sessions/{session}/report", api.session_report),
+        Route("/api/events/{event}/export", export.event_export),  # issue 14
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
     http = Starlette(routes=routes, lifespan=lifespan)
