@@ -51,3 +51,8 @@ def forbidden(message: str) -> ProtocolError:
 
 def conflict(message: str) -> ProtocolError:
     return ProtocolError(Code.conflict, message)
+
+
+def not_joined(session_id: str) -> ProtocolError:
+    """The one answer to a command in a session this connection has not joined."""
+    return ProtocolError(Code.forbidden, f"Join session `{session_id}` first.")

@@ -1,8 +1,8 @@
 """The WebSocket endpoint `/ws`: handshake, `hello`, then one command after another.
 
 Each command gets exactly one `ok` or `error` with its id. The guards every command shares
-(a known type, valid data, the role, the rate limit) live here once; handlers raise
-`ProtocolError` before changing anything.
+(a known type, valid data, the role, having joined the session it names, the rate limit)
+live here once; handlers raise `ProtocolError` before changing anything.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict
 from .feature import Command, Context
-from .messages import MODES, FrameError, Ident, Mode, convert, parse_frame
+from .messages import FrameError, Mode, convert, parse_frame
 from .services import Services
 
 log = logging.getLogger("plenary.gateway")
@@ -163,8 +163,13 @@ async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
     user = conn.user
     if not user.can(command.role):
         raise ProtocolError(Code.forbidden, f"`{kind}` needs the {command.role.name} role.")
+    ctx = Context(services, conn, user, followups)
+    if command.session is not None:
+        session_id = command.session(typed)
+        if session_id is not None:
+            await ctx.require_joined(session_id)
     await _check_limit(command, user, services)
-    return await command.handler(Context(services, conn, user, followups), typed)
+    return await command.handler(ctx, typed)
 
 
 async def _check_limit(command: Command, user: User, services: Services) -> None:
@@ -213,7 +218,7 @@ async def hello(conn: Connection, services: Services, data: Hello,
     conn.user = user
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
-    resumed = await _resume(ctx, data.resume)
+    resumed = await _resume(services, ctx, data.resume)
     if not resumed.get(topics.user(user.id)):  # everyone hears their own topic
         own = topic_key(user.event, topics.user(user.id))
         await services.hub.attach(conn, own)
@@ -227,13 +232,13 @@ async def hello(conn: Connection, services: Services, data: Hello,
     }
 
 
-async def _resume(ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
+async def _resume(services: Services, ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
     """Re-subscribe each topic the user may still see; its missed events follow the reply."""
-    services, conn = ctx.services, ctx.conn
+    conn = ctx.conn
     resumed: dict[str, bool] = {}
     for topic, after in wanted.items():
         resumed[topic] = False
-        if after < 0 or not await topic_allowed(services, ctx.user, topic):
+        if after < 0 or not await services.topic_allowed(ctx.user, topic):
             continue
         key = topic_key(ctx.event_id, topic)
         await services.hub.attach(conn, key)
@@ -241,44 +246,11 @@ async def _resume(ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
         if history is not None:
             resumed[topic] = True
             ctx.after_reply(functools.partial(services.hub.replay, conn, key, after, history))
-    sessions = [t for t, ok in resumed.items() if ok and topics.parse(t)[0] == "session"]
-    if sessions:
-        await services.rejoin(ctx, topics.parse(sessions[0])[1])
+    await services.membership.resumed(ctx, [t for t, ok in resumed.items() if ok])
     return resumed
 
 
-async def topic_allowed(services: Services, user: User, topic: str) -> bool:
-    kind, ident, staff_only = topics.parse(topic)
-    if not _valid_ident(ident):
-        return False
-    if kind == "user":
-        return ident == user.id
-    if kind == "session":
-        event = await services.events.get(user.event)
-        return event is not None and event.session(ident) is not None and (
-            user.is_staff or not staff_only)
-    for feature in services.features:
-        verdict = await feature.topic_allowed(user, topic)
-        if verdict is not None:
-            return verdict
-    return False
-
-
-def _valid_ident(value: str) -> bool:
-    try:
-        convert(value, Ident)
-    except ProtocolError:
-        return False
-    return True
-
-
 async def _cleanup(conn: Connection, services: Services) -> None:
-    if conn.session is not None:
-        for feature in services.features:
-            with contextlib.suppress(Exception):
-                await feature.left(conn, conn.session)
+    await services.membership.gone(conn)
     services.hub.detach_all(conn)
     await conn.closed()
-
-
-__all__ = ["MODES", "Gateway"]

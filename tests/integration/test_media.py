@@ -276,7 +276,7 @@ async def test_rights(server: Server, event: Event) -> None:
                                                   "sdp": sdp}) == "forbidden"
     outsider = await Client.connect(server, event.token("speaker"))  # never joined
     assert await outsider.error("media.publish", {"session": "opening", "kind": "camera",
-                                                  "sdp": sdp}) == "bad_request"
+                                                  "sdp": sdp}) == "forbidden"
     speaker = await staff(server, event)
     for bad in ({"session": "opening", "kind": "webcam", "sdp": sdp},
                 {"session": "opening", "room": "r", "kind": "camera", "sdp": sdp},

@@ -1,4 +1,5 @@
-"""The features, in the order their parts appear in a snapshot or report."""
+"""The features, in the order their parts appear in a snapshot or report (membership, the
+sessions themselves, is core: `plenary.membership`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ def all_features() -> list[type[Feature]]:
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
-    from .sessions import SessionsFeature
     from .surveys import SurveysFeature  # issue 14
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
             SurveysFeature, EngagementFeature]

@@ -46,8 +46,7 @@ HEADERS = {
 
 async def sections(services: Services, event: EventDef, now_ms: int) -> dict[str, Rows]:
     tz = zone(event.timezone)
-    engagement = services.feature("engagement")
-    assert isinstance(engagement, EngagementFeature)
+    engagement = next(f for f in services.features if isinstance(f, EngagementFeature))
     out: dict[str, Rows] = {"About": _about(event, tz, now_ms), "Sessions": [], "Days": [],
                             "Modules": [], "Attendees": []}
     parts: dict[str, Rows] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ... import topics
 from ...agenda import EventDef, SessionDef
@@ -20,13 +20,13 @@ from ...backends.base import topic_key
 from ...coalescer import Coalescer
 from ...connection import Connection
 from ...errors import bad_request, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role, clean_text
 from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, Report, open_store
+from .store import BreakoutStore, MemoryBreakoutStore, RedisBreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -41,14 +41,15 @@ def job_id(event: str, breakout_id: str, what: str) -> str:
 
 class BreakoutsFeature(Feature):
     name = "breakouts"
+    snapshot_keys: ClassVar = {"breakout": None}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store: BreakoutStore = open_store(services.backend)
-        self.rooms = LocalRooms(services)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: BreakoutStore = host.open_store(MemoryBreakoutStore, RedisBreakoutStore)
+        self.rooms = LocalRooms(host)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
-            services.settings.coalesce_interval_s, self._flush_counts)
+            host.settings.coalesce_interval_s, self._flush_counts, host.clock)
 
     def commands(self) -> list[Command]:
         mod = Role.moderator
@@ -112,7 +113,7 @@ class BreakoutsFeature(Feature):
 
     # -- publishing ------------------------------------------------------------------------
     async def _publish(self, event: str, topic: str, kind: str, data: Any) -> None:
-        await self.services.publish(event, topic, kind, data)
+        await self.host.publish(event, topic, kind, data)
 
     async def _state(self, b: Breakout, where: Mapping[str, str] | None = None) -> None:
         if where is None:
@@ -179,7 +180,7 @@ class BreakoutsFeature(Feature):
 
     # -- breakout.create / assign / open ---------------------------------------------------
     async def create(self, ctx: Context, data: c.Create) -> dict[str, Any]:
-        session = await self.services.events.session(ctx.event_id, data.session)
+        session = await self.host.events.session(ctx.event_id, data.session)
         names = await self._create_names(ctx, data)
         if data.assign == "self" and data.mix != "mixed":
             raise bad_request("data.mix: only auto assignment mixes or separates people.")
@@ -252,7 +253,7 @@ class BreakoutsFeature(Feature):
 
     async def _present(self, b: Breakout) -> dict[str, str]:
         key = topic_key(b.event, topics.session(b.session))
-        online: dict[str, str] = await self.services.backend.presence.members(key)
+        online: dict[str, str] = await self.host.presence.members(key)
         people = await self.store.people(b.event, online)
         return {u: mode for u, mode in online.items()
                 if u in people and people[u].role != Role.moderator.name}
@@ -261,7 +262,7 @@ class BreakoutsFeature(Feature):
     async def _schedule(self, b: Breakout, now: float) -> None:
         if b.ends_at is None:
             return
-        scheduler = self.services.backend.scheduler
+        scheduler = self.host.scheduler
         payload = {"event": b.event, "breakout": b.id}
         await scheduler.schedule(job_id(b.event, b.id, "close"), b.ends_at, payload)
         closing = job_id(b.event, b.id, "closing")
@@ -279,7 +280,7 @@ class BreakoutsFeature(Feature):
         try:
             await self._run_job(job, payload)
         except Exception:  # a timer must not be lost to a hiccup: try again shortly
-            await self.services.backend.scheduler.schedule(job, time.time() + 2, payload)
+            await self.host.scheduler.schedule(job, time.time() + 2, payload)
             raise
 
     async def _run_job(self, job: str, payload: dict[str, Any]) -> None:
@@ -327,7 +328,7 @@ class BreakoutsFeature(Feature):
         if not await self.store.replace(new):
             return False
         for what in ("closing", "close"):
-            await self.services.backend.scheduler.cancel(job_id(b.event, b.id, what))
+            await self.host.scheduler.cancel(job_id(b.event, b.id, what))
         where = await self.store.members(b.event, b.id)
         await self._state(new, where)
         if new.opened_at is not None:
@@ -340,7 +341,7 @@ class BreakoutsFeature(Feature):
     # -- self-select -----------------------------------------------------------------------
     async def join(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
-        self._self_select(ctx, b)
+        await self._self_select(ctx, b)
         placed = await self.store.place(ctx.event_id, b.id, ctx.user.id, "join", room.id,
                                         b.capacity)
         if placed.status == "full":
@@ -353,7 +354,7 @@ class BreakoutsFeature(Feature):
 
     async def leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
-        self._self_select(ctx, b)
+        await self._self_select(ctx, b)
         where = await self.store.members(ctx.event_id, b.id)
         if where.get(ctx.user.id) != room.id:
             raise bad_request(f"data.room: you are not in room `{room.id}`.")
@@ -364,27 +365,25 @@ class BreakoutsFeature(Feature):
         await self._after_move(b, ctx.user.id, placed.previous, None)
         return {"room": None}
 
-    def _self_select(self, ctx: Context, b: Breakout) -> None:
+    async def _self_select(self, ctx: Context, b: Breakout) -> None:
         if b.assign != "self":
             raise conflict(f"Breakout `{b.id}` assigns its rooms ({b.assign}): no self-select.")
         if b.state != "open":
             raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
-        if ctx.conn.session != b.session:
-            raise forbidden(f"Join session `{b.session}` first.")
+        await ctx.require_joined(b.session)
 
     # -- in a room -------------------------------------------------------------------------
     async def room_join(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room, where = await self._in_room(ctx, data.room)
-        if ctx.conn.session != b.session:  # leaving the session leaves its rooms
-            raise forbidden(f"Join session `{b.session}` first.")
+        await ctx.require_joined(b.session)  # leaving the session leaves its rooms
         topic = topics.room(room.id)
         seq = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
-        ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
+        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await recent_messages(self.services.backend.broker, key, seq, HISTORY_MAX,
-                                         self.services.settings.history_size)
+        messages = await recent_messages(self.host.broker, key, seq, HISTORY_MAX,
+                                         self.host.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
@@ -499,8 +498,8 @@ class BreakoutsFeature(Feature):
         return {"breakouts": rounds, "csv": {"breakout reports": rows}}
 
     async def start(self) -> None:
-        self.services.backend.scheduler.handle(JOB, self.on_job)
-        self.services.spawn(self.rooms.refresh_forever(), "room-presence-refresh")
+        self.host.scheduler.handle(JOB, self.on_job)
+        self.host.spawn(self.rooms.refresh_forever(), "room-presence-refresh")
 
     async def stop(self) -> None:
         await self._counts.stop()

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import time
 from typing import Any
 
 from ...agenda import EventDef, SessionDef
 from ...connection import Connection
-from ...feature import Context, Feature
+from ...feature import Context, Feature, Host
 from . import rules
 from .store import AttendanceStore, MemoryAttendanceStore, RedisAttendanceStore
 
@@ -23,29 +22,32 @@ from .store import AttendanceStore, MemoryAttendanceStore, RedisAttendanceStore
 class EngagementFeature(Feature):
     name = "engagement"
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: AttendanceStore = (RedisAttendanceStore(backend.redis)
-                                       if backend.name == "redis" else MemoryAttendanceStore())
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: AttendanceStore = host.open_store(MemoryAttendanceStore,
+                                                      RedisAttendanceStore)
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:
         event = await ctx.event()
         who = f"{ctx.user.id}|{ctx.user.name}" if event.named_attendance \
             else self._pseudonym(event.id, ctx.user.id)
-        await self.store.enter(event.id, session.id, ctx.conn.id, who, ctx.conn.mode, _now_ms())
+        await self.store.enter(event.id, session.id, ctx.conn.id, who, ctx.conn.mode,
+                               self._now_ms())
 
     async def left(self, conn: Connection, session_id: str) -> None:
         if conn.user is not None:
-            await self.store.leave(conn.user.event, session_id, conn.id, _now_ms())
+            await self.store.leave(conn.user.event, session_id, conn.id, self._now_ms())
+
+    def _now_ms(self) -> int:
+        return int(self.host.clock.time() * 1000)
 
     def _pseudonym(self, event: str, user: str) -> str:
-        key = self.services.settings.secret.encode()
+        key = self.host.settings.secret.encode()
         return hmac.new(key, f"attendance|{event}|{user}".encode(),
                         hashlib.sha256).hexdigest()[:32]
 
     async def stays(self, event: EventDef, session: SessionDef) -> list[rules.Stay]:
-        return await self.store.stays(event.id, session.id, _now_ms())
+        return await self.store.stays(event.id, session.id, self._now_ms())
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
         stays = await self.stays(event, session)
@@ -68,7 +70,3 @@ def _ms(text: str | None) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp() * 1000)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from prometheus_client import Counter, Gauge
@@ -23,8 +23,7 @@ from ... import topics
 from ...agenda import SessionDef
 from ...connection import Connection
 from ...errors import bad_request, conflict, not_found
-from ...feature import Command, Context, Feature, Limit
-from ...gateway import topic_allowed
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
 from ...tasks import every, survive
 from .relay import Publishing, RelayStats, Viewing
@@ -97,20 +96,19 @@ class _Watch:
 
 class MediaFeature(Feature):
     name = "media"
+    snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: MediaStore = (RedisMediaStore(backend.redis) if backend.name == "redis"
-                                  else MemoryMediaStore())
-        self.rpc = NodeRPC(services, {"subscribe": self._subscribe_here,
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: MediaStore = host.open_store(MemoryMediaStore, RedisMediaStore)
+        self.rpc = NodeRPC(host, {"subscribe": self._subscribe_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self._pubs: dict[str, _Pub] = {}
         self._views: dict[str, _View] = {}
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
-        registry = services.metrics.registry
+        registry = host.metrics.registry
         self._peers = Gauge("plenary_media_peers", "Media peer connections held by the server",
                             registry=registry, multiprocess_mode="livesum")
         self._forwarded = Counter("plenary_media_frames_forwarded_total",
@@ -122,26 +120,27 @@ class MediaFeature(Feature):
 
     def commands(self) -> list[Command]:
         return [
-            Command("media.publish", PublishData, self.publish, limit=Limit("media", 60, 60)),
+            Command("media.publish", PublishData, self.publish, limit=Limit("media", 60, 60),
+                    session=lambda d: d.session),
             Command("media.subscribe", SubscribeData, self.subscribe,
                     limit=Limit("media", 60, 60)),
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
-            Command("media.list", ListData, self.list_publishers),
+            Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
 
     # -- commands ---------------------------------------------------------------------------
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
-        check_publish(ctx.user.role, scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_publish(ctx.user.role, scope, room_member=member)
         check_sdp(data.sdp)
         if sum(p.conn is ctx.conn for p in self._pubs.values()) >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
         peer = Publishing(self._ice("plenary"))
         answer = await self._negotiate(peer, data.sdp)
         pid = "p-" + secrets.token_hex(6)
-        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.services.node)
+        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.host.node)
         self._pubs[pid] = _Pub(ctx.event_id, entry, peer, ctx.conn)
         self._on_failure(peer, lambda: self._end_pub(pid))
         self._count()
@@ -156,8 +155,8 @@ class MediaFeature(Feature):
     async def subscribe(self, ctx: Context, data: SubscribeData) -> dict[str, Any]:
         entry = await self._entry(ctx.event_id, data.publisher)
         scope = Scope.parse(entry.scope)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         check_sdp(data.sdp)
         vid = "v-" + secrets.token_hex(6)
         reply = await self.rpc.call(entry.node, "subscribe", {
@@ -180,17 +179,18 @@ class MediaFeature(Feature):
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         return await self._media(ctx.event_id, scope, ctx.user.id)
 
     # -- checks -----------------------------------------------------------------------------
-    async def _standing(self, ctx: Context, scope: Scope) -> tuple[bool, bool]:
-        """(in the session, member of the room) for the scope; not_found if no such session."""
+    async def _standing(self, ctx: Context, scope: Scope) -> bool:
+        """Member of the scope's room; for a session scope, the joined guard (not_found if
+        there is no such session, forbidden if not joined)."""
         if scope.kind == "session":
-            await self.services.events.session(ctx.event_id, scope.id)
-            return ctx.conn.session == scope.id, False
-        return False, await topic_allowed(self.services, ctx.user, topics.room(scope.id))
+            await ctx.require_joined(scope.id)
+            return False
+        return await self.host.topic_allowed(ctx.user, topics.room(scope.id))
 
     async def _entry(self, event: str, pid: str) -> Entry:
         entry = await self.store.get(event, pid)
@@ -280,8 +280,8 @@ class MediaFeature(Feature):
 
     async def _reap(self) -> None:
         """Close what belongs to connections that are gone, and peers that fell silent."""
-        live = {c.id for c in self.services.connections}
-        idle = self.services.settings.media_idle_timeout_s
+        live = {c.id for c in self.host.connections}
+        idle = self.host.settings.media_idle_timeout_s
         now = time.monotonic()
         for pid, pub in list(self._pubs.items()):
             if pub.conn.id not in live or now - pub.peer.last_alive > idle:
@@ -294,7 +294,7 @@ class MediaFeature(Feature):
         self._report()
 
     async def _run(self) -> None:
-        interval = min(1.0, self.services.settings.media_idle_timeout_s / 4)
+        interval = min(1.0, self.host.settings.media_idle_timeout_s / 4)
         restamped = time.monotonic()
         async for _ in every(interval):
             with survive(log, "media housekeeping"):  # tried again next round
@@ -316,11 +316,11 @@ class MediaFeature(Feature):
     async def _announce(self, event: str, scope: Scope) -> None:
         entries = await self.store.in_scope(event, str(scope))
         topic = topics.session(scope.id) if scope.kind == "session" else topics.room(scope.id)
-        await self.services.publish(event, topic, "media.publishers",
+        await self.host.publish(event, topic, "media.publishers",
                                     {"publishers": [e.public() for e in entries]})
 
     def _ice(self, user: str) -> list[dict[str, Any]]:
-        s = self.services.settings
+        s = self.host.settings
         return ice_servers(s.ice_servers, s.turn_secret, user, time.time(), s.turn_ttl_s)
 
     def _count(self) -> None:
@@ -334,7 +334,7 @@ class MediaFeature(Feature):
 
     async def start(self) -> None:
         await self.rpc.start()
-        self.services.spawn(self._run(), "media-housekeeping")
+        self.host.spawn(self._run(), "media-housekeeping")
 
     async def stop(self) -> None:
         for pid in list(self._pubs):

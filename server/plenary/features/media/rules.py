@@ -46,21 +46,19 @@ def scope_of(session: str | None, room: str | None) -> Scope:
     return Scope("room", room)
 
 
-def check_publish(role: Role, scope: Scope, *, in_session: bool, room_member: bool) -> None:
-    """Speakers and moderators publish to a session they joined; members to their room."""
+def check_publish(role: Role, scope: Scope, *, room_member: bool) -> None:
+    """Speakers and moderators publish to a session (which they joined: the dispatcher's
+    guard); members to their room."""
     if scope.kind == "session":
         if role < Role.speaker:
             raise forbidden("Only speakers and moderators publish to a session.")
-        if not in_session:
-            raise bad_request(f"data.session: join session `{scope.id}` first.")
     elif not room_member:
         raise forbidden(f"Only members of room `{scope.id}` publish to it.")
 
 
-def check_watch(scope: Scope, *, in_session: bool, room_member: bool) -> None:
-    """A session's publishers are watched by those in the session; a room's by its members."""
-    if scope.kind == "session" and not in_session:
-        raise forbidden(f"Join session `{scope.id}` to watch its publishers.")
+def check_watch(scope: Scope, *, room_member: bool) -> None:
+    """A session's publishers are watched by those in the session (the joined guard); a
+    room's by its members."""
     if scope.kind == "room" and not room_member:
         raise forbidden(f"Only members of room `{scope.id}` watch its publishers.")
 

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -25,8 +25,8 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...coalescer import Coalescer
-from ...errors import Code, ProtocolError, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...errors import Code, ProtocolError, conflict, not_found
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
 from .rules import CreateData, Poll, PollRef, VisibilityData, VoteData
@@ -44,20 +44,19 @@ _REFUSED = {
 
 class PollsFeature(Feature):
     name = "polls"
+    snapshot_keys: ClassVar = {"polls": []}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: PollStore = (RedisPollStore(backend.redis) if backend.name == "redis"
-                                 else MemoryPollStore())
-        self._results: Coalescer[PollKey] = Coalescer(services.settings.coalesce_interval_s,
-                                                      self._flush)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: PollStore = host.open_store(MemoryPollStore, RedisPollStore)
+        self._results: Coalescer[PollKey] = Coalescer(host.settings.coalesce_interval_s,
+                                                      self._flush, host.clock)
         # Polls seen open or closed: their options and settings are frozen, so a vote
         # needs no read of the poll (the vote script still checks the state itself).
         self._frozen: dict[PollKey, Poll] = {}
 
     def commands(self) -> list[Command]:
-        vote_limit = Limit("poll.vote", self.services.settings.vote_limit_per_min, 60)
+        vote_limit = Limit("poll.vote", self.host.settings.vote_limit_per_min, 60)
         return [
             Command("poll.create", CreateData, self.create, role=Role.moderator),
             Command("poll.open", PollRef, self.open, role=Role.moderator),
@@ -70,7 +69,7 @@ class PollsFeature(Feature):
 
     # -- moderators ---------------------------------------------------------------------------
     async def create(self, ctx: Context, data: CreateData) -> dict[str, Any]:
-        await self.services.events.session(ctx.event_id, data.session)
+        await self.host.events.session(ctx.event_id, data.session)
         poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), _now_ms())
         await self.store.create(ctx.event_id, poll)
         await self._publish_state(ctx.event_id, poll)
@@ -91,7 +90,7 @@ class PollsFeature(Feature):
         if moved != "moved":
             return await self._require(event, poll.id)  # opened or closed meanwhile
         if closes_at is not None:
-            await self.services.backend.scheduler.schedule(
+            await self.host.scheduler.schedule(
                 _job(event, poll.id), closes_at / 1000, {"event": event, "poll": poll.id})
         await self._publish_state(event, opened)
         await self._results.flush_now((event, poll.id))
@@ -112,7 +111,7 @@ class PollsFeature(Feature):
         if moved != "moved":
             return await self._require(event, poll.id)
         self._frozen[(event, poll.id)] = closed
-        await self.services.backend.scheduler.cancel(_job(event, poll.id))
+        await self.host.scheduler.cancel(_job(event, poll.id))
         await self._publish_state(event, closed)
         await self._results.flush_now((event, poll.id))
         return closed
@@ -141,7 +140,7 @@ class PollsFeature(Feature):
             raise conflict("This poll changed meanwhile: try again.")
         self._frozen.pop((event, poll.id), None)
         if new.state == "open" and new.closes_at is not None:
-            await self.services.backend.scheduler.schedule(
+            await self.host.scheduler.schedule(
                 _job(event, poll.id), new.closes_at / 1000, {"event": event, "poll": poll.id})
         await self._publish_state(event, new)
         await self._results.flush_now((event, poll.id))
@@ -151,7 +150,7 @@ class PollsFeature(Feature):
         poll = await self._require(ctx.event_id, data.poll)
         await self.store.delete(ctx.event_id, poll)
         self._frozen.pop((ctx.event_id, poll.id), None)
-        await self.services.backend.scheduler.cancel(_job(ctx.event_id, poll.id))
+        await self.host.scheduler.cancel(_job(ctx.event_id, poll.id))
         topic = topics.session(poll.session) if rules.state_public(poll) \
             else topics.staff(poll.session)
         await ctx.publish(topic, "poll.removed", {"poll": poll.id})
@@ -180,8 +179,7 @@ class PollsFeature(Feature):
         poll = self._frozen.get(key) or await self._require(ctx.event_id, poll_id)
         if poll.state != "draft":
             self._frozen.setdefault(key, poll)
-        if ctx.conn.session != poll.session:
-            raise forbidden(f"Join session `{poll.session}` to vote in its polls.")
+        await ctx.require_joined(poll.session)
         if poll.state != "open":
             raise _REFUSED["poll_closed"]()
         return poll
@@ -204,7 +202,7 @@ class PollsFeature(Feature):
         if not poll.anonymous:
             return user.id
         message = f"poll-voter|{user.event}|{poll.id}|{user.id}".encode()
-        key = self.services.settings.secret.encode()
+        key = self.host.settings.secret.encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
     # -- results ------------------------------------------------------------------------------
@@ -218,11 +216,11 @@ class PollsFeature(Feature):
             return
         public = rules.results_public(poll, rules.votes(counters))
         topic = topics.session(poll.session) if public else topics.staff(poll.session)
-        await self.services.publish(event, topic, "poll.results", rules.shown(poll, counters))
+        await self.host.publish(event, topic, "poll.results", rules.shown(poll, counters))
         exact = rules.unsuppressed(poll, counters)
         if exact is not None:  # staff only, where the poll's creator chose so
-            await self.services.publish(event, topics.staff(poll.session), "poll.raw_results",
-                                        exact)
+            await self.host.publish(event, topics.staff(poll.session), "poll.raw_results",
+                                    exact)
         if recheck and poll.state == "open":
             # Read while open, published maybe after another process's final event: if the
             # poll closed meanwhile, publish the exact final result again, last.
@@ -233,7 +231,7 @@ class PollsFeature(Feature):
     async def _publish_state(self, event: str, poll: Poll) -> None:
         topic = topics.session(poll.session) if rules.state_public(poll) \
             else topics.staff(poll.session)
-        await self.services.publish(event, topic, "poll.state", {"poll": _wire(poll)})
+        await self.host.publish(event, topic, "poll.state", {"poll": _wire(poll)})
 
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
@@ -278,7 +276,7 @@ class PollsFeature(Feature):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        self.services.backend.scheduler.handle("poll", self._on_timer)
+        self.host.scheduler.handle("poll", self._on_timer)
 
     async def stop(self) -> None:
         await self._results.stop()

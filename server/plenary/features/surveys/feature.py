@@ -12,16 +12,15 @@ Rules (questions, answers, thresholds, trends) are in `rules`, the days of a sch
 from __future__ import annotations
 
 import secrets
-import time
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
 from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...coalescer import Coalescer
-from ...errors import Code, ProtocolError, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...errors import Code, ProtocolError, conflict, not_found
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from ..polls.rules import answer_text
 from . import rules, schedule
@@ -40,17 +39,16 @@ _REFUSED = {
 
 class SurveysFeature(Feature):
     name = "surveys"
+    snapshot_keys: ClassVar = {"surveys": []}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: SurveyStore = (RedisSurveyStore(backend.redis) if backend.name == "redis"
-                                   else MemorySurveyStore())
-        self._results: Coalescer[SurveyKey] = Coalescer(services.settings.coalesce_interval_s,
-                                                        self._flush)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: SurveyStore = host.open_store(MemorySurveyStore, RedisSurveyStore)
+        self._results: Coalescer[SurveyKey] = Coalescer(host.settings.coalesce_interval_s,
+                                                        self._flush, host.clock)
 
     def commands(self) -> list[Command]:
-        limit = Limit("survey.answer", self.services.settings.vote_limit_per_min, 60)
+        limit = Limit("survey.answer", self.host.settings.vote_limit_per_min, 60)
         return [
             Command("survey.create", CreateData, self.create, role=Role.moderator),
             Command("survey.open", OpenData, self.open, role=Role.moderator),
@@ -63,8 +61,8 @@ class SurveysFeature(Feature):
 
     # -- moderators ---------------------------------------------------------------------------
     async def create(self, ctx: Context, data: CreateData) -> dict[str, Any]:
-        await self.services.events.session(ctx.event_id, data.session)
-        survey = rules.new_survey(data, "s-" + secrets.token_urlsafe(9), _now_ms())
+        await self.host.events.session(ctx.event_id, data.session)
+        survey = rules.new_survey(data, "s-" + secrets.token_urlsafe(9), self._now_ms())
         await self.store.create(ctx.event_id, survey)
         await self._publish_state(ctx.event_id, survey)
         return {"survey": _wire(survey)}
@@ -79,7 +77,7 @@ class SurveysFeature(Feature):
         tz = (await ctx.event()).timezone
         if survey.schedule is not None and data.day is None:
             return {"survey": _wire(await self._arm(ctx.event_id, survey, tz))}
-        now = _now_ms()
+        now = self._now_ms()
         round_ = (data.day or schedule.today(tz, now)) if survey.series else rules.ONE_OFF
         opened = rules.opened(survey, round_, None)
         return {"survey": _wire(await self._move(ctx.event_id, survey, opened))}
@@ -87,7 +85,7 @@ class SurveysFeature(Feature):
     async def _arm(self, event: str, survey: Survey, tz: str) -> Survey:
         """Follow the schedule from now: open today's round, or wait for the next one."""
         assert survey.schedule is not None
-        step = schedule.step(survey.schedule, tz, _now_ms(), survey.rounds)
+        step = schedule.step(survey.schedule, tz, self._now_ms(), survey.rounds)
         if step[0] == "done":
             raise conflict("Every day of this survey's schedule has passed.")
         if step[0] == "open":
@@ -98,7 +96,7 @@ class SurveysFeature(Feature):
                 return survey
             new, due = rules.waiting(survey, step[1]), step[1]
         moved = await self._move(event, survey, new)
-        await self.services.backend.scheduler.schedule(_job(event, survey.id), due / 1000,
+        await self.host.scheduler.schedule(_job(event, survey.id), due / 1000,
                                                        {"event": event, "survey": survey.id})
         return moved
 
@@ -115,11 +113,11 @@ class SurveysFeature(Feature):
     async def _end_round(self, event: str, survey: Survey, keep_schedule: bool) -> Survey:
         following = None
         if keep_schedule and survey.schedule is not None:
-            tz = (await self.services.events.require(event)).timezone
-            step = schedule.step(survey.schedule, tz, _now_ms(), survey.rounds)
+            tz = (await self.host.events.require(event)).timezone
+            step = schedule.step(survey.schedule, tz, self._now_ms(), survey.rounds)
             following = step[1] if step[0] == "wait" else None
         survey = await self._move(event, survey, rules.closed(survey, following))
-        scheduler = self.services.backend.scheduler
+        scheduler = self.host.scheduler
         if following is not None:
             await scheduler.schedule(_job(event, survey.id), following / 1000,
                                      {"event": event, "survey": survey.id})
@@ -130,7 +128,7 @@ class SurveysFeature(Feature):
     async def delete(self, ctx: Context, data: SurveyRef) -> dict[str, Any]:
         survey = await self._require(ctx.event_id, data.survey)
         await self.store.delete(ctx.event_id, survey)
-        await self.services.backend.scheduler.cancel(_job(ctx.event_id, survey.id))
+        await self.host.scheduler.cancel(_job(ctx.event_id, survey.id))
         await ctx.publish(_state_topic(survey), "survey.removed", {"survey": survey.id})
         return {}
 
@@ -140,10 +138,10 @@ class SurveysFeature(Feature):
         survey = await self.store.get(event, survey_id)
         if survey is None or survey.schedule is None:
             return
-        if survey.state == "open" and survey.closes_at and _now_ms() >= survey.closes_at:
+        if survey.state == "open" and survey.closes_at and self._now_ms() >= survey.closes_at:
             await self._end_round(event, survey, keep_schedule=True)
         elif survey.state == "scheduled":
-            tz = (await self.services.events.require(event)).timezone
+            tz = (await self.host.events.require(event)).timezone
             await self._arm(event, survey, tz)
 
     async def _move(self, event: str, survey: Survey, new: Survey) -> Survey:
@@ -205,8 +203,7 @@ class SurveysFeature(Feature):
 
     async def _answering(self, ctx: Context, survey_id: str) -> Survey:
         survey = await self._require(ctx.event_id, survey_id)
-        if ctx.conn.session != survey.session:
-            raise forbidden(f"Join session `{survey.session}` to answer its surveys.")
+        await ctx.require_joined(survey.session)
         if survey.state != "open":
             raise _REFUSED["survey_closed"]()
         return survey
@@ -214,7 +211,7 @@ class SurveysFeature(Feature):
     def _respondent(self, ctx: Context, survey: Survey) -> str:
         if not survey.anonymous:
             return ctx.user.id
-        return rules.pseudonym(self.services.settings.secret, ctx.event_id, survey.id,
+        return rules.pseudonym(self.host.settings.secret, ctx.event_id, survey.id,
                                ctx.user.id)
 
     # -- results ------------------------------------------------------------------------------
@@ -230,14 +227,14 @@ class SurveysFeature(Feature):
         shown = rules.results(survey, survey.round, counters)
         topic = topics.session(survey.session) if rules.public(survey) \
             else topics.staff(survey.session)
-        await self.services.publish(event, topic, "survey.results", shown)
+        await self.host.publish(event, topic, "survey.results", shown)
         if survey.staff_below_threshold and rules.any_suppressed(shown):
             exact = rules.results(survey, survey.round, counters, exact=True)
-            await self.services.publish(event, topics.staff(survey.session),
+            await self.host.publish(event, topics.staff(survey.session),
                                         "survey.raw_results", exact)
 
     async def _publish_state(self, event: str, survey: Survey) -> None:
-        await self.services.publish(event, _state_topic(survey), "survey.state",
+        await self.host.publish(event, _state_topic(survey), "survey.state",
                                     {"survey": _wire(survey)})
 
     # -- snapshot and report ------------------------------------------------------------------
@@ -283,10 +280,13 @@ class SurveysFeature(Feature):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        self.services.backend.scheduler.handle("survey", self._on_timer)
+        self.host.scheduler.handle("survey", self._on_timer)
 
     async def stop(self) -> None:
         await self._results.stop()
+
+    def _now_ms(self) -> int:
+        return int(self.host.clock.time() * 1000)
 
     async def _require(self, event: str, survey_id: str) -> Survey:
         survey = await self.store.get(event, survey_id)
@@ -309,8 +309,6 @@ def _job(event: str, survey_id: str) -> str:
     return f"survey:{event}:{survey_id}"
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _trend_row(trend: dict[str, Any]) -> dict[str, Any]:
