@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Coroutine
 from typing import Annotated, Any
 
 import msgspec
@@ -25,9 +24,10 @@ from . import topics
 from .auth import User, read_token
 from .backends.base import topic_key
 from .connection import Connection
-from .errors import Code, ProtocolError, bad_request, conflict
+from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
 from .messages import FrameError, Mode, convert, parse_frame
+from .outlets import outlet_for
 from .services import Services
 
 log = logging.getLogger("plenary.gateway")
@@ -39,7 +39,7 @@ CLOSE_POLICY = 1008
 
 class Hello(msgspec.Struct, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-    resume: dict[str, int] = {}
+    resume: dict[str, int | tuple[str, int]] = {}  # topic -> seq, or [epoch, seq]
     mode: Mode | None = None
 
 
@@ -59,12 +59,8 @@ async def websocket_endpoint(websocket: WebSocket, send: ASGISend, services: Ser
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-
-    def send_text(text: str) -> Coroutine[Any, Any, None]:
-        return send({"type": "websocket.send", "text": text})  # type: ignore[return-value]
-
-    conn = Connection(send_text, _closer(websocket), services.settings.send_queue_limit,
-                      services.node, services.flusher)
+    conn = Connection(outlet_for(websocket.scope, send), _closer(websocket),
+                      services.settings.send_queue_limit, services.node, services.flusher)
     services.connections.add(conn)
     services.metrics.connections.inc()
     try:
@@ -126,7 +122,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     outcome = "ok"
     try:
         if not bucket.take():
-            raise ProtocolError(Code.rate_limited, "Too many commands: slow down.")
+            raise rate_limited("Too many commands: slow down.", 1)
         followups: list[Any] = []
         result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
         conn.reply(envelope.id, result if result is not None else {})
@@ -178,8 +174,9 @@ async def _check_limit(command: Command, user: User, services: Services) -> None
     limit = command.limit
     key = f"{user.event}:{user.id}:{limit.bucket}"
     if not await services.backend.limiter.hit(key, limit.count, limit.window_s):
-        raise ProtocolError(Code.rate_limited,
-                            f"At most {limit.count} per {limit.window_s} s: try again later.")
+        # Both limiters count in fixed windows aligned on the epoch: the next one opens then.
+        raise rate_limited(f"At most {limit.count} per {limit.window_s} s: try again later.",
+                           limit.window_s - time.time() % limit.window_s)
 
 
 class _Bucket:
@@ -232,17 +229,19 @@ async def hello(conn: Connection, services: Services, data: Hello,
     }
 
 
-async def _resume(services: Services, ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
+async def _resume(services: Services, ctx: Context,
+                  wanted: dict[str, int | tuple[str, int]]) -> dict[str, bool]:
     """Re-subscribe each topic the user may still see; its missed events follow the reply."""
     conn = ctx.conn
     resumed: dict[str, bool] = {}
-    for topic, after in wanted.items():
+    for topic, position in wanted.items():
+        epoch, after = (None, position) if isinstance(position, int) else position
         resumed[topic] = False
         if after < 0 or not await services.topic_allowed(ctx.user, topic):
             continue
         key = topic_key(ctx.event_id, topic)
         await services.hub.attach(conn, key)
-        history = await services.hub.history(conn, key, after)
+        history = await services.hub.history(conn, key, after, epoch)
         if history is not None:
             resumed[topic] = True
             ctx.after_reply(functools.partial(services.hub.replay, conn, key, after, history))

@@ -149,4 +149,5 @@ def test_ballot_answers_read_as_option_texts() -> None:
 def test_reopened_gets_a_fresh_timer() -> None:
     poll = msgspec.structs.replace(make(duration_s=60), state="closed")
     again = rules.reopened(poll, 5000)
-    assert again.state == "open" and again.closes_at == 65000
+    assert again is not None and again.state == "open" and again.closes_at == 65000
+    assert rules.reopened(again, 6000) is None

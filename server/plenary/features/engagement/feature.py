@@ -16,7 +16,7 @@ from ...agenda import EventDef, SessionDef
 from ...connection import Connection
 from ...feature import Context, Feature, Host
 from . import rules
-from .store import AttendanceStore, MemoryAttendanceStore, RedisAttendanceStore
+from .store import STORE, AttendanceStore
 
 
 class EngagementFeature(Feature):
@@ -24,8 +24,7 @@ class EngagementFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: AttendanceStore = host.open_store(MemoryAttendanceStore,
-                                                      RedisAttendanceStore)
+        self.store: AttendanceStore = host.open_store(STORE)
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:
         event = await ctx.event()

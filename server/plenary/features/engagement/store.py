@@ -8,10 +8,13 @@ attendance is spelled in `Keys`; one event's keys share a hash tag.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 from ...messages import decode, encode
 from .rules import Stay
 
@@ -26,35 +29,43 @@ class AttendanceStore(Protocol):
         """Every stay of the session; open ones end `now`."""
 
 
-class MemoryAttendanceStore:
-    def __init__(self) -> None:
-        self._open: dict[tuple[str, str], dict[str, Stay]] = {}
-        self._done: dict[tuple[str, str], list[Stay]] = {}
+class EmbeddedAttendanceStore:
+    """Rows: open stays by connection, and closed stays (one row each, keyed by the
+    connection and its start, so a connection that comes back adds a row)."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._open = self._tables.table("attendance.open", list[Any])  # (event, session, conn)
+        self._done = self._tables.table("attendance.stays", list[Any])  # (e, s, conn, start)
 
     async def enter(self, event: str, session: str, conn: str, who: str, mode: str,
                     at: int) -> None:
-        self._open.setdefault((event, session), {})[conn] = Stay(who, mode, at, at)
+        self._open.put((event, session, conn), [who, mode, at])
+        await self._tables.durable()
 
     async def leave(self, event: str, session: str, conn: str, at: int) -> None:
-        stay = self._open.get((event, session), {}).pop(conn, None)
+        stay = self._open.pop((event, session, conn))
         if stay is not None:
-            self._done.setdefault((event, session), []).append(
-                Stay(stay.who, stay.mode, stay.start, at))
+            self._done.put((event, session, conn, str(stay[2])), [*stay, at])
+            await self._tables.durable()
 
     async def stays(self, event: str, session: str, now: int) -> list[Stay]:
-        still = [Stay(s.who, s.mode, s.start, now)
-                 for s in self._open.get((event, session), {}).values()]
-        return [*self._done.get((event, session), []), *still]
+        done = [_stay(v) for k, v in self._done.items() if k[:2] == (event, session)]
+        still = [_stay([*v, now]) for k, v in self._open.items() if k[:2] == (event, session)]
+        return done + still
+
+
+ATTEND = KeySpace("attend")
 
 
 class Keys:
     @staticmethod
     def open(event: str, session: str) -> str:
-        return f"plenary:attend:{{{event}}}:{session}:open"  # hash conn -> [who, mode, start]
+        return ATTEND(event, session, "open")  # hash conn -> [who, mode, start]
 
     @staticmethod
     def stays(event: str, session: str) -> str:
-        return f"plenary:attend:{{{event}}}:{session}:stays"  # list of [who, mode, start, end]
+        return ATTEND(event, session, "stays")  # list of [who, mode, start, end]
 
 
 # KEYS: open, stays; ARGV: conn, end
@@ -93,3 +104,6 @@ class RedisAttendanceStore:
 def _stay(fields: list[object]) -> Stay:
     who, mode, start, end = fields
     return Stay(str(who), str(mode), int(start), int(end))  # type: ignore[call-overload]
+
+
+STORE: StoreKind[AttendanceStore] = StoreKind(EmbeddedAttendanceStore, RedisAttendanceStore)

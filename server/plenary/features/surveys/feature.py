@@ -25,7 +25,7 @@ from ...messages import Role
 from ..polls.rules import answer_text
 from . import rules, schedule
 from .rules import AnswersData, CreateData, OpenData, Survey, SurveyRef
-from .store import MemorySurveyStore, RedisSurveyStore, Submission, SurveyStore
+from .store import STORE, Submission, SurveyStore
 
 SurveyKey = tuple[str, str]  # (event id, survey id)
 
@@ -43,7 +43,7 @@ class SurveysFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: SurveyStore = host.open_store(MemorySurveyStore, RedisSurveyStore)
+        self.store: SurveyStore = host.open_store(STORE)
         self._results: Coalescer[SurveyKey] = Coalescer(host.settings.coalesce_interval_s,
                                                         self._flush, host.clock)
 

@@ -21,6 +21,9 @@ from typing import Any, Literal, Protocol
 import msgspec
 import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Table, Tables
 from ...messages import MODES, decode, encode
 from .rules import Counters, State, Survey
 
@@ -71,143 +74,158 @@ class SurveyStore(Protocol):
     async def records(self, event: str, survey_id: str) -> list[dict[str, Any]]: ...
 
 
-Key = tuple[str, str]
+class EmbeddedSurveyStore:
+    """Rows: surveys, one per (survey, round, respondent) submitted, drafts, pulse values,
+    named records and each round's counters per mode; a session's survey list is derived
+    from them when the store opens. Each method changes its rows without awaiting, then
+    waits for them to be durable (SQLite), so it stays one atomic step."""
 
-
-@dataclasses.dataclass
-class _Memory:
-    survey: Survey
-    submitted: dict[str, set[str]] = dataclasses.field(default_factory=dict)
-    drafts: dict[str, dict[str, dict[str, Any]]] = dataclasses.field(default_factory=dict)
-    counters: dict[str, Counters] = dataclasses.field(default_factory=dict)
-    pulses: dict[str, dict[str, dict[str, int]]] = dataclasses.field(default_factory=dict)
-    records: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-
-class MemorySurveyStore:
-    def __init__(self) -> None:
-        self._surveys: dict[Key, _Memory] = {}
-        self._index: dict[Key, list[str]] = {}
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._surveys = self._tables.table("surveys.surveys", Survey)  # (event, survey)
+        self._submitted = self._tables.table("surveys.submitted", bool)  # (e, s, round, who)
+        self._drafts = self._tables.table("surveys.drafts", dict[str, Any])  # (e, s, r, who)
+        self._counts = self._tables.table("surveys.counters", dict[str, int])  # (e, s, r, mode)
+        self._pulses = self._tables.table("surveys.pulses", dict[str, int])  # (e, s, r, who)
+        self._records = self._tables.table("surveys.records", dict[str, Any])  # (e, s, r, who)
+        self._index: dict[tuple[str, str], list[str]] = {}
+        for (event, _), survey in sorted(self._surveys.items(), key=lambda r: r[1].created_at):
+            self._index.setdefault((event, survey.session), []).append(survey.id)
 
     async def create(self, event: str, survey: Survey) -> None:
-        self._surveys[(event, survey.id)] = _Memory(survey)
+        self._surveys.put((event, survey.id), survey)
         self._index.setdefault((event, survey.session), []).append(survey.id)
+        await self._tables.durable()
 
     async def get(self, event: str, survey_id: str) -> Survey | None:
-        kept = self._surveys.get((event, survey_id))
-        return kept.survey if kept else None
+        return self._surveys.get((event, survey_id))
 
     async def of_session(self, event: str, session: str) -> list[Survey]:
-        return [self._surveys[(event, s)].survey for s in self._index.get((event, session), [])]
+        return [self._surveys[(event, s)] for s in self._index.get((event, session), [])]
 
     async def move(self, event: str, survey: Survey, was: State) -> Moved:
-        kept = self._surveys.get((event, survey.id))
-        if kept is None:
+        current = self._surveys.get((event, survey.id))
+        if current is None:
             return "not_found"
-        if kept.survey.state != was:
-            return kept.survey.state
-        if was == "open" and kept.survey.round is not None:
-            kept.drafts.pop(kept.survey.round, None)
-        kept.survey = survey
+        if current.state != was:
+            return current.state
+        if was == "open" and current.round is not None:
+            self._drop(self._drafts, (event, survey.id, current.round))
+        self._surveys.put((event, survey.id), survey)
+        await self._tables.durable()
         return "moved"
 
     async def delete(self, event: str, survey: Survey) -> None:
-        if self._surveys.pop((event, survey.id), None) is not None:
+        if self._surveys.pop((event, survey.id)) is not None:
             self._index[(event, survey.session)].remove(survey.id)
+        for table in (self._submitted, self._drafts, self._counts, self._pulses,
+                      self._records):
+            self._drop(table, (event, survey.id))
+        await self._tables.durable()
 
-    def _open(self, event: str, survey_id: str, round_: str) -> _Memory | Outcome:
-        kept = self._surveys.get((event, survey_id))
-        if kept is None:
+    @staticmethod
+    def _drop(table: Table[Any], prefix: tuple[str, ...]) -> None:
+        for key, _ in table.items():
+            if key[:len(prefix)] == prefix:
+                table.pop(key)
+
+    def _open(self, event: str, survey_id: str, round_: str, who: str) -> Outcome | None:
+        survey = self._surveys.get((event, survey_id))
+        if survey is None:
             return "not_found"
-        if kept.survey.state != "open" or kept.survey.round != round_:
+        if survey.state != "open" or survey.round != round_:
             return "survey_closed"
-        return kept
+        if (event, survey_id, round_, who) in self._submitted:
+            return "already_submitted"
+        return None
 
     async def save(self, event: str, survey_id: str, round_: str, respondent: str,
                    answers: dict[str, Any]) -> Outcome:
-        kept = self._open(event, survey_id, round_)
-        if isinstance(kept, str):
-            return kept
-        if respondent in kept.submitted.get(round_, ()):
-            return "already_submitted"
-        kept.drafts.setdefault(round_, {})[respondent] = answers
+        refused = self._open(event, survey_id, round_, respondent)
+        if refused is not None:
+            return refused
+        self._drafts.put((event, survey_id, round_, respondent), answers)
+        await self._tables.durable()
         return "ok"
 
     async def mine(self, event: str, survey_id: str, round_: str,
                    respondent: str) -> tuple[dict[str, Any] | None, bool]:
-        kept = self._surveys.get((event, survey_id))
-        if kept is None:
-            return None, False
-        return (kept.drafts.get(round_, {}).get(respondent),
-                respondent in kept.submitted.get(round_, ()))
+        key = (event, survey_id, round_, respondent)
+        return self._drafts.get(key), key in self._submitted
 
     async def submit(self, event: str, survey_id: str, submission: Submission) -> Outcome:
-        kept = self._open(event, survey_id, submission.round)
-        if isinstance(kept, str):
-            return kept
-        done = kept.submitted.setdefault(submission.round, set())
-        if submission.respondent in done:
-            return "already_submitted"
-        done.add(submission.respondent)
-        counters = kept.counters.setdefault(submission.round, {m: {} for m in MODES})
+        key = (event, survey_id, submission.round, submission.respondent)
+        refused = self._open(*key)
+        if refused is not None:
+            return refused
+        self._submitted.put(key, True)
+        where = (event, survey_id, submission.round, submission.mode)
+        counters = dict(self._counts.get(where) or {})
         for name in submission.items:
-            counters[submission.mode][name] = counters[submission.mode].get(name, 0) + 1
-        kept.drafts.get(submission.round, {}).pop(submission.respondent, None)
+            counters[name] = counters.get(name, 0) + 1
+        self._counts.put(where, counters)
+        self._drafts.pop(key)
         if submission.pulse is not None:
-            kept.pulses.setdefault(submission.round, {})[submission.respondent] = submission.pulse
+            self._pulses.put(key, submission.pulse)
         if submission.record is not None:
-            kept.records[f"{submission.round}|{submission.respondent}"] = submission.record
+            self._records.put(key, submission.record)
+        await self._tables.durable()
         return "ok"
 
     async def counts(self, event: str, survey_id: str,
                      round_: str) -> tuple[Survey | None, Counters]:
-        kept = self._surveys.get((event, survey_id))
-        if kept is None:
-            return None, {m: {} for m in MODES}
-        counters = kept.counters.get(round_, {})
-        return kept.survey, {m: dict(counters.get(m, {})) for m in MODES}
+        return self._surveys.get((event, survey_id)), {
+            m: dict(self._counts.get((event, survey_id, round_, m)) or {}) for m in MODES}
 
     async def pulses(self, event: str, survey_id: str,
                      rounds: list[str]) -> dict[str, dict[str, dict[str, int]]]:
-        kept = self._surveys.get((event, survey_id))
-        return {r: dict(kept.pulses.get(r, {})) for r in rounds} if kept else {}
+        out: dict[str, dict[str, dict[str, int]]] = {r: {} for r in rounds}
+        for (e, s, round_, who), values in self._pulses.items():
+            if (e, s) == (event, survey_id) and round_ in out:
+                out[round_][who] = values
+        return out
 
     async def records(self, event: str, survey_id: str) -> list[dict[str, Any]]:
-        kept = self._surveys.get((event, survey_id))
-        return [kept.records[k] for k in sorted(kept.records)] if kept else []
+        kept = [(key[2:], record) for key, record in self._records.items()
+                if key[:2] == (event, survey_id)]
+        return [record for _, record in sorted(kept, key=lambda kv: kv[0])]
 
 
 # -- Redis ---------------------------------------------------------------------------------------
+SURVEY = KeySpace("survey")
+
+
 class Keys:
-    """Every key of surveys; one survey's keys share a hash tag (one slot for its scripts)."""
+    """Every key of surveys, in one key space: an event's keys (and so a survey's, which
+    its scripts take together) share a slot."""
 
     @staticmethod
     def survey(event: str, survey_id: str) -> str:
-        return f"plenary:survey:{{{event}:{survey_id}}}"  # hash: state, round, doc
+        return SURVEY(event, survey_id)  # hash: state, round, doc
 
-    @classmethod
-    def submitted(cls, event: str, survey_id: str, round_: str) -> str:
-        return cls.survey(event, survey_id) + f":sub:{round_}"  # zset, scores 0
+    @staticmethod
+    def submitted(event: str, survey_id: str, round_: str) -> str:
+        return SURVEY(event, survey_id, "sub", round_)  # zset, scores 0
 
-    @classmethod
-    def drafts(cls, event: str, survey_id: str, round_: str) -> str:
-        return cls.survey(event, survey_id) + f":draft:{round_}"  # hash tag -> answers
+    @staticmethod
+    def drafts(event: str, survey_id: str, round_: str) -> str:
+        return SURVEY(event, survey_id, "draft", round_)  # hash respondent -> answers
 
-    @classmethod
-    def counters(cls, event: str, survey_id: str, round_: str, mode: str) -> str:
-        return cls.survey(event, survey_id) + f":n:{round_}:{mode}"
+    @staticmethod
+    def counters(event: str, survey_id: str, round_: str, mode: str) -> str:
+        return SURVEY(event, survey_id, "n", round_, mode)
 
-    @classmethod
-    def pulses(cls, event: str, survey_id: str, round_: str) -> str:
-        return cls.survey(event, survey_id) + f":p:{round_}"  # hash pseudonym -> ratings
+    @staticmethod
+    def pulses(event: str, survey_id: str, round_: str) -> str:
+        return SURVEY(event, survey_id, "p", round_)  # hash pseudonym -> ratings
 
-    @classmethod
-    def records(cls, event: str, survey_id: str) -> str:
-        return cls.survey(event, survey_id) + ":records"  # hash round|user -> record
+    @staticmethod
+    def records(event: str, survey_id: str) -> str:
+        return SURVEY(event, survey_id, "records")  # hash round|user -> record
 
     @staticmethod
     def index(event: str, session: str) -> str:
-        return f"plenary:surveys:{event}:{session}"  # zset: survey id by created_at
+        return SURVEY(event, "sessions", session)  # zset: survey id by created_at
 
     @classmethod
     def of_round(cls, event: str, survey_id: str, round_: str) -> list[str]:
@@ -342,6 +360,9 @@ class RedisSurveyStore:
     async def records(self, event: str, survey_id: str) -> list[dict[str, Any]]:
         raw = await self._client.hgetall(Keys.records(event, survey_id))
         return [decode(raw[k]) for k in sorted(raw)]
+
+
+STORE: StoreKind[SurveyStore] = StoreKind(EmbeddedSurveyStore, RedisSurveyStore)
 
 
 def _text(value: Any) -> str:
