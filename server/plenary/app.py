@@ -7,14 +7,14 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
 from .features import all_features
 from .gateway import Gateway
-from .http import api, ops
+from .http.routes import routes as http_routes
 from .services import Services
 from .settings import Settings
 
@@ -55,14 +55,7 @@ def create_app(settings: Settings | None = None) -> Plenary:
             await services.stop()
 
     routes = [
-        Route("/healthz", ops.healthz),
-        Route("/readyz", ops.readyz),
-        Route("/metrics", ops.metrics),
-        Route("/openapi.json", ops.openapi),
-        Route("/api/events/{event}", api.get_event, methods=["GET"]),
-        Route("/api/events/{event}", api.put_event, methods=["PUT"]),
-        Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
-        Route("/api/events/{event}/sessions/{session}/report", api.session_report),
+        *http_routes(),
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
     http = Starlette(routes=routes, lifespan=lifespan)

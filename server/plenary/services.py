@@ -7,6 +7,7 @@ import logging
 import secrets
 from typing import Any
 
+from .auth import tokens_for
 from .backends import open_backend
 from .backends.base import Backend, topic_key
 from .connection import Connection, Flusher
@@ -27,6 +28,7 @@ class Services:
         self.backend = backend or open_backend(settings)
         self.hub = Hub(self.backend.broker)
         self.events = Events(self.backend.docs)
+        self.tokens = tokens_for(settings)  # Plenary's tokens and the identity provider's
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
         self.flusher = Flusher(settings.flush_interval_s)
