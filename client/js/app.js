@@ -1,6 +1,7 @@
 // The app shell: header (language, connection state), toasts, and the hash router.
 //   #/join?event=…&code=…   join form       #/agenda            the event's sessions
 //   #/session/<id>[/<view>] a session, in the attendee, moderator or speaker view
+//   #/screen[/<session>]    the room screen        #/admin[/<event>]   the organisers' pages
 
 import { h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
@@ -9,6 +10,8 @@ import { Connection, socketUrl } from './connection.js';
 import { joinView } from './views/join.js';
 import { agendaView } from './views/agenda.js';
 import { sessionView } from './views/session.js';
+import { screenView } from './views/screen.js';
+import { adminView } from './views/admin.js';
 
 const app = {
   connection: null,
@@ -31,6 +34,9 @@ function route() {
   const { parts, params } = parseHash();
   app.auth = loadAuth();
   const [page, ...rest] = parts;
+  // The room screen and the organisers' pages need no attendee's token.
+  if (page === 'screen') return mount(screenView(app, rest[0], params));
+  if (page === 'admin') return mount(adminView(app, rest, params));
   if (page === 'join' || !app.auth) return mount(joinView(app, params));
   if (page === 'session' && rest[0]) return mount(sessionView(app, rest[0], rest[1]));
   return mount(agendaView(app));

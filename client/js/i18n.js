@@ -1,6 +1,8 @@
 // English and French. The language follows the browser until the user picks one, which is
 // remembered. Views call t() while rendering and re-render on a `langchange`.
 
+import * as organiser from './i18n-organiser.js';
+
 const STORAGE_KEY = 'plenary.lang';
 export const LANGUAGES = { en: 'English', fr: 'Français' };
 
@@ -437,6 +439,10 @@ const fr = {
   'error.closed_policy': 'Le serveur a fermé cette connexion : {reason}',
   'dismiss': 'Fermer',
 };
+
+// -- the organiser's day (issue 16): its strings live in their own file ----------------------
+Object.assign(en, organiser.en);
+Object.assign(fr, organiser.fr);
 
 export const DICTIONARIES = { en, fr };
 let current = pick();

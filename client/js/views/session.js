@@ -9,6 +9,7 @@ import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { screenControls } from './screen.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
@@ -225,7 +226,7 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
   return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];

@@ -14,4 +14,10 @@ def all_features() -> list[type[Feature]]:
     from .qa import QAFeature
     from .sessions import SessionsFeature
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    features: list[type[Feature]] = [
+        SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    # -- the organiser's day (issue 16) -------------------------------------------------------
+    from .screen import ScreenFeature
+
+    features.append(ScreenFeature)
+    return features

@@ -68,7 +68,8 @@ async def create_event(request: Request) -> Response:
     await require_organiser(request)
     event = await agenda_body(request)
     services = services_of(request)
-    if await services.events.get(event.id) is not None:
+    replace = request.query_params.get("replace") == "1"  # importing a file again
+    if not replace and await services.events.get(event.id) is not None:
         raise conflict(f"id: event `{event.id}` exists; PUT /api/events/{event.id} replaces it.")
     await services.events.put(event)
     return JSONResponse(event.public(), status_code=201)

@@ -15,7 +15,7 @@ from ..agenda import ROLE_CODES, EventDef
 from ..auth import issue_token
 from ..errors import Code, ProtocolError
 from ..messages import Mode, Role, clean_text
-from .edge import answers_problems, path_slug, reply, services_of, typed_body
+from .edge import answers_problems, path_slug, reply, require_user, services_of, typed_body
 
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 GivenCode = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
@@ -82,3 +82,17 @@ async def join_by_short_code(request: Request) -> Response:
     if event is None:
         raise ProtocolError(Code.not_found, "No event has this code: check it and try again.")
     return _token(request, event, body)
+
+
+@answers_problems
+async def screen_token(request: Request) -> Response:
+    """A staff member opens the room screen: it gets a display token of its own, so that the
+    wall shows what attendees may see (every poll threshold applies), never the staff view."""
+    services = services_of(request)
+    event = await services.events.require(path_slug(request, "event"))
+    await require_user(request, event.id, Role.speaker, "The room screen")
+    settings = services.settings
+    token = issue_token(settings.secret, event=event.id, name=DISPLAY_NAME, role=Role.display,
+                        ttl_s=settings.token_ttl_s)
+    return reply(JoinReply(token=token, role=Role.display.name, event=event.id,
+                           name=DISPLAY_NAME))
