@@ -91,7 +91,7 @@ def _refused(exc: Exception) -> ProtocolError:
     return ProtocolError(Code.unauthorized, _INVALID)
 
 
-_FLAWS = (ProtocolError, jwt.InvalidTokenError, jwt.PyJWKClientError, KeyError)
+_FLAWS = (ProtocolError, jwt.PyJWTError, KeyError, ValueError, TypeError)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

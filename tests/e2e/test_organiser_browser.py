@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 import zxingcpp
-from conftest import ARGS, CHROMIUM, LAPTOP, PHONE, TIMEOUT_MS, People, shot
-from harness import ADMIN_KEY, CODES, Client, Server, create_event, http
 from PIL import Image
 from playwright.async_api import Browser, Page, expect
+
+from conftest import LAPTOP, PHONE, TIMEOUT_MS, People, shot
+from harness import ADMIN_KEY, CODES, Client, Server, create_event, http
 
 pytestmark = pytest.mark.browser
 
@@ -173,7 +174,7 @@ async def test_the_room_screen_shows_the_qr_and_a_polls_live_results(browser: Br
     assert len(found) == 1 and found[0].endswith(link), found
     status, invite = http("GET", f"{server.http}/api/events/{event.id}/invite",
                           token=event.token("moderator"))
-    assert found == [invite["link"]]
+    assert status == 200 and found == [invite["link"]]
 
     # The moderator switches the screen to the poll; results follow the votes, and wait for
     # the poll's threshold (2 answers) exactly as an attendee's phone does.
@@ -227,5 +228,3 @@ async def test_a_moderator_opens_and_switches_the_room_screen(people: People) ->
     await screen.set_viewport_size(PHONE)
     await shot(screen, "screen-join-code-phone")
 
-
-_unused = (ARGS, CHROMIUM)
