@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 from urllib.parse import quote
 
 from .agenda import EventDef
@@ -15,13 +16,33 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def lan_address() -> str | None:
-    """This machine's first non-loopback IPv4 address, from its own name (sends nothing)."""
+    """This machine's first non-loopback IPv4 address: from its own name, else from its
+    network interfaces (Linux). Nothing is sent anywhere."""
     with contextlib.suppress(OSError):
         for *_, addr in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
             ip = str(addr[0])
             if not ip.startswith("127."):
                 return ip
-    return None
+    return next((ip for ip in map(_interface_ip, _interfaces()) if ip), None)
+
+
+def _interfaces() -> list[str]:
+    with contextlib.suppress(OSError, AttributeError):
+        return [name for _, name in socket.if_nameindex() if name != "lo"]
+    return []
+
+
+def _interface_ip(name: str) -> str | None:
+    """The interface's IPv4 address (the SIOCGIFADDR ioctl), or None."""
+    try:
+        import fcntl
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+    except (OSError, ImportError):
+        return None
+    ip = socket.inet_ntoa(packed[20:24])
+    return None if ip.startswith("127.") else ip
 
 
 def base_url(settings: Settings, request_base: str | None = None) -> str:
