@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from .auth import tokens_for
@@ -39,6 +40,9 @@ class Services:
              self.flusher.slow_closed),
         ])
         self.features: list[Feature] = []
+        # Called with (event, topic, kind, data) for each event this process publishes (the
+        # webhooks watch them); a tap must not block.
+        self.taps: list[Callable[[str, str, str, Any], None]] = []
         self.commands: dict[str, Command] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -59,6 +63,8 @@ class Services:
     async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
         """Encode once and publish; every subscriber on every process gets the same text."""
         self.metrics.published.inc()
+        for tap in self.taps:
+            tap(event_id, topic, kind, data)
         return await self.backend.broker.publish(topic_key(event_id, topic), kind, encode(data))
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:

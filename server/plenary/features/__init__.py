@@ -17,7 +17,8 @@ def all_features() -> list[type[Feature]]:
     features: list[type[Feature]] = [
         SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
     # -- the organiser's day (issue 16) -------------------------------------------------------
+    from ..webhooks import WebhooksFeature
     from .screen import ScreenFeature
 
-    features.append(ScreenFeature)
+    features += [ScreenFeature, WebhooksFeature]
     return features

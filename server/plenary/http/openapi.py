@@ -52,8 +52,9 @@ def document() -> dict[str, Any]:
 
 def _parameters(path: str) -> list[dict[str, Any]]:
     names = re.findall(r"{(\w+)}", path)
-    return [{"name": n, "in": "path", "required": True,
-             "schema": ROLES if n == "role" else SLUG} for n in names]
+    schemas = {"role": ROLES, "hook": {"type": "string"}}
+    return [{"name": n, "in": "path", "required": True, "schema": schemas.get(n, SLUG)}
+            for n in names]
 
 
 def _responses(e: Any, ref_of: dict[type[Any], Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import Route
 
 from ..agenda import EventDef
-from . import api, feeds, joins, ops
+from . import api, feeds, hooks, joins, ops
 from .edge import Handler
 
 
@@ -67,6 +67,14 @@ ENDPOINTS: list[Endpoint] = [
       "The agenda as iCalendar", errors=(404,), media="text/calendar"),
     E("GET", "/api/events/{event}/sessions/{session}/calendar.ics", feeds.session_calendar,
       "One session as iCalendar", errors=(404,), media="text/calendar"),
+    E("GET", "/api/events/{event}/webhooks", hooks.list_hooks,
+      "The event's webhooks and their latest deliveries", reply=hooks.HookList,
+      auth="organiser", errors=(401, 404)),
+    E("POST", "/api/events/{event}/webhooks", hooks.add_hook,
+      "Add a webhook; the reply holds its signing secret, shown once", body=hooks.HookBody,
+      reply=hooks.HookCreated, auth="organiser", errors=(400, 401, 404, 409), status=201),
+    E("DELETE", "/api/events/{event}/webhooks/{hook}", hooks.remove_hook, "Remove a webhook",
+      auth="organiser", errors=(401, 404), status=204),
     E("GET", "/api/events/{event}/sessions/{session}/report", api.session_report,
       "Questions, polls and breakout reports (moderator token; ?format=json|csv)",
       auth="token", errors=(400, 401, 403, 404)),
