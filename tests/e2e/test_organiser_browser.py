@@ -79,8 +79,16 @@ async def test_an_organiser_creates_an_event_with_two_sessions(people: People,
     await expect(attendee.locator(".code-value")).not_to_have_text(old)
     assert http("POST", f"{server.http}/api/events/{event_id}/join",
                 {"name": "Late", "code": old})[0] == 401
+    # A webhook: its secret shown once, then removed.
+    await page.get_by_label("Address (https://…)").fill("https://hooks.example.org/plenary")
+    await page.get_by_role("button", name="Add the webhook").click()
+    await expect(page.locator("#hook-secret")).to_contain_text("whsec_")
+    await expect(page.locator("#hooks .hook")).to_have_count(1)
+    await expect(page.locator("#deliveries")).to_contain_text("Nothing sent yet.")
     await page.set_viewport_size(PHONE)
     await shot(page, "admin-event-codes-phone")
+    await page.locator("#hooks").get_by_role("button", name="Remove").click()
+    await expect(page.locator("#hooks")).to_contain_text("No webhooks.")
 
     # Edit: the times stay on the event's clocks; then delete from the list.
     await page.set_viewport_size(LAPTOP)
