@@ -14,6 +14,8 @@ export class ProtocolFailure extends Error {
     super(error.message || error.code);
     this.code = error.code;
     this.message = error.message || '';
+    this.field = error.field || null; // the refused value's path inside `data`
+    this.retry_after = error.retry_after || null; // seconds, when rate-limited
   }
 }
 

@@ -225,7 +225,8 @@ function editor(ctx, def) {
       app.notify(t('admin.saved', { title: body.title }), 'ok');
       if (isNew) app.go(`#/admin/${encodeURIComponent(body.id)}`);
     } catch (err) {
-      error.textContent = err.code === 'bad_request' || err.code === 'conflict' ? err.message : errorText(err);
+      // Organisers get the server's precise reason beside the sentence.
+      error.textContent = err.message ? `${errorText(err)} (${err.message})` : errorText(err);
       if (err.code === 'unauthorized') fail(err);
     }
   }

@@ -54,7 +54,7 @@ export function joinView(app, params) {
   }
 
   function showError(err, ev) {
-    if (err.code === 'bad_request' && /name/.test(err.message || '')) {
+    if (err.code === 'bad_request' && (err.field === 'name' || /name/.test(err.message || ''))) {
       error.textContent = t('join.missing_name');
       fields.name.focus();
       return;

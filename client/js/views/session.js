@@ -37,7 +37,7 @@ export function sessionView(app, sessionId, requested) {
     try {
       return await conn.call(type, data);
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     }
   }
@@ -95,7 +95,7 @@ export function sessionView(app, sessionId, requested) {
     if (entering === room.id) return;
     entering = room.id;
     const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     });
     if (entering !== room.id) return; // moved elsewhere meanwhile
@@ -149,12 +149,20 @@ export function sessionView(app, sessionId, requested) {
   }
 
   // -- rendering ----------------------------------------------------------------------------
+  let built = false;
   function build() {
     for (const panel of panels) if (panel.destroy) panel.destroy();
     panels = makePanels(view, ctx);
-    const layout = h('div', { class: 'layout' }, panels.map((p) => p.el));
+    const layout = h('div', { class: `layout mode-${auth.mode || 'remote'}` }, panels.map((p) => p.el));
     fill(el, header(), layout);
     update('all');
+    // Once the session is there, the keyboard starts at its title (not at <body>), unless
+    // the person already moved on.
+    const active = document.activeElement;
+    if (!built && (!active || active === document.body || active.id === 'main')) {
+      el.querySelector('h1')?.focus({ preventScroll: true });
+    }
+    built = true;
   }
 
   function update(area) {
@@ -172,7 +180,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap' }, h('h1', {}, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
       presenceEl, tabs);
   }
 
@@ -229,6 +237,11 @@ function makePanels(view, ctx) {
     return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
+  // Phone first: someone in the room lands on the running poll and the questions; the stage
+  // (which hides itself while nothing is live) comes after. Online, the stage leads.
+  if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeQA(ctx), stagePanel(ctx, false)];
+  }
   return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
 }
 

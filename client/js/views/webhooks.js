@@ -51,7 +51,8 @@ export function webhooksPanel(ctx, eventId) {
       url.value = '';
       load();
     } catch (err) {
-      error.textContent = err.code === 'bad_request' || err.code === 'conflict' ? err.message : errorText(err);
+      // Organisers get the server's precise reason beside the sentence.
+      error.textContent = err.message ? `${errorText(err)} (${err.message})` : errorText(err);
     }
   }
 

@@ -1,4 +1,5 @@
-"""The features, in the order their parts appear in a snapshot or report."""
+"""The features, in the order their parts appear in a snapshot or report (membership, the
+sessions themselves, is core: `plenary.membership`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ def all_features() -> list[type[Feature]]:
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
-    from .sessions import SessionsFeature
 
-    features: list[type[Feature]] = [
-        SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    features: list[type[Feature]] = [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
     # -- the organiser's day (issue 16) -------------------------------------------------------
     from ..webhooks import WebhooksFeature
     from .screen import ScreenFeature

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import bad_request, conflict, not_found
+from ..webhooks import WebhooksFeature
 from ..webhooks.rules import KINDS, Kind
 from ..webhooks.store import MAX_ENDPOINTS, Delivery, Endpoint, WebhookStore
 from .edge import answers_problems, path_slug, reply, require_organiser, services_of, typed_body
@@ -43,8 +44,8 @@ class HookList(msgspec.Struct):
 
 
 def _store(request: Request) -> WebhookStore:
-    store: WebhookStore = services_of(request).feature("webhooks").store  # type: ignore[attr-defined]
-    return store
+    feature = next(f for f in services_of(request).features if isinstance(f, WebhooksFeature))
+    return feature.store
 
 
 def _check_url(url: str, allow_http: bool) -> None:

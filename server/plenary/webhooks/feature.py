@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import msgspec
 
-from ..feature import Feature
+from ..feature import Feature, Host
 from . import rules
 from .signing import HEADER, signature
-from .store import Delivery, Endpoint, WebhookStore
+from .store import STORE, Delivery, Endpoint
 
 log = logging.getLogger("plenary.webhooks")
 PREFIX = "webhook"
@@ -29,18 +29,18 @@ WATCHED = {"session.updated", "poll.results", "qa.question", "breakout.report"}
 class WebhooksFeature(Feature):
     name = "webhooks"
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store = WebhookStore(services.backend.docs)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store = host.open_store(STORE)
         self._http: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        settings = self.services.settings
+        settings = self.host.settings
         self._http = httpx.AsyncClient(timeout=settings.webhook_timeout_s,
                                        follow_redirects=False,
                                        headers={"User-Agent": "Plenary-Webhooks/1"})
-        self.services.backend.scheduler.handle(PREFIX, self._due)
-        self.services.taps.append(self._tap)
+        self.host.scheduler.handle(PREFIX, self._due)
+        self.host.taps.append(self._tap)
 
     async def stop(self) -> None:
         if self._http is not None:
@@ -49,7 +49,7 @@ class WebhooksFeature(Feature):
     # -- from published events to deliveries -------------------------------------------------
     def _tap(self, event: str, topic: str, kind: str, data: Any) -> None:
         if kind in WATCHED:
-            self.services.spawn(self._occurred(event, topic, kind, data), "webhook-occurred")
+            self.host.spawn(self._occurred(event, topic, kind, data), "webhook-occurred")
 
     async def _occurred(self, event: str, topic: str, kind: str, data: Any) -> None:
         endpoints = await self.store.endpoints(event)
@@ -75,19 +75,19 @@ class WebhooksFeature(Feature):
         body = msgspec.json.encode({"id": delivery.id, "type": kind, "event": event,
                                     "created_at": now, "data": data}).decode()
         await self.store.record(event, delivery)
-        await self.services.backend.scheduler.schedule(
+        await self.host.scheduler.schedule(
             _job(delivery.id), now, {"event": event, "delivery": delivery.id,
                                      "endpoint": endpoint.id, "body": body, "attempt": 1})
         return delivery
 
     # -- trying ------------------------------------------------------------------------------
     async def _due(self, job: str, payload: dict[str, Any]) -> None:
-        settings = self.services.settings
+        settings = self.host.settings
         lease = settings.webhook_timeout_s + settings.webhook_backoff_s * 2 ** payload["attempt"]
-        await self.services.backend.scheduler.schedule(
+        await self.host.scheduler.schedule(
             job, time.time() + lease, {**payload, "attempt": payload["attempt"] + 1})
         # The scheduler runs jobs one after another: a slow receiver must not hold up timers.
-        self.services.spawn(self._try(job, payload), "webhook-try")
+        self.host.spawn(self._try(job, payload), "webhook-try")
 
     async def _try(self, job: str, payload: dict[str, Any]) -> None:
         event, attempt = payload["event"], payload["attempt"]
@@ -95,7 +95,7 @@ class WebhooksFeature(Feature):
         endpoint = next((e for e in await self.store.endpoints(event)
                          if e.id == payload["endpoint"]), None)
         if delivery is None or endpoint is None:
-            await self.services.backend.scheduler.cancel(job)
+            await self.host.scheduler.cancel(job)
             return
         code, error = await self._post(endpoint, delivery, payload["body"].encode())
         delivery.attempts, delivery.last_code, delivery.last_error = attempt, code, error
@@ -116,7 +116,7 @@ class WebhooksFeature(Feature):
 
     async def _settle(self, job: str, payload: dict[str, Any], delivery: Delivery,
                       ok: bool) -> None:
-        settings, scheduler = self.services.settings, self.services.backend.scheduler
+        settings, scheduler = self.host.settings, self.host.scheduler
         wait = None if ok else rules.next_try(delivery.attempts, settings.webhook_attempts,
                                               settings.webhook_backoff_s)
         if wait is None:
