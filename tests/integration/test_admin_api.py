@@ -11,7 +11,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from harness import ADMIN_KEY, CODES, Client, CommandFailed, Server, event_def, http
+from harness import ADMIN_KEY, CODES, Client, CommandFailed, RedisServer, Server, event_def, http
 
 
 def short() -> str:
@@ -197,3 +197,22 @@ def test_the_openapi_document_comes_from_the_types(server: Server) -> None:
     join = spec["paths"]["/api/join"]["post"]
     assert join["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/JoinBody")
+
+
+def test_events_codes_and_deletions_outlive_the_process(redis_server: RedisServer) -> None:
+    first = Server(redis_server.url).start()
+    try:
+        kept = make(first, short_code=(code := short()))
+        gone = make(first)
+        assert http("DELETE", f"{first.http}/api/events/{gone['id']}", token=ADMIN_KEY)[0] == 204
+    finally:
+        first.stop()
+    second = Server(redis_server.url).start()
+    try:
+        ids = [e["id"] for e in http("GET", f"{second.http}/api/events", token=ADMIN_KEY)[1]
+               ["events"]]
+        assert kept["id"] in ids and gone["id"] not in ids
+        status, joined = http("POST", f"{second.http}/api/join", {"name": "A", "code": code})
+        assert status == 200 and joined["event"] == kept["id"]
+    finally:
+        second.stop()
