@@ -150,17 +150,27 @@ class Tokens:
         return _user(claims, role, organiser, external.event_claim)
 
 
-def tokens_for(settings: Settings) -> Tokens:
-    """The token reader the settings describe (PLENARY_JWKS_URL turns external tokens on)."""
-    if not settings.jwks_url:
-        return Tokens(settings.secret)
+def role_map(settings: Settings) -> dict[str, Role]:
+    """PLENARY_JWT_ROLES: claim value -> role (external tokens and OIDC sign-in alike)."""
     roles = {}
     for pair in settings.jwt_roles:
         value, _, role = pair.rpartition("=")
         if not value or role not in Role.__members__:
             raise SettingsError(f"PLENARY_JWT_ROLES: `{pair}` is not `claim-value=role`")
         roles[value] = Role[role]
-    return Tokens(settings.secret, External(
-        jwks_url=settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-        role_claim=settings.jwt_role_claim, event_claim=settings.jwt_event_claim, roles=roles,
-        organisers=frozenset(settings.jwt_organisers)))
+    return roles
+
+
+def claim_mapping(settings: Settings, jwks_url: str = "", audience: str = "") -> External:
+    return External(jwks_url=jwks_url, issuer=settings.jwt_issuer, audience=audience,
+                    role_claim=settings.jwt_role_claim, event_claim=settings.jwt_event_claim,
+                    roles=role_map(settings), organisers=frozenset(settings.jwt_organisers))
+
+
+def tokens_for(settings: Settings) -> Tokens:
+    """The token reader the settings describe (PLENARY_JWKS_URL turns external tokens on)."""
+    if not settings.jwks_url:
+        role_map(settings)  # checked even when unused
+        return Tokens(settings.secret)
+    return Tokens(settings.secret, claim_mapping(settings, settings.jwks_url,
+                                                 settings.jwt_audience))

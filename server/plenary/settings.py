@@ -71,6 +71,10 @@ class Settings:
     webhook_attempts: int = 6
     webhook_backoff_s: float = 2.0
     webhook_timeout_s: float = 10.0
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -61,12 +61,15 @@ function signIn(app) {
       error.textContent = err.code === 'unauthorized' ? t('admin.bad_key') : errorText(err);
     }
   }
+  const sso = h('p', { class: 'muted small', hidden: true },
+    h('a', { href: '/auth/login?next=admin', id: 'oidc-admin' }, t('admin.sso')));
+  fetch('/auth/config').then((r) => r.json()).then((c) => { sso.hidden = !c.enabled; }, () => {});
   return h('div', { class: 'narrow' },
     h('h1', {}, t('admin.title')),
     h('form', { class: 'card stack', onsubmit: submit },
       h('label', { for: 'admin-key' }, t('admin.key')), input, error,
       h('button', { type: 'submit', class: 'primary' }, t('admin.sign_in'))),
-    h('p', { class: 'muted small' }, h('a', { href: '/auth/login?next=admin', id: 'oidc-admin' }, t('admin.sso'))));
+    sso);
 }
 
 // -- the list ---------------------------------------------------------------------------------

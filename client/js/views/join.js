@@ -92,7 +92,14 @@ export function joinView(app, params) {
   }, h('label', { for: 'join-token' }, t('join.token')), tokenInput, tokenMode.el, tokenError,
   h('button', { type: 'submit' }, t('join.use_token')));
 
-  const el = h('section', { class: 'page narrow join' }, title, form,
+  // Sign-in with the organisation's account, where the server offers it and the event is known.
+  const sso = h('p', { class: 'sso', hidden: true },
+    h('a', { href: `/auth/login?event=${encodeURIComponent(linkEvent)}`, id: 'sso-login', class: 'button' }, t('join.sso')));
+  if (linkEvent) {
+    fetch('/auth/config').then((r) => r.json()).then((c) => { sso.hidden = !c.enabled; }, () => {});
+  }
+
+  const el = h('section', { class: 'page narrow join' }, title, form, sso,
     h('details', { class: 'token-paste' }, h('summary', {}, t('join.or_token')), tokenForm),
     h('p', { class: 'muted small organisers' }, h('a', { href: '#/admin' }, t('join.organisers'))));
   // The code is the first thing to type, unless a link brought it: then the name.

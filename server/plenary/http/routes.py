@@ -82,4 +82,8 @@ ENDPOINTS: list[Endpoint] = [
 
 
 def routes() -> list[Route]:
-    return [Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS]
+    from .. import oidc
+
+    sign_in = [Route("/auth/config", oidc.config), Route("/auth/login", oidc.login),
+               Route("/auth/callback", oidc.callback)]
+    return [Route(e.path, e.handler, methods=[e.method]) for e in ENDPOINTS] + sign_in
