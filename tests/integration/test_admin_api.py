@@ -216,3 +216,9 @@ def test_events_codes_and_deletions_outlive_the_process(redis_server: RedisServe
         assert status == 200 and joined["event"] == kept["id"]
     finally:
         second.stop()
+
+
+def test_the_favicon_is_served_and_linked(server: Server) -> None:
+    status, icon = http("GET", f"{server.http}/favicon.svg", raw=True)
+    assert status == 200 and icon.startswith(b"<svg")
+    assert b'rel="icon" href="/favicon.svg"' in http("GET", f"{server.http}/", raw=True)[1]

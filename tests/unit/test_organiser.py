@@ -67,3 +67,13 @@ def test_links_use_the_public_url_or_the_lan_address_for_loopback() -> None:
 def test_flawed_definitions_say_why(extra: dict[str, object], why: str) -> None:
     with pytest.raises(ProtocolError, match=why):
         parse_event(definition(**extra))
+
+
+def test_start_up_says_who_can_reach_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    from plenary.__main__ import print_reach
+
+    print_reach(Settings(demo=True, host="0.0.0.0"), "http://192.0.2.7:8000")
+    said = capsys.readouterr().out
+    assert "http://192.0.2.7:8000" in said and "HTTPS" in said
+    print_reach(Settings(demo=True, host="127.0.0.1"), "http://localhost:8000")
+    assert "HOST=0.0.0.0" in capsys.readouterr().out
