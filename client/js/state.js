@@ -51,6 +51,7 @@ export class SessionState {
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
     this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+    this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
     for (const survey of snapshot.surveys || []) this.putSurvey(survey);
   }
 

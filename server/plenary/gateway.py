@@ -21,7 +21,7 @@ from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
 from . import topics
-from .auth import User, read_token
+from .auth import User
 from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
@@ -214,7 +214,7 @@ async def hello(conn: Connection, services: Services, data: Hello,
     if len(data.resume) > 20:
         raise bad_request("data.resume: at most 20 topics.")
     try:
-        user = read_token(services.settings.secret, data.token)
+        user = await services.tokens.read(data.token)
         event = await services.events.get(user.event)
         if event is None:
             raise ProtocolError(Code.unauthorized, f"Event `{user.event}` does not exist.")

@@ -29,6 +29,7 @@ _decoder = msgspec.json.Decoder()
 class Role(enum.IntEnum):
     """Each role can do all that the roles below it can."""
 
+    display = 0  # the room screen: sees what attendees see, can do nothing (issue 16)
     attendee = 1
     speaker = 2
     moderator = 3

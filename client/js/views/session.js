@@ -11,6 +11,7 @@ import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistor
 import { stagePanel } from './stage.js';
 import { attendeeSurveys, moderatorSurveys } from './surveys.js';
 import { engagementPanel } from './engagement.js';
+import { screenControls } from './screen.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
@@ -236,8 +237,8 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorSurveys(ctx),
-      moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
+      moderatorSurveys(ctx), moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage

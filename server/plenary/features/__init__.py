@@ -16,5 +16,11 @@ def all_features() -> list[type[Feature]]:
     from .qa import QAFeature
     from .surveys import SurveysFeature  # issue 14
 
-    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
-            SurveysFeature, EngagementFeature]
+    features: list[type[Feature]] = [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+                                     SurveysFeature, EngagementFeature]
+    # -- the organiser's day (issue 16) -------------------------------------------------------
+    from ..webhooks import WebhooksFeature
+    from .screen import ScreenFeature
+
+    features += [ScreenFeature, WebhooksFeature]
+    return features
