@@ -103,6 +103,10 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.log_path = tempfile.mkstemp(prefix="plenary-server-", suffix=".log")
         os.close(fd)
+        # The embedded backend's SQLite folder: the server's own, kept across restarts of
+        # this Server (a durability test restarts it), unless the test names one.
+        self.data_dir = self.extra_env.get("PLENARY_DATA") or tempfile.mkdtemp(
+            prefix="plenary-data-")
 
     @property
     def http(self) -> str:
@@ -116,7 +120,7 @@ class Server:
         env = {**os.environ, "PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
                "HOST": "127.0.0.1", "PORT": str(self.port),
                "PLENARY_AGENDA_DIR": str(ROOT / "tests" / "no-agendas"),
-               "PYTHONUNBUFFERED": "1", **self.extra_env}
+               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1", **self.extra_env}
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url

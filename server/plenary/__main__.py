@@ -1,13 +1,17 @@
 """`python -m plenary [--demo]`: run the server with uvicorn.
 
 `--demo` runs on the embedded backend with the demo conferences of config/demo/ and prints
-their join links, one per role.
+their join links, one per role. Its data goes to a temporary folder unless PLENARY_DATA
+names one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -42,6 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     overrides: dict[str, Any] = {}
     if args.demo:
         overrides = {"demo": True, "agenda_dir": ROOT / "config" / "demo"}
+        if not os.environ.get("PLENARY_DATA"):
+            overrides["data_dir"] = Path(tempfile.mkdtemp(prefix="plenary-demo-"))
     try:
         settings = Settings.from_env(**overrides)
     except SettingsError as exc:
@@ -57,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def print_join_links(settings: Settings) -> None:
     base = base_url(settings)
-    print(f"\nPlenary demo on {base} (embedded backend, nothing is kept after exit)\n")
+    where = (f"embedded backend, data in {settings.data_dir}: a temporary folder unless "
+             "PLENARY_DATA names one" if settings.redis_url is None
+             else f"Redis at {settings.redis_url.split('@')[-1]}")
+    print(f"\nPlenary demo on {base} ({where})\n")
     for event in load_agendas(settings.agenda_dir):
         print(f"  {event.title}")
         if event.short_code:

@@ -39,7 +39,7 @@ CLOSE_POLICY = 1008
 
 class Hello(msgspec.Struct, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-    resume: dict[str, int] = {}
+    resume: dict[str, int | tuple[str, int]] = {}  # topic -> seq, or [epoch, seq]
     mode: Mode | None = None
 
 
@@ -229,17 +229,19 @@ async def hello(conn: Connection, services: Services, data: Hello,
     }
 
 
-async def _resume(services: Services, ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
+async def _resume(services: Services, ctx: Context,
+                  wanted: dict[str, int | tuple[str, int]]) -> dict[str, bool]:
     """Re-subscribe each topic the user may still see; its missed events follow the reply."""
     conn = ctx.conn
     resumed: dict[str, bool] = {}
-    for topic, after in wanted.items():
+    for topic, position in wanted.items():
+        epoch, after = (None, position) if isinstance(position, int) else position
         resumed[topic] = False
         if after < 0 or not await services.topic_allowed(ctx.user, topic):
             continue
         key = topic_key(ctx.event_id, topic)
         await services.hub.attach(conn, key)
-        history = await services.hub.history(conn, key, after)
+        history = await services.hub.history(conn, key, after, epoch)
         if history is not None:
             resumed[topic] = True
             ctx.after_reply(functools.partial(services.hub.replay, conn, key, after, history))

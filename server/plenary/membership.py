@@ -78,14 +78,15 @@ class Membership:
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.host.hub.attach(ctx.conn, key)
-        seqs = await self.host.broker.last_seqs(keys)
+        at = await self.host.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
         snapshot = await self.snapshot(ctx, session)
-        snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
+        snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
+        snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
-            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, seqs[key]))
+            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, at[key].seq))
         return snapshot
 
     async def leave(self, ctx: Context, data: Leave) -> dict[str, Any]:

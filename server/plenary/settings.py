@@ -58,6 +58,10 @@ class Settings:
     # -- media across processes (issue 11) --
     media_address: str = ""
     media_max_viewers: int = 0
+    # -- durability and failover (issue 13) --
+    data_dir: Path = ROOT / "data"
+    data_sync: str = "full"
+    redis_accept_data_loss: bool = False
     # -- the organiser's day (issue 16): links, external tokens, webhooks ---------------------
     public_url: str | None = None
     jwks_url: str | None = None
@@ -94,6 +98,8 @@ class Settings:
         """Refuse to run a real event on the demo secrets."""
         if self.ws_transport not in WS_TRANSPORTS:
             raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
+        if self.data_sync not in ("full", "normal"):
+            raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:
             return
         if self.secret == DEMO_SECRET or len(self.secret) < 16:
@@ -110,7 +116,8 @@ class Settings:
 
 
 # Names that do not follow the PLENARY_ prefix, as PROTOCOL.md fixes them.
-_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT"}
+_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT",
+                "data_dir": "PLENARY_DATA"}
 
 
 def _env_name(field: str) -> str:

@@ -52,7 +52,7 @@ export function sessionView(app, sessionId, requested) {
       .then(async (snapshot) => {
         state.load(snapshot);
         takeReports(state, snapshot.breakout);
-        conn.setTopics(snapshot.topics);
+        conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
         await followRoom(snapshot.breakout);
@@ -101,7 +101,7 @@ export function sessionView(app, sessionId, requested) {
     if (entering !== room.id) return; // moved elsewhere meanwhile
     entering = null;
     if (!reply) return;
-    conn.setTopics(reply.topics);
+    conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
     state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));

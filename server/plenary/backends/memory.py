@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from .base import Deliver, Resync, S, StoreKind, frame_parts, merge_modes
+from .base import Deliver, Position, Resync, S, StoreKind, frame_parts, merge_modes, new_epoch
 from .polling import PollingScheduler
 from .tables import Database, Tables
 
@@ -27,6 +27,7 @@ class MemoryBroker:
     def __init__(self, history_size: int) -> None:
         self._size = history_size
         self._seq: dict[str, int] = defaultdict(int)
+        self._epochs: dict[str, str] = {}  # never kept: a restart begins every stream anew
         self._history: dict[str, deque[str]] = {}
         self._subscribed: dict[str, int] = defaultdict(int)
         self._deliver: Deliver | None = None
@@ -35,13 +36,23 @@ class MemoryBroker:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
         self._seq[key] += 1
         seq = self._seq[key]
+        self._epoch(key)
         frame = f"{head}{seq}{tail}"
         self._history.setdefault(key, deque(maxlen=self._size)).append(frame)
         if self._subscribed.get(key) and self._deliver is not None:
             self._deliver(key, seq, frame)
         return seq
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
+    def _epoch(self, key: str) -> str:
+        epoch = self._epochs.get(key)
+        if epoch is None:
+            epoch = self._epochs[key] = new_epoch()
+        return epoch
+
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        if epoch is not None and epoch != self._epoch(key):
+            return None
         last = self._seq.get(key, 0)
         frames = self._history.get(key, deque())
         first = last - len(frames) + 1
@@ -51,6 +62,9 @@ class MemoryBroker:
 
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         return {k: self._seq.get(k, 0) for k in keys}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        return {k: Position(self._epoch(k), self._seq.get(k, 0)) for k in keys}
 
     async def subscribe(self, key: str) -> None:
         self._subscribed[key] += 1

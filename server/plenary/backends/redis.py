@@ -24,7 +24,18 @@ from redis.exceptions import RedisError
 
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
-from .base import Deliver, Resync, S, StoreKind, frame_parts, merge_modes, split_key, topic_key
+from .base import (
+    Deliver,
+    Position,
+    Resync,
+    S,
+    StoreKind,
+    frame_parts,
+    merge_modes,
+    new_epoch,
+    split_key,
+    topic_key,
+)
 from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
 from .replies import text
@@ -51,6 +62,11 @@ class Keys:
     def history(key: str) -> str:
         event, topic = split_key(key)
         return STREAM(event, "hist", topic)
+
+    @staticmethod
+    def epoch(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "epoch", topic)
 
     @staticmethod
     def channel(key: str) -> str:
@@ -89,8 +105,10 @@ class Keys:
         return DOC(event, "fields", name)
 
 
+# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch.
 PUBLISH = """
 local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[3], ARGV[5], 'NX')
 local frame = ARGV[2] .. seq .. ARGV[3]
 redis.call('RPUSH', KEYS[2], frame)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
@@ -98,12 +116,20 @@ redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
 return seq
 """
 
+# KEYS: seq, history, epoch. ARGV: after, expected epoch ('' for any).
 HISTORY = """
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then return {last, false} end
 local after = tonumber(ARGV[1])
 local n = redis.call('LLEN', KEYS[2])
 if after > last or after < last - n then return {last, false} end
 return {last, redis.call('LRANGE', KEYS[2], n - (last - after), -1)}
+"""
+
+# KEYS: seq, epoch. ARGV: a new epoch, taken if the stream has none yet.
+POSITION = """
+redis.call('SET', KEYS[2], ARGV[1], 'NX')
+return {redis.call('GET', KEYS[2]), tonumber(redis.call('GET', KEYS[1]) or '0')}
 """
 
 # Distinct users, and of them those with any connection in the room, without shipping every
@@ -144,6 +170,7 @@ class RedisBroker:
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
+        self._position = client.register_script(POSITION)
         self._refs: dict[str, int] = defaultdict(int)
         self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._pubsub: Any = None
@@ -156,11 +183,14 @@ class RedisBroker:
 
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
-        keys = [Keys.seq(key), Keys.history(key)]
-        return int(await self._publish(keys, [Keys.channel(key), head, tail, self._size]))
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch()]
+        return int(await self._publish(keys, args))
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
-        last, frames = await self._history([Keys.seq(key), Keys.history(key)], [after])
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        last, frames = await self._history(keys, [after, epoch or ""])
         if frames is None:
             return None
         first = int(last) - len(frames) + 1
@@ -170,8 +200,20 @@ class RedisBroker:
         keys = list(keys)
         if not keys:
             return {}
-        values = await self._client.mget([Keys.seq(k) for k in keys])
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.get(Keys.seq(key))  # one command per key: keys of many events, many slots
+        values = await pipe.execute()
         return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        keys = list(keys)
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            await self._position([Keys.seq(key), Keys.epoch(key)], [new_epoch()], client=pipe)
+        replies = await pipe.execute() if keys else []
+        return {k: Position(text(epoch), int(seq))
+                for k, (epoch, seq) in zip(keys, replies, strict=True)}
 
     async def subscribe(self, key: str) -> None:
         self._refs[key] += 1
