@@ -9,6 +9,7 @@ import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { captionerDesk, captionsPanel } from './captions.js';
 import { attendeeSurveys, moderatorSurveys } from './surveys.js';
 import { engagementPanel } from './engagement.js';
 import { screenControls } from './screen.js';
@@ -19,6 +20,7 @@ const EVENT_TYPES = [
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
   'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
+  'caption', // issue 17
 ];
 
 export function sessionView(app, sessionId, requested) {
@@ -227,6 +229,7 @@ export function sessionView(app, sessionId, requested) {
 function viewsFor(role) {
   if (role === 'moderator') return ['moderator', 'speaker', 'attendee'];
   if (role === 'speaker') return ['speaker', 'attendee'];
+  if (role === 'captioner' || role === 'interpreter') return ['captioner', 'attendee'];
   return ['attendee'];
 }
 
@@ -240,14 +243,15 @@ function makePanels(view, ctx) {
     return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
       moderatorSurveys(ctx), moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
   }
-  if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
+  if (view === 'speaker') return [stagePanel(ctx, true), captionsPanel(ctx), speakerQA(ctx), speakerPolls(ctx)];
+  if (view === 'captioner') return [captionerDesk(ctx), stagePanel(ctx, false), captionsPanel(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
   // (which hides itself while nothing is live) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
     return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
-      stagePanel(ctx, false)];
+      stagePanel(ctx, false), captionsPanel(ctx)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx),
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), captionsPanel(ctx), attendeePolls(ctx),
     attendeeSurveys(ctx), attendeeQA(ctx)];
 }
 
