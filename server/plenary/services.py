@@ -16,6 +16,7 @@ from .hub import Hub
 from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
+from .snapshots import Snapshots
 
 log = logging.getLogger("plenary")
 
@@ -35,6 +36,14 @@ class Services:
             ("plenary_frames_sent", "Frames written to clients", self.flusher.frames),
             ("plenary_slow_clients_closed", "Connections closed for falling behind (1013)",
              self.flusher.slow_closed),
+        ])
+        # -- join storms (issue 10): the snapshot's shared reads, per-user budgets --
+        self.snapshots = Snapshots(settings.snapshot_cache)
+        self.metrics.totals(lambda: [
+            ("plenary_snapshot_builds", "Shared snapshot reads run (once per change)",
+             self.snapshots.builds),
+            ("plenary_snapshot_hits", "Joins served a shared snapshot read from the cache",
+             self.snapshots.hits),
         ])
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}

@@ -55,6 +55,7 @@ class Settings:
     event_loop: str = "asyncio"
     connections_per_user: int = 10
     joins_per_user_per_min: int = 30
+    snapshot_cache: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

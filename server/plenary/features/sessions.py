@@ -61,10 +61,16 @@ class SessionsFeature(Feature):
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.services.hub.attach(ctx.conn, key)
-        seqs = await self.services.backend.broker.last_seqs(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
-        snapshot = await self.snapshot_of(ctx, session)
+        # Read after attaching, before the snapshot: what follows these seqs is sent after it.
+        # Both topics' seqs, the staff one too, version the shared reads (see snapshots.py).
+        versioned = [topic_key(ctx.event_id, topics.session(session.id)),
+                     topic_key(ctx.event_id, topics.staff(session.id))]
+        seqs = await self.services.backend.broker.last_seqs(versioned)
+        with self.services.snapshots.at(ctx.event_id, session.id,
+                                        tuple(seqs[k] for k in versioned)):
+            snapshot = await self.snapshot_of(ctx, session)
         snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
@@ -96,10 +102,15 @@ class SessionsFeature(Feature):
         return names
 
     async def snapshot_of(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
+        async def read() -> tuple[dict[str, Any], dict[str, int]]:
+            return (await self.services.events.describe(ctx.event_id, session),
+                    await self.presence_counts(ctx.event_id, session.id))
+
+        described, presence = await self.services.snapshots.shared("session", read)
         snapshot: dict[str, Any] = {
-            "session": await self.services.events.describe(ctx.event_id, session),
+            "session": dict(described),
             "questions": [], "my_votes": {}, "polls": [], "breakout": None,
-            "presence": await self.presence_counts(ctx.event_id, session.id),
+            "presence": dict(presence),
             "media": {"publishers": []},
         }
         for feature in self.services.features:
