@@ -9,6 +9,7 @@ from typing import Any
 
 from .backends import open_backend
 from .backends.base import Backend, topic_key
+from .budgets import Budgets
 from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
@@ -39,6 +40,7 @@ class Services:
         ])
         # -- join storms (issue 10): the snapshot's shared reads, per-user budgets --
         self.snapshots = Snapshots(settings.snapshot_cache)
+        self.budgets = Budgets(settings.connections_per_user, settings.joins_per_user_per_min)
         self.metrics.totals(lambda: [
             ("plenary_snapshot_builds", "Shared snapshot reads run (once per change)",
              self.snapshots.builds),

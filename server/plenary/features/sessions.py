@@ -12,6 +12,7 @@ from .. import topics
 from ..agenda import SessionDef
 from ..backends.base import topic_key
 from ..connection import Connection
+from ..errors import Code, ProtocolError
 from ..feature import Command, Context, Feature
 from ..liveness import keep_present
 from ..messages import Mode, Role, Slug, bad_request, decode, encode
@@ -55,6 +56,8 @@ class SessionsFeature(Feature):
     # -- commands ---------------------------------------------------------------------------
     async def join(self, ctx: Context, data: Join) -> dict[str, Any]:
         session = await self.services.events.session(ctx.event_id, data.session)
+        if not self.services.budgets.join((ctx.event_id, ctx.user.id)):
+            raise ProtocolError(Code.rate_limited, "Too many joins: try again in a moment.")
         if ctx.conn.session is not None:
             await self._leave(ctx.conn)
         names = self.session_topics(ctx, session.id)
