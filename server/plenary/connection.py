@@ -91,7 +91,7 @@ class Connection:
     def reply(self, command_id: int | None, data: Any) -> None:
         self.enqueue(encode_str({"type": "ok", "id": command_id, "data": data}))
 
-    def error(self, command_id: int | None, error: dict[str, str]) -> None:
+    def error(self, command_id: int | None, error: dict[str, str | int]) -> None:
         self.enqueue(encode_str({"type": "error", "id": command_id, "error": error}))
 
     def enqueue(self, frame: str) -> None:

@@ -1,34 +1,52 @@
-"""The app's resources, owned by its lifespan: backend, hub, events, features, metrics."""
+"""The app's resources, owned by its lifespan: backend, hub, events, membership, features.
+
+`Services` is the one implementation of `feature.Host`: features see it only through that
+protocol.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
+from . import access
+from .auth import User, tokens_for
 from .backends import open_backend
-from .backends.base import Backend, topic_key
+from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
 from .budgets import Budgets
+from .clock import Clock, SystemClock
 from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
+from .idempotency import STORE as REPLIES
+from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
 from .snapshots import Snapshots
 
 log = logging.getLogger("plenary")
+S = TypeVar("S")
 
 
 class Services:
-    def __init__(self, settings: Settings, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, backend: Backend | None = None,
+                 clock: Clock | None = None) -> None:
         self.settings = settings
         self.node = secrets.token_hex(4)
-        self.backend = backend or open_backend(settings)
+        self.clock: Clock = clock or SystemClock()
+        self.backend = backend or open_backend(settings, self.clock)
         self.hub = Hub(self.backend.broker)
+        self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)
+        self.tokens = tokens_for(settings)  # Plenary's tokens and the identity provider's
+        # Called with (event, topic, kind, data) for each event this process publishes (the
+        # webhooks watch them); a tap must not block.
+        self.taps: list[Callable[[str, str, str, Any], None]] = []
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
         self.flusher = Flusher(settings.flush_interval_s)
@@ -50,37 +68,67 @@ class Services:
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.membership = Membership(self, self.backend.docs, self.features)
+        self._register(self.membership.commands())
 
     def add(self, feature: Feature) -> None:
         self.features.append(feature)
-        for command in feature.commands():
+        self._register(feature.commands())
+
+    def _register(self, commands: list[Command]) -> None:
+        for command in commands:
             if command.type in self.commands:
                 raise ValueError(f"two features define {command.type}")
             self.commands[command.type] = command
 
-    def feature(self, name: str) -> Feature:
-        return next(f for f in self.features if f.name == name)
+    # -- the Host protocol --------------------------------------------------------------------
+    @property
+    def broker(self) -> Broker:
+        return self.backend.broker
 
-    async def rejoin(self, ctx: Any, session_id: str) -> None:
-        """A resumed connection is back in its session (presence, feature hooks)."""
-        await self.feature("sessions").rejoin(ctx, session_id)  # type: ignore[attr-defined]
+    @property
+    def presence(self) -> Presence:
+        return self.backend.presence
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.backend.scheduler
 
     async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
         """Encode once and publish; every subscriber on every process gets the same text."""
         self.metrics.published.inc()
+        for tap in self.taps:
+            tap(event_id, topic, kind, data)
         return await self.backend.broker.publish(topic_key(event_id, topic), kind, encode(data))
 
-    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """A background task owned by the app: cancelled at shutdown."""
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return self.backend.open_store(kind)
+
+    async def topic_allowed(self, user: User, topic: str) -> bool:
+        return await access.topic_allowed(self.events, self.features, user, topic)
+
+    # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         await self.backend.start()
+        self.membership.start()
         for feature in self.features:
             await feature.start()
+
+    async def close_clients(self) -> None:
+        """Close every connection with 1001 and wait until they are gone."""
+        for conn in list(self.connections):
+            conn.close_soon(1001, "server shutting down")
+        for _ in range(500):  # each leaves the set once its close frame went out
+            if not self.connections:
+                return
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         for conn in list(self.connections):

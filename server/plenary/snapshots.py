@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-Version = tuple[str, str, tuple[int, ...]]  # event, session, the topics' seqs
+Version = tuple[str, str, tuple[str, ...]]  # event, session, the topics' positions
 
 _version: contextvars.ContextVar[Version | None] = contextvars.ContextVar(
     "snapshot_version", default=None)
@@ -31,12 +31,12 @@ class Snapshots:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         # (part, event, session) -> (the seqs it was built at, the build)
-        self._cache: dict[tuple[str, str, str], tuple[tuple[int, ...], asyncio.Future[Any]]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[tuple[str, ...], asyncio.Future[Any]]] = {}
         self.builds = 0  # shared reads actually run (exposed in /metrics)
         self.hits = 0
 
     @contextlib.contextmanager
-    def at(self, event: str, session: str, seqs: tuple[int, ...]) -> Iterator[None]:
+    def at(self, event: str, session: str, seqs: tuple[str, ...]) -> Iterator[None]:
         """Cache the `shared` reads made inside, under these seqs of the session's topics."""
         token = _version.set((event, session, seqs) if self.enabled else None)
         try:

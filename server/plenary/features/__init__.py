@@ -1,4 +1,5 @@
-"""The features, in the order their parts appear in a snapshot or report."""
+"""The features, in the order their parts appear in a snapshot or report (membership, the
+sessions themselves, is core: `plenary.membership`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .captions import CaptionsFeature
+    from .engagement import EngagementFeature  # issue 14
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
-    from .sessions import SessionsFeature
+    from .surveys import SurveysFeature  # issue 14
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    features: list[type[Feature]] = [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+                                     SurveysFeature, EngagementFeature, CaptionsFeature]
+    # -- the organiser's day (issue 16) -------------------------------------------------------
+    from ..webhooks import WebhooksFeature
+    from .screen import ScreenFeature
+
+    features += [ScreenFeature, WebhooksFeature]
+    return features
