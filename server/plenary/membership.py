@@ -41,6 +41,7 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     session: Slug
     live: bool | None = None
     qa_moderated: bool | None = None
+    recording: bool | None = None  # the stage is recorded (issue 17)
 
 
 def counts(online: int, in_room: int) -> dict[str, int]:
@@ -106,10 +107,10 @@ class Membership:
     async def update(self, ctx: Context, data: Update) -> dict[str, Any]:
         events = self.host.events
         session = await events.session(ctx.event_id, data.session)
-        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated))
-                  if v is not None}
+        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated),
+                                    ("recording", data.recording)) if v is not None}
         if not values:
-            raise bad_request("data: give `live` or `qa_moderated`.")
+            raise bad_request("data: give `live`, `qa_moderated` or `recording`.")
         await events.update_state(ctx.event_id, session.id, values)
         described = await events.describe(ctx.event_id, session)
         await ctx.publish(topics.session(session.id), "session.updated", {"session": described})

@@ -80,6 +80,8 @@ class Settings:
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_scopes: str = "openid profile email"
+    # -- the stage for everyone (issue 17) --
+    recordings_dir: Path | None = None  # None: <PLENARY_DATA>/recordings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -110,6 +112,10 @@ class Settings:
             )
         if self.admin_key == DEMO_ADMIN_KEY:
             raise SettingsError("PLENARY_ADMIN_KEY is missing or the demo default: set one.")
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def origin_allowlist(self) -> frozenset[str]:

@@ -36,11 +36,13 @@ from ...connection import Connection
 from ...errors import Code, ProtocolError, bad_request, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
+from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
 from .nodes import BOOK, NodeBook, NodeLoad
 from .peers import Leg, Peers, Pub, View
+from .recording import StageRecordings
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
 from .rpc import NodeRPC
 from .rules import (
@@ -122,6 +124,7 @@ class MediaFeature(Feature):
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
+        self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
         self._alive: set[str] = set()  # other processes seen in the node book last round
         self._bitrates: dict[tuple[str, str], float] = {}
@@ -301,6 +304,7 @@ class MediaFeature(Feature):
         return {}
 
     async def _publisher_ended(self, pub: Pub) -> None:
+        self.recordings.end(pub.entry.id)
         with contextlib.suppress(Exception):
             await self.store.remove(pub.event, pub.entry.id)
             await self._announce(pub.event, Scope.parse(pub.entry.scope))
@@ -391,6 +395,7 @@ class MediaFeature(Feature):
         async for _ in every(interval):
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
+                await self.recordings.sync(self.host.events, self.peers.pubs)
                 received = self._measure_legs(interval, received)
                 await self._advertise()
                 await self._watch_nodes()
@@ -428,6 +433,7 @@ class MediaFeature(Feature):
         self.host.spawn(self._run(), "media-housekeeping")
 
     async def stop(self) -> None:
+        self.recordings.close()
         await self.peers.close()
         with survive(log, "withdrawing this media process"):
             await self.nodes.remove(self.node)
