@@ -406,8 +406,11 @@ class MediaFeature(Feature):
 
     # -- snapshot, events -------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        return {"media": await self._media(ctx.event_id, Scope("session", session.id),
-                                           ctx.user.id)}
+        scope = str(Scope("session", session.id))
+        entries = await self.host.snapshots.shared(
+            "media", lambda: self.store.in_scope(ctx.event_id, scope))
+        return {"media": {"publishers": [e.public() for e in entries],
+                          "ice_servers": self._ice(ctx.user.id)}}
 
     async def _media(self, event: str, scope: Scope, user: str) -> dict[str, Any]:
         entries = await self.store.in_scope(event, str(scope))
