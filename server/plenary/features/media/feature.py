@@ -21,7 +21,6 @@ never notice a closed tab).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -39,9 +38,10 @@ from ...messages import Ident, Slug
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
-from .nodes import MemoryNodeBook, NodeBook, NodeLoad, RedisNodeBook
+from .nodes import MemoryNodeBook, NodeLoad, RedisNodeBook
 from .peers import Leg, Peers, Pub, View
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
+from .roster import Roster
 from .rpc import NodeRPC
 from .rules import (
     Kind,
@@ -116,20 +116,17 @@ class MediaFeature(Feature):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.store: MediaStore = host.open_store(MemoryMediaStore, RedisMediaStore)
-        self.nodes: NodeBook = host.open_store(MemoryNodeBook, RedisNodeBook)
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
+        self.roster = Roster(host.open_store(MemoryNodeBook, RedisNodeBook), host.node,
+                             host.settings.media_idle_timeout_s)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
-        self._alive: set[str] = set()  # other processes seen in the node book last round
-        self._bitrates: dict[tuple[str, str], float] = {}
-        self._cpu = _CpuMeter()
-        self._advertising = asyncio.Lock()
         host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
-                           lambda: self._bitrates))
+                           self.peers.bitrates))
 
     def commands(self) -> list[Command]:
         return [
@@ -221,11 +218,7 @@ class MediaFeature(Feature):
 
     async def _loads(self) -> dict[str, Load]:
         """Every live process's load, this one's as it is now."""
-        now, ttl = time.time(), self._settings.media_idle_timeout_s
-        loads = {n.node: n.load() for n in await self.nodes.all() if now - n.at <= ttl}
-        loads[self.node] = Load(self.node, self.peers.sending(),
-                                self._settings.media_max_viewers, frozenset(self.peers.legs))
-        return loads
+        return await self.roster.loads(self._load().load())
 
     async def _viewer_host(self, entry: Entry) -> str:
         cap = self._settings.media_max_viewers
@@ -338,35 +331,27 @@ class MediaFeature(Feature):
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
 
-    async def _advertise(self, measure: bool = True) -> None:
-        """Put this process's load on record. One at a time, each built inside the lock: a
-        record built earlier can never land after (and over) a newer one."""
-        async with self._advertising:
-            counts = self.peers.counts()
-            await self.nodes.put(NodeLoad(
-                self.node, publishers=counts["publisher"], viewers=counts["viewer"],
-                legs_in=counts["leg_in"], legs_out=counts["leg_out"],
-                cpu_pct=self._cpu.read(measure), cap=self._settings.media_max_viewers,
-                pulls=sorted(self.peers.legs),
-                events=sorted({p.event for p in self.peers.pubs.values()})))
+    def _load(self) -> NodeLoad:
+        counts = self.peers.counts()
+        return NodeLoad(
+            self.node, publishers=counts["publisher"], viewers=counts["viewer"],
+            legs_in=counts["leg_in"], legs_out=counts["leg_out"],
+            cap=self._settings.media_max_viewers, pulls=sorted(self.peers.legs),
+            events=sorted({p.event for p in self.peers.pubs.values()}))
 
-    async def _watch_nodes(self) -> None:
-        """Forget processes that stopped advertising; the first to see one die ends its
-        publishers for everyone."""
-        now, ttl = time.time(), self._settings.media_idle_timeout_s
-        alive: set[str] = set()
-        for load in await self.nodes.all():
-            if load.node == self.node:
-                continue
-            if now - load.at <= ttl:
-                alive.add(load.node)
-            elif await self.nodes.remove(load.node):
-                log.warning("media process %s stopped advertising: ending its publishers",
-                            load.node)
-                await self._end_publishers_of(load)
-        for gone in self._alive - alive:
+    async def _advertise(self, measure: bool = True) -> None:
+        await self.roster.advertise(self._load(), measure)
+
+    async def _watch_processes(self) -> None:
+        """The first to see a process die ends its publishers for everyone; each process
+        ends its own legs and viewers tied to one that is gone."""
+        changes = await self.roster.watch()
+        for dead in changes.removed:
+            log.warning("media process %s stopped advertising: ending its publishers",
+                        dead.node)
+            await self._end_publishers_of(dead)
+        for gone in changes.gone:
             await self.peers.forget_node(gone)
-        self._alive = alive
 
     async def _end_publishers_of(self, dead: NodeLoad) -> None:
         for event in dead.events:
@@ -377,23 +362,15 @@ class MediaFeature(Feature):
             for scope in sorted(scopes):
                 await self._announce(event, Scope.parse(scope))
 
-    def _measure_legs(self, interval: float, before: dict[tuple[str, str], int]
-                      ) -> dict[tuple[str, str], int]:
-        now = self.peers.received_bytes()
-        self._bitrates = {key: (total - before.get(key, total)) * 8 / interval
-                          for key, total in now.items()}
-        return now
-
     async def _run(self) -> None:
         interval = min(1.0, self._settings.media_idle_timeout_s / 4)
         restamped = time.monotonic()
-        received: dict[tuple[str, str], int] = {}
         async for _ in every(interval):
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
-                received = self._measure_legs(interval, received)
+                self.peers.measure(interval)
                 await self._advertise()
-                await self._watch_nodes()
+                await self._watch_processes()
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
                     for pub in list(self.peers.pubs.values()):
@@ -427,23 +404,5 @@ class MediaFeature(Feature):
     async def stop(self) -> None:
         await self.peers.close()
         with survive(log, "withdrawing this media process"):
-            await self.nodes.remove(self.node)
+            await self.roster.withdraw()
         await self.rpc.stop()
-
-
-class _CpuMeter:
-    """This process's CPU, in % of one core, since the last reading."""
-
-    def __init__(self) -> None:
-        self._cpu, self._wall = time.process_time(), time.monotonic()
-
-        self._last = 0.0
-
-    def read(self, measure: bool = True) -> float:
-        """A new measure, or (`measure=False`, between rounds) the last one again."""
-        if not measure:
-            return self._last
-        cpu, wall = time.process_time(), time.monotonic()
-        self._last = round((cpu - self._cpu) / max(wall - self._wall, 1e-6) * 100, 1)
-        self._cpu, self._wall = cpu, wall
-        return self._last

@@ -60,6 +60,8 @@ class Peers:
         self._on_publisher_end = on_publisher_end
         self._close_remote = close_remote  # (node, viewer id): end a leg's feeding end
         self._locks: dict[str, asyncio.Lock] = {}
+        self._received: dict[tuple[str, str], int] = {}
+        self._bitrates: dict[tuple[str, str], float] = {}
 
     # -- what is held -----------------------------------------------------------------------
     def upstream(self, pid: str) -> Upstream | None:
@@ -169,4 +171,15 @@ class Peers:
         """(publisher, feeding process) -> bytes received so far, per leg."""
         return {(pid, leg.peer.source_node): leg.peer.received_bytes
                 for pid, leg in self.legs.items()}
+
+    def measure(self, interval_s: float) -> None:
+        """Each leg's bitrate over the last `interval_s` (called once per interval)."""
+        now = self.received_bytes()
+        self._bitrates = {key: (total - self._received.get(key, total)) * 8 / interval_s
+                          for key, total in now.items()}
+        self._received = now
+
+    def bitrates(self) -> dict[tuple[str, str], float]:
+        """(publisher, feeding process) -> bits per second, per leg, as last measured."""
+        return self._bitrates
 
