@@ -111,6 +111,34 @@ async def test_each_process_pulls_the_publisher_once(
     await pub_pc.close()
 
 
+async def test_a_rooms_media_stays_where_its_members_are(
+        trio: tuple[Server, Server, Server]) -> None:
+    """Two members on one process: no leg; a third member elsewhere: one leg, to there."""
+    a, b, _ = trio
+    event = create_event(a)
+    moderator = await staff(a, event, "moderator")
+    host, near, far = (await staff(a, event, "attendee"), await staff(a, event, "attendee"),
+                       await staff(b, event, "attendee"))
+    created = await moderator.call("breakout.create", {"session": "opening", "rooms": 1,
+                                                       "assign": "self"})
+    opened = await moderator.call("breakout.open", {"breakout": created["breakout"]["id"]})
+    room = opened["breakout"]["rooms"][0]["id"]
+    for member in (host, near, far):
+        await member.call("breakout.join", {"room": room})
+        await member.call("room.join", {"room": room})
+    pid, pub_pc = await publish(host, session=None, room=room, audio=False)
+    local = await Watcher(audio=False, decode=False).watch(near, pid)
+    await local.frames()
+    assert (peers(a, "viewer"), peers(a, "leg_out")) == (1, 0), "same process: no leg"
+    remote = await Watcher(audio=False).watch(far, pid)
+    assert abs(luma((await remote.frames())[-1]) - BRIGHT) < 8
+    assert (peers(a, "leg_out"), peers(b, "leg_in"), peers(b, "viewer")) == (1, 1, 1)
+    await host.call("media.unpublish", {"publisher": pid})
+    assert await settled(b) == 0
+    await close_all([local, remote], [moderator, host, near, far])
+    await pub_pc.close()
+
+
 async def test_the_publishers_process_dies(trio: tuple[Server, Server, Server],
                                            redis_server: RedisServer) -> None:
     _, b, c = trio

@@ -41,7 +41,7 @@ from .metrics import MediaCollector
 from .nodes import MemoryNodeBook, NodeLoad, RedisNodeBook
 from .peers import Leg, Peers, Pub, View
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
-from .roster import Roster
+from .roster import Changes, Roster
 from .rpc import NodeRPC
 from .rules import (
     Kind,
@@ -344,12 +344,18 @@ class MediaFeature(Feature):
 
     async def _watch_processes(self) -> None:
         """The first to see a process die ends its publishers for everyone; each process
-        ends its own legs and viewers tied to one that is gone."""
+        ends its own legs and viewers tied to one that is gone (in a task of its own: closing
+        peers takes time, and the next record must not wait for it)."""
         changes = await self.roster.watch()
+        if changes.removed or changes.gone:
+            self.host.spawn(self._after(changes), "media-processes-gone")
+
+    async def _after(self, changes: Changes) -> None:
         for dead in changes.removed:
             log.warning("media process %s stopped advertising: ending its publishers",
                         dead.node)
-            await self._end_publishers_of(dead)
+            with survive(log, "ending a dead process's publishers"):
+                await self._end_publishers_of(dead)
         for gone in changes.gone:
             await self.peers.forget_node(gone)
 
@@ -362,15 +368,24 @@ class MediaFeature(Feature):
             for scope in sorted(scopes):
                 await self._announce(event, Scope.parse(scope))
 
-    async def _run(self) -> None:
-        interval = min(1.0, self._settings.media_idle_timeout_s / 4)
-        restamped = time.monotonic()
-        async for _ in every(interval):
-            with survive(log, "media housekeeping"):  # tried again next round
-                await self._reap()
-                self.peers.measure(interval)
+    @property
+    def _interval(self) -> float:
+        return min(1.0, self._settings.media_idle_timeout_s / 4)
+
+    async def _keep_on_record(self) -> None:
+        """Its own loop, with nothing slow in it: a record that goes stale means a dead
+        process, never a busy housekeeping round."""
+        async for _ in every(self._interval):
+            with survive(log, "advertising this media process"):
+                self.peers.measure(self._interval)
                 await self._advertise()
                 await self._watch_processes()
+
+    async def _run(self) -> None:
+        restamped = time.monotonic()
+        async for _ in every(self._interval):
+            with survive(log, "media housekeeping"):  # tried again next round
+                await self._reap()
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
                     for pub in list(self.peers.pubs.values()):
@@ -400,6 +415,7 @@ class MediaFeature(Feature):
         with survive(log, "advertising this media process"):
             await self._advertise()
         self.host.spawn(self._run(), "media-housekeeping")
+        self.host.spawn(self._keep_on_record(), "media-roster")
 
     async def stop(self) -> None:
         await self.peers.close()
