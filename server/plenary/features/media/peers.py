@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 from ...connection import Connection
@@ -59,7 +60,9 @@ class Peers:
         self.legs: dict[str, Leg] = {}  # publisher id -> its leg into this process
         self._on_publisher_end = on_publisher_end
         self._close_remote = close_remote  # (node, viewer id): end a leg's feeding end
-        self._locks: dict[str, asyncio.Lock] = {}
+        # A lock lives while someone holds or awaits it: pulls of one publisher share it.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
         self._received: dict[tuple[str, str], int] = {}
         self._bitrates: dict[tuple[str, str], float] = {}
 
@@ -83,7 +86,10 @@ class Peers:
 
     def lock(self, pid: str) -> asyncio.Lock:
         """Held while a leg of `pid` is being pulled: later viewers wait and share it."""
-        return self._locks.setdefault(pid, asyncio.Lock())
+        lock = self._locks.get(pid)
+        if lock is None:
+            lock = self._locks[pid] = asyncio.Lock()
+        return lock
 
     # -- adding -----------------------------------------------------------------------------
     def add_pub(self, pid: str, pub: Pub) -> None:
