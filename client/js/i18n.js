@@ -1,444 +1,26 @@
-// English and French. The language follows the browser until the user picks one, which is
-// remembered. Views call t() while rendering and re-render on a `langchange`.
+// The language lookup. Each language is one file in ./i18n/ (a name and its strings); adding
+// a language is writing that file and listing it below. The language follows the browser
+// until the user picks one, which is remembered. Views call t() while rendering and
+// re-render on a `langchange`.
+//
+// Plurals follow the language's own rules (Intl.PluralRules): `key_one`, `key_few`, … hold
+// the forms a language needs, the bare `key` is the general ("other") form. Numbers in a
+// sentence, dates and times go through Intl too, in the UI's language.
 
+import en from './i18n/en.js';
+import es from './i18n/es.js';
+import fr from './i18n/fr.js';
+import * as organiser from './i18n-organiser.js';
+
+const FILES = { en, fr, es };
+// -- the organiser's day (issue 16): its strings live in their own file ----------------------
+for (const [code, strings] of Object.entries(organiser)) Object.assign(FILES[code].strings, strings);
 const STORAGE_KEY = 'plenary.lang';
-export const LANGUAGES = { en: 'English', fr: 'Français' };
 
-const en = {
-  'app.title': 'Plenary',
-  'app.language': 'Language',
-  'app.skip': 'Skip to content',
-  'conn.connecting': 'Connecting…',
-  'conn.online': 'Connected',
-  'conn.reconnecting': 'Connection lost: reconnecting in {s} s…',
-  'conn.offline': 'Disconnected',
-  'join.title': 'Join {event}',
-  'join.title_any': 'Join an event',
-  'join.event': 'Event',
-  'join.name': 'Your name',
-  'join.code': 'Join code',
-  'join.where': 'Where are you?',
-  'join.in_room': 'In the room',
-  'join.remote': 'Online',
-  'join.submit': 'Join',
-  'join.or_token': 'Or paste an access token',
-  'join.token': 'Access token',
-  'join.use_token': 'Use this token',
-  'join.bad_token': 'This token cannot be read: paste it again.',
-  'join.missing_event': 'Give the event id.',
-  'join.missing_name': 'Enter your name.',
-  'join.bad_code': 'This join code is not valid for the event: check the link or the code.',
-  'join.no_event': 'There is no event with this id: check the link.',
-  'agenda.title': 'Agenda',
-  'agenda.empty': 'No sessions yet.',
-  'agenda.speakers': 'With {names}',
-  'agenda.open': 'Enter',
-  'agenda.signed_in': 'Signed in as {name} ({role})',
-  'agenda.sign_out': 'Sign out',
-  'agenda.change_mode': 'I am: ',
-  'role.attendee': 'attendee',
-  'role.speaker': 'speaker',
-  'role.moderator': 'moderator',
-  'session.back': '← Agenda',
-  'session.live': 'Live',
-  'session.not_live': 'Not live',
-  'session.presence': '{online} here · {in_room} in the room · {remote} online',
-  'session.loading': 'Joining the session…',
-  'session.views': 'Views',
-  'view.attendee': 'Attendee',
-  'view.moderator': 'Moderate',
-  'view.speaker': 'Presenter',
-  'stage.title': 'Live stage',
-  'stage.waiting': 'The stage is quiet: the video appears here when a speaker goes live.',
-  'stage.no_media': 'Live video is not available in this browser.',
-  'stage.room_title': 'Room video',
-  'stage.room_waiting': 'Nobody shares a camera in this room yet.',
-  'stage.camera': 'Share camera',
-  'stage.screen': 'Share screen',
-  'stage.stop_camera': 'Stop the camera',
-  'stage.stop_screen': 'Stop sharing the screen',
-  'stage.mine': 'You are live',
-  'qa.title': 'Questions',
-  'qa.ask_label': 'Your question',
-  'qa.ask_placeholder': 'Ask the speakers something…',
-  'qa.anonymous': 'Ask anonymously',
-  'qa.ask': 'Send question',
-  'qa.sent_pending': 'Question sent: a moderator will review it.',
-  'qa.sent': 'Question sent.',
-  'qa.empty': 'No questions yet. Be the first to ask!',
-  'qa.pending_mine': 'Awaiting moderation',
-  'qa.answered': 'Answered',
-  'qa.answered_list': 'Answered questions',
-  'qa.pinned': 'Pinned',
-  'qa.anonymous_author': 'Anonymous',
-  'qa.upvote': 'Upvote',
-  'qa.upvoted': 'Upvoted',
-  'qa.votes': '{n} votes',
-  'qa.votes_one': '1 vote',
-  'qa.withdraw': 'Withdraw',
-  'qa.answer_label': 'Answer:',
-  'qa.in_room': 'in the room',
-  'qa.remote': 'online',
-  'qa.chars_left': '{n} characters left',
-  'mod.queue': 'Moderation queue',
-  'mod.pending': 'To review',
-  'mod.visible': 'Published',
-  'mod.answered': 'Answered',
-  'mod.dismissed': 'Dismissed',
-  'mod.approve': 'Approve',
-  'mod.dismiss': 'Dismiss',
-  'mod.answer': 'Mark answered',
-  'mod.answer_text': 'Written answer (optional)',
-  'mod.reopen': 'Reopen',
-  'mod.pin': 'Pin',
-  'mod.unpin': 'Unpin',
-  'mod.filter': 'Show questions from',
-  'mod.filter_all': 'Everyone',
-  'mod.filter_in_room': 'The room',
-  'mod.filter_remote': 'Online',
-  'mod.split': '{in_room} from the room · {remote} online',
-  'mod.none': 'Nothing here.',
-  'mod.session': 'Session',
-  'mod.go_live': 'Go live',
-  'mod.end': 'End session',
-  'mod.moderated': 'Moderate questions before they are shown',
-  'poll.title': 'Poll',
-  'polls.title': 'Polls',
-  'poll.none': 'No poll is open right now.',
-  'poll.new_open': 'New poll: {title}',
-  'poll.vote': 'Vote',
-  'poll.change_vote': 'Change my vote',
-  'poll.voted': 'Thanks, your answer is counted.',
-  'poll.closed': 'This poll is closed.',
-  'poll.results': 'Results',
-  'poll.results_later': 'Results will be shown when the poll closes.',
-  'poll.results_hidden': 'Results are not shown for this poll.',
-  'poll.votes': '{n} answers',
-  'poll.votes_one': '1 answer',
-  'poll.mean': 'Average {mean} out of {scale}',
-  'poll.pick_up_to': 'Choose up to {n}',
-  'poll.your_answer': 'Your answer',
-  'poll.one_word': 'A word or a few',
-  'poll.closes_in': 'Closes in {t}',
-  'poll.rating_label': '{n} out of {scale}',
-  'poll.anonymous_note': 'Answers are anonymous.',
-  'poll.min_responses': 'Results appear once {n} people have answered.',
-  'poll.no_words': 'No words yet.',
-  'pollb.title': 'New poll',
-  'pollb.question': 'Question',
-  'pollb.kind': 'Kind',
-  'pollb.kind.single': 'One choice',
-  'pollb.kind.multiple': 'Several choices',
-  'pollb.kind.rating': 'Rating',
-  'pollb.kind.text': 'Free text',
-  'pollb.kind.wordcloud': 'Word cloud',
-  'pollb.options': 'Options, one a line',
-  'pollb.max_choices': 'At most this many choices',
-  'pollb.scale': 'Scale (2–10)',
-  'pollb.results': 'Who sees results',
-  'pollb.results.live': 'Everyone, live',
-  'pollb.results.after_close': 'Everyone, after closing',
-  'pollb.results.hidden': 'Moderators only',
-  'pollb.anonymous': 'Anonymous answers',
-  'pollb.allow_change': 'Let people change their answer',
-  'pollb.duration': 'Closes by itself after (seconds, optional)',
-  'pollb.min_responses': 'Hide results until this many answers (optional)',
-  'pollb.create': 'Create poll',
-  'pollb.open': 'Open',
-  'pollb.close': 'Close',
-  'pollb.delete': 'Delete',
-  'pollb.draft': 'Draft',
-  'pollb.state.draft': 'draft',
-  'pollb.state.open': 'open',
-  'pollb.state.closed': 'closed',
-  'pollb.split_room': 'In the room',
-  'pollb.split_remote': 'Online',
-  'br.title': 'Breakout rooms',
-  'br.moved': 'You moved to the breakout room {room}.',
-  'br.back': 'The breakout is over: you are back in the main session.',
-  'br.room': 'Room: {room}',
-  'br.ends': 'Ends in {t}',
-  'br.closing': 'This breakout closes in one minute.',
-  'br.chat': 'Room chat',
-  'br.say': 'Message',
-  'br.send': 'Send',
-  'br.no_messages': 'No messages yet: say hello!',
-  'br.members': 'In this room: {names}',
-  'br.report': 'Report back',
-  'br.report_help': 'Your group\'s conclusions, shared with the moderators. You can edit them until the breakout closes.',
-  'br.report_save': 'Save report',
-  'br.report_saved': 'Report saved.',
-  'br.broadcast': 'From the moderators: {text}',
-  'br.leave': 'Leave room',
-  'br.join_room': 'Join {room}',
-  'br.choose': 'Choose a room',
-  'br.full': 'full',
-  'br.seats': '{n}/{cap}',
-  'brc.create_title': 'Plan breakout rooms',
-  'brc.rooms': 'Rooms: a number, or names separated by commas',
-  'brc.assign': 'Assignment',
-  'brc.assign.auto': 'Automatic, evenly',
-  'brc.assign.manual': 'I assign people',
-  'brc.assign.self': 'People choose',
-  'brc.capacity': 'Seats per room (optional)',
-  'brc.duration': 'Duration in minutes (optional)',
-  'brc.create': 'Create rooms',
-  'brc.open': 'Open rooms',
-  'brc.close': 'Close rooms',
-  'brc.extend': 'Add 5 minutes',
-  'brc.broadcast': 'Message to every room',
-  'brc.send': 'Send to all',
-  'brc.visit': 'Visit',
-  'brc.leave_visit': 'Stop visiting',
-  'brc.reports': 'Reports',
-  'brc.no_report': 'No report yet.',
-  'brc.assign_to': 'Move to',
-  'brc.unassigned': 'Not assigned',
-  'brc.drag_hint': 'Drag a person onto a room, or pick the room in the list.',
-  'brc.state': 'State: {state}',
-  'brc.state.draft': 'planned',
-  'brc.state.open': 'open',
-  'brc.state.closed': 'closed',
-  'brc.visiting': 'Visiting {room}',
-  'spk.questions': 'Questions for you',
-  'spk.poll': 'Live poll',
-  'spk.none': 'No questions yet.',
-  'error.bad_request': 'That was not accepted: {message}',
-  'error.unauthorized': 'Your access is not valid any more: join again.',
-  'error.forbidden': 'You are not allowed to do that.',
-  'error.not_found': 'That no longer exists.',
-  'error.conflict': 'That clashes with the current state: {message}',
-  'error.poll_closed': 'This poll is closed.',
-  'error.already_voted': 'You have already answered this poll.',
-  'error.rate_limited': 'Slow down a little: try again in a moment.',
-  'error.too_large': 'That is too long.',
-  'error.unavailable': 'The service is briefly unavailable: try again shortly.',
-  'error.internal': 'Something went wrong on our side. Please try again.',
-  'error.disconnected': 'The connection dropped before an answer came: check whether it went through.',
-  'error.network': 'The server cannot be reached. Check your connection.',
-  'error.unknown': 'Something went wrong: {message}',
-  'error.closed_policy': 'The server closed this connection: {reason}',
-  'dismiss': 'Dismiss',
-};
-
-const fr = {
-  'app.title': 'Plenary',
-  'app.language': 'Langue',
-  'app.skip': 'Aller au contenu',
-  'conn.connecting': 'Connexion…',
-  'conn.online': 'Connecté',
-  'conn.reconnecting': 'Connexion perdue : nouvelle tentative dans {s} s…',
-  'conn.offline': 'Déconnecté',
-  'join.title': 'Rejoindre {event}',
-  'join.title_any': 'Rejoindre un événement',
-  'join.event': 'Événement',
-  'join.name': 'Votre nom',
-  'join.code': 'Code d\'accès',
-  'join.where': 'Où êtes-vous ?',
-  'join.in_room': 'Dans la salle',
-  'join.remote': 'En ligne',
-  'join.submit': 'Rejoindre',
-  'join.or_token': 'Ou collez un jeton d\'accès',
-  'join.token': 'Jeton d\'accès',
-  'join.use_token': 'Utiliser ce jeton',
-  'join.bad_token': 'Ce jeton est illisible : collez-le à nouveau.',
-  'join.missing_event': 'Indiquez l\'identifiant de l\'événement.',
-  'join.missing_name': 'Saisissez votre nom.',
-  'join.bad_code': 'Ce code d\'accès n\'est pas valable pour cet événement : vérifiez le lien ou le code.',
-  'join.no_event': 'Aucun événement ne porte cet identifiant : vérifiez le lien.',
-  'agenda.title': 'Programme',
-  'agenda.empty': 'Aucune séance pour l\'instant.',
-  'agenda.speakers': 'Avec {names}',
-  'agenda.open': 'Entrer',
-  'agenda.signed_in': 'Connecté en tant que {name} ({role})',
-  'agenda.sign_out': 'Se déconnecter',
-  'agenda.change_mode': 'Je suis : ',
-  'role.attendee': 'participant',
-  'role.speaker': 'intervenant',
-  'role.moderator': 'modérateur',
-  'session.back': '← Programme',
-  'session.live': 'En direct',
-  'session.not_live': 'Pas en direct',
-  'session.presence': 'Présents : {online} · dans la salle : {in_room} · en ligne : {remote}',
-  'session.loading': 'Entrée dans la séance…',
-  'session.views': 'Vues',
-  'view.attendee': 'Participant',
-  'view.moderator': 'Modérer',
-  'view.speaker': 'Présentation',
-  'stage.title': 'Scène en direct',
-  'stage.waiting': 'La scène est calme : la vidéo apparaît ici quand un intervenant prend la parole.',
-  'stage.no_media': 'La vidéo en direct n\'est pas disponible dans ce navigateur.',
-  'stage.room_title': 'Vidéo de la salle',
-  'stage.room_waiting': 'Personne ne partage encore sa caméra dans cette salle.',
-  'stage.camera': 'Partager la caméra',
-  'stage.screen': 'Partager l\'écran',
-  'stage.stop_camera': 'Couper la caméra',
-  'stage.stop_screen': 'Arrêter le partage d\'écran',
-  'stage.mine': 'Vous êtes en direct',
-  'qa.title': 'Questions',
-  'qa.ask_label': 'Votre question',
-  'qa.ask_placeholder': 'Posez une question aux intervenants…',
-  'qa.anonymous': 'Poser anonymement',
-  'qa.ask': 'Envoyer la question',
-  'qa.sent_pending': 'Question envoyée : un modérateur va la relire.',
-  'qa.sent': 'Question envoyée.',
-  'qa.empty': 'Aucune question pour l\'instant. Soyez le premier !',
-  'qa.pending_mine': 'En attente de modération',
-  'qa.answered': 'Répondue',
-  'qa.answered_list': 'Questions répondues',
-  'qa.pinned': 'Épinglée',
-  'qa.anonymous_author': 'Anonyme',
-  'qa.upvote': 'Soutenir',
-  'qa.upvoted': 'Soutenue',
-  'qa.votes': '{n} votes',
-  'qa.votes_one': '1 vote',
-  'qa.withdraw': 'Retirer',
-  'qa.answer_label': 'Réponse :',
-  'qa.in_room': 'dans la salle',
-  'qa.remote': 'en ligne',
-  'qa.chars_left': 'Encore {n} caractères',
-  'mod.queue': 'File de modération',
-  'mod.pending': 'À relire',
-  'mod.visible': 'Publiées',
-  'mod.answered': 'Répondues',
-  'mod.dismissed': 'Écartées',
-  'mod.approve': 'Approuver',
-  'mod.dismiss': 'Écarter',
-  'mod.answer': 'Marquer répondue',
-  'mod.answer_text': 'Réponse écrite (facultatif)',
-  'mod.reopen': 'Rouvrir',
-  'mod.pin': 'Épingler',
-  'mod.unpin': 'Désépingler',
-  'mod.filter': 'Questions venant de',
-  'mod.filter_all': 'Tout le monde',
-  'mod.filter_in_room': 'La salle',
-  'mod.filter_remote': 'En ligne',
-  'mod.split': '{in_room} de la salle · {remote} en ligne',
-  'mod.none': 'Rien ici.',
-  'mod.session': 'Séance',
-  'mod.go_live': 'Passer en direct',
-  'mod.end': 'Terminer la séance',
-  'mod.moderated': 'Relire les questions avant de les afficher',
-  'poll.title': 'Sondage',
-  'polls.title': 'Sondages',
-  'poll.none': 'Aucun sondage n\'est ouvert pour l\'instant.',
-  'poll.new_open': 'Nouveau sondage : {title}',
-  'poll.vote': 'Voter',
-  'poll.change_vote': 'Changer mon vote',
-  'poll.voted': 'Merci, votre réponse est comptée.',
-  'poll.closed': 'Ce sondage est fermé.',
-  'poll.results': 'Résultats',
-  'poll.results_later': 'Les résultats seront affichés à la fermeture du sondage.',
-  'poll.results_hidden': 'Les résultats de ce sondage ne sont pas affichés.',
-  'poll.votes': '{n} réponses',
-  'poll.votes_one': '1 réponse',
-  'poll.mean': 'Moyenne {mean} sur {scale}',
-  'poll.pick_up_to': 'Choisissez jusqu\'à {n} réponses',
-  'poll.your_answer': 'Votre réponse',
-  'poll.one_word': 'Un ou quelques mots',
-  'poll.closes_in': 'Fermeture dans {t}',
-  'poll.rating_label': '{n} sur {scale}',
-  'poll.anonymous_note': 'Les réponses sont anonymes.',
-  'poll.min_responses': 'Les résultats apparaîtront quand {n} personnes auront répondu.',
-  'poll.no_words': 'Aucun mot pour l\'instant.',
-  'pollb.title': 'Nouveau sondage',
-  'pollb.question': 'Question',
-  'pollb.kind': 'Type',
-  'pollb.kind.single': 'Choix unique',
-  'pollb.kind.multiple': 'Choix multiples',
-  'pollb.kind.rating': 'Note',
-  'pollb.kind.text': 'Texte libre',
-  'pollb.kind.wordcloud': 'Nuage de mots',
-  'pollb.options': 'Options, une par ligne',
-  'pollb.max_choices': 'Nombre maximal de choix',
-  'pollb.scale': 'Échelle (2 à 10)',
-  'pollb.results': 'Qui voit les résultats',
-  'pollb.results.live': 'Tout le monde, en direct',
-  'pollb.results.after_close': 'Tout le monde, après la fermeture',
-  'pollb.results.hidden': 'Les modérateurs seulement',
-  'pollb.anonymous': 'Réponses anonymes',
-  'pollb.allow_change': 'Permettre de changer sa réponse',
-  'pollb.duration': 'Fermeture automatique après (secondes, facultatif)',
-  'pollb.min_responses': 'Masquer les résultats jusqu\'à ce nombre de réponses (facultatif)',
-  'pollb.create': 'Créer le sondage',
-  'pollb.open': 'Ouvrir',
-  'pollb.close': 'Fermer',
-  'pollb.delete': 'Supprimer',
-  'pollb.draft': 'Brouillon',
-  'pollb.state.draft': 'brouillon',
-  'pollb.state.open': 'ouvert',
-  'pollb.state.closed': 'fermé',
-  'pollb.split_room': 'Dans la salle',
-  'pollb.split_remote': 'En ligne',
-  'br.title': 'Salles de groupe',
-  'br.moved': 'Vous avez rejoint la salle de groupe {room}.',
-  'br.back': 'Les groupes sont terminés : vous êtes de retour dans la séance.',
-  'br.room': 'Salle : {room}',
-  'br.ends': 'Fin dans {t}',
-  'br.closing': 'Les salles de groupe ferment dans une minute.',
-  'br.chat': 'Discussion de la salle',
-  'br.say': 'Message',
-  'br.send': 'Envoyer',
-  'br.no_messages': 'Aucun message : dites bonjour !',
-  'br.members': 'Dans cette salle : {names}',
-  'br.report': 'Restitution',
-  'br.report_help': 'Les conclusions de votre groupe, transmises aux modérateurs. Modifiables jusqu\'à la fermeture des salles.',
-  'br.report_save': 'Enregistrer la restitution',
-  'br.report_saved': 'Restitution enregistrée.',
-  'br.broadcast': 'Message des modérateurs : {text}',
-  'br.leave': 'Quitter la salle',
-  'br.join_room': 'Rejoindre {room}',
-  'br.choose': 'Choisissez une salle',
-  'br.full': 'complète',
-  'br.seats': '{n}/{cap}',
-  'brc.create_title': 'Préparer des salles de groupe',
-  'brc.rooms': 'Salles : un nombre, ou des noms séparés par des virgules',
-  'brc.assign': 'Répartition',
-  'brc.assign.auto': 'Automatique, équilibrée',
-  'brc.assign.manual': 'Je répartis les personnes',
-  'brc.assign.self': 'Chacun choisit',
-  'brc.capacity': 'Places par salle (facultatif)',
-  'brc.duration': 'Durée en minutes (facultatif)',
-  'brc.create': 'Créer les salles',
-  'brc.open': 'Ouvrir les salles',
-  'brc.close': 'Fermer les salles',
-  'brc.extend': 'Ajouter 5 minutes',
-  'brc.broadcast': 'Message à toutes les salles',
-  'brc.send': 'Envoyer à tous',
-  'brc.visit': 'Visiter',
-  'brc.leave_visit': 'Quitter la visite',
-  'brc.reports': 'Restitutions',
-  'brc.no_report': 'Pas encore de restitution.',
-  'brc.assign_to': 'Déplacer vers',
-  'brc.unassigned': 'Sans salle',
-  'brc.drag_hint': 'Glissez une personne sur une salle, ou choisissez la salle dans la liste.',
-  'brc.state': 'État : {state}',
-  'brc.state.draft': 'prévues',
-  'brc.state.open': 'ouvertes',
-  'brc.state.closed': 'fermées',
-  'brc.visiting': 'Visite de {room}',
-  'spk.questions': 'Questions pour vous',
-  'spk.poll': 'Sondage en direct',
-  'spk.none': 'Pas encore de questions.',
-  'error.bad_request': 'Ceci n\'a pas été accepté : {message}',
-  'error.unauthorized': 'Votre accès n\'est plus valable : rejoignez à nouveau.',
-  'error.forbidden': 'Vous n\'avez pas le droit de faire cela.',
-  'error.not_found': 'Cet élément n\'existe plus.',
-  'error.conflict': 'Ceci entre en conflit avec l\'état actuel : {message}',
-  'error.poll_closed': 'Ce sondage est fermé.',
-  'error.already_voted': 'Vous avez déjà répondu à ce sondage.',
-  'error.rate_limited': 'Doucement : réessayez dans un instant.',
-  'error.too_large': 'C\'est trop long.',
-  'error.unavailable': 'Le service est brièvement indisponible : réessayez bientôt.',
-  'error.internal': 'Une erreur s\'est produite de notre côté. Veuillez réessayer.',
-  'error.disconnected': 'La connexion a été coupée avant la réponse : vérifiez si l\'action a abouti.',
-  'error.network': 'Le serveur est injoignable. Vérifiez votre connexion.',
-  'error.unknown': 'Une erreur s\'est produite : {message}',
-  'error.closed_policy': 'Le serveur a fermé cette connexion : {reason}',
-  'dismiss': 'Fermer',
-};
-
-export const DICTIONARIES = { en, fr };
+/** Language code → its own name, for the language menu. */
+export const LANGUAGES = Object.fromEntries(Object.entries(FILES).map(([c, f]) => [c, f.name]));
+/** Language code → key → text. */
+export const DICTIONARIES = Object.fromEntries(Object.entries(FILES).map(([c, f]) => [c, f.strings]));
 let current = pick();
 
 function pick() {
@@ -464,23 +46,60 @@ export function setLang(code) {
   window.dispatchEvent(new CustomEvent('langchange', { detail: code }));
 }
 
-/** The text for `key` with `{name}` placeholders filled in (values are plain text). */
+/** Whether `key` has a text (in English, the reference). */
+export function has(key) {
+  return key in en.strings;
+}
+
+/** A number written the UI language's way ("1 234,5" in French). */
+export function formatNumber(n, options = {}) {
+  return new Intl.NumberFormat(current, options).format(n);
+}
+
+/** A date and time (epoch ms or Date) in the UI's language; `options` as Intl.DateTimeFormat. */
+export function formatDate(when, options = { dateStyle: 'medium', timeStyle: 'short' }) {
+  return new Intl.DateTimeFormat(current, options).format(new Date(when));
+}
+
+/** A time of day (epoch ms or Date), hours and minutes, in the UI's language. */
+export function formatTime(when) {
+  return formatDate(when, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The text for `key` with `{name}` placeholders filled in (values are plain text; numbers are
+ * written the language's way). */
 export function t(key, vars = {}) {
-  const text = DICTIONARIES[current][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+  const text = DICTIONARIES[current][key] ?? en.strings[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => {
+    if (!(name in vars)) return whole;
+    const value = vars[name];
+    return typeof value === 'number' ? formatNumber(value) : String(value);
+  });
 }
 
-/** A count with its noun: `qa.votes_one` for 1, `qa.votes` otherwise. */
-export function plural(key, n) {
-  return n === 1 && `${key}_one` in DICTIONARIES[current] ? t(`${key}_one`) : t(key, { n });
+/** A count with its noun, in the form the language's plural rules pick for `n`:
+ * `key_one` for French 0 and 1 or English 1, the bare `key` when no form of its own exists. */
+export function plural(key, n, vars = {}) {
+  const form = `${key}_${new Intl.PluralRules(current).select(n)}`;
+  return t(form in DICTIONARIES[current] ? form : key, { ...vars, n });
 }
 
-/** A human message for a protocol error (code + server message). */
+/** The sentence, in the UI's language, for a protocol error: by its `field` when a value was
+ * refused (`options`, `rooms[2]` → `error.field.rooms`), with the wait when rate-limited,
+ * else by its code. The server's own message (English, for developers) is never shown. */
 export function errorText(error) {
   const code = error && error.code;
-  const message = (error && error.message) || '';
-  if (code && `error.${code}` in en) return t(`error.${code}`, { message });
-  return t('error.unknown', { message: message || String(code || error) });
+  if (code === 'bad_request' && error.field) {
+    const key = `error.field.${String(error.field).replace(/\[\d+\]/g, '')}`;
+    if (has(key)) return t(key);
+  }
+  if (code === 'rate_limited' && error.retry_after > 0) {
+    return plural('error.rate_limited_wait', Math.ceil(error.retry_after));
+  }
+  if (code && has(`error.${code}`)) return t(`error.${code}`);
+  if (typeof DOMException !== 'undefined' && error instanceof DOMException) return t('error.media');
+  if (error && !code) console.error(error); // not a protocol error: a bug to look at
+  return t('error.unknown');
 }
 
 document.documentElement.lang = current;

@@ -17,7 +17,7 @@ import msgspec
 
 from . import topics
 from .agenda import SessionDef
-from .backends.base import Documents, topic_key
+from .backends.base import Documents, split_key, topic_key
 from .connection import Connection
 from .errors import bad_request
 from .feature import Command, Context, Feature, Host
@@ -64,8 +64,8 @@ class Membership:
 
     def commands(self) -> list[Command]:
         return [
-            Command("session.join", Join, self.join),
-            Command("session.leave", Leave, self.leave),
+            Command("session.join", Join, self.join, role=Role.display),
+            Command("session.leave", Leave, self.leave, role=Role.display),
             Command("session.update", Update, self.update, role=Role.moderator),
         ]
 
@@ -78,14 +78,15 @@ class Membership:
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.host.hub.attach(ctx.conn, key)
-        seqs = await self.host.broker.last_seqs(keys)
+        at = await self.host.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
         snapshot = await self.snapshot(ctx, session)
-        snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
+        snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
+        snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
-            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, seqs[key]))
+            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, at[key].seq))
         return snapshot
 
     async def leave(self, ctx: Context, data: Leave) -> dict[str, Any]:
@@ -189,9 +190,9 @@ class Membership:
             return
         self._dirty.discard(key)
         current = counts(*await self.host.presence.count(key))
-        last_key = f"presence-last:{key}"
-        raw = await self._docs.get(last_key)
+        event, topic = split_key(key)
+        raw = await self._docs.get(event, f"presence-last:{topic}")
         if raw is not None and decode(raw) == current:
             return
-        await self._docs.put(last_key, encode(current))
+        await self._docs.put(event, f"presence-last:{topic}", encode(current))
         await self.host.broker.publish(key, "presence", encode(current))

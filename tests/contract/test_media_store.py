@@ -8,22 +8,19 @@ import secrets
 
 import pytest
 
-from plenary.features.media.nodes import MemoryNodeBook, NodeBook, NodeLoad, RedisNodeBook
-from plenary.features.media.store import Entry, MediaStore, MemoryMediaStore, RedisMediaStore
+from plenary.features.media.nodes import BOOK, NodeBook, NodeLoad
+from plenary.features.media.store import STORE, Entry, MediaStore
+from stores import STORE_BACKENDS, Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> MediaStore:
-    if request.param == "memory":
-        return MemoryMediaStore()
-    return RedisMediaStore(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, stores: Stores) -> MediaStore:
+    return stores.open(STORE, request.param)
 
 
-@pytest.fixture(params=["memory", "redis"])
-def book(request: pytest.FixtureRequest) -> NodeBook:
-    if request.param == "memory":
-        return MemoryNodeBook()
-    return RedisNodeBook(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def book(request: pytest.FixtureRequest, stores: Stores) -> NodeBook:
+    return stores.open(BOOK, request.param)
 
 
 def entry(pid: str, node: str, scope: str = "session:opening") -> Entry:

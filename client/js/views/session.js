@@ -9,12 +9,16 @@ import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { attendeeSurveys, moderatorSurveys } from './surveys.js';
+import { engagementPanel } from './engagement.js';
+import { screenControls } from './screen.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
   'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
+  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
 ];
 
 export function sessionView(app, sessionId, requested) {
@@ -36,7 +40,7 @@ export function sessionView(app, sessionId, requested) {
     try {
       return await conn.call(type, data);
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     }
   }
@@ -51,7 +55,7 @@ export function sessionView(app, sessionId, requested) {
       .then(async (snapshot) => {
         state.load(snapshot);
         takeReports(state, snapshot.breakout);
-        conn.setTopics(snapshot.topics);
+        conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
         await followRoom(snapshot.breakout);
@@ -94,13 +98,13 @@ export function sessionView(app, sessionId, requested) {
     if (entering === room.id) return;
     entering = room.id;
     const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     });
     if (entering !== room.id) return; // moved elsewhere meanwhile
     entering = null;
     if (!reply) return;
-    conn.setTopics(reply.topics);
+    conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
     state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
@@ -148,12 +152,20 @@ export function sessionView(app, sessionId, requested) {
   }
 
   // -- rendering ----------------------------------------------------------------------------
+  let built = false;
   function build() {
     for (const panel of panels) if (panel.destroy) panel.destroy();
     panels = makePanels(view, ctx);
-    const layout = h('div', { class: 'layout' }, panels.map((p) => p.el));
+    const layout = h('div', { class: `layout mode-${auth.mode || 'remote'}` }, panels.map((p) => p.el));
     fill(el, header(), layout);
     update('all');
+    // Once the session is there, the keyboard starts at its title (not at <body>), unless
+    // the person already moved on.
+    const active = document.activeElement;
+    if (!built && (!active || active === document.body || active.id === 'main')) {
+      el.querySelector('h1')?.focus({ preventScroll: true });
+    }
+    built = true;
   }
 
   function update(area) {
@@ -171,7 +183,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap' }, h('h1', {}, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
       presenceEl, tabs);
   }
 
@@ -225,10 +237,18 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
+      moderatorSurveys(ctx), moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
+  // Phone first: someone in the room lands on the running poll and the questions; the stage
+  // (which hides itself while nothing is live) comes after. Online, the stage leads.
+  if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
+      stagePanel(ctx, false)];
+  }
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx),
+    attendeeSurveys(ctx), attendeeQA(ctx)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */

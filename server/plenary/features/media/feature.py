@@ -38,7 +38,7 @@ from ...messages import Ident, Slug
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
-from .nodes import MemoryNodeBook, NodeLoad, RedisNodeBook
+from .nodes import BOOK, NodeLoad
 from .peers import Leg, Peers, Pub, View
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
 from .roster import Changes, Roster
@@ -56,7 +56,7 @@ from .rules import (
     scope_of,
     viewer_host,
 )
-from .store import Entry, MediaStore, MemoryMediaStore, RedisMediaStore
+from .store import STORE, Entry, MediaStore
 
 log = logging.getLogger("plenary.media")
 
@@ -115,13 +115,13 @@ class MediaFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: MediaStore = host.open_store(MemoryMediaStore, RedisMediaStore)
+        self.store: MediaStore = host.open_store(STORE)
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
-        self.roster = Roster(host.open_store(MemoryNodeBook, RedisNodeBook), host.node,
+        self.roster = Roster(host.open_store(BOOK), host.node,
                              host.settings.media_idle_timeout_s)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
         host.metrics.registry.register(

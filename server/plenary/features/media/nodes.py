@@ -16,6 +16,9 @@ from typing import Protocol
 import msgspec
 import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import GLOBAL, KeySpace
+from ...backends.tables import Tables
 from .rules import Load
 
 
@@ -50,7 +53,9 @@ class NodeBook(Protocol):
 
 
 class MemoryNodeBook:
-    def __init__(self) -> None:
+    """Not kept across a restart: a process's load dies with it."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
         self._loads: dict[str, NodeLoad] = {}
 
     async def put(self, load: NodeLoad) -> None:
@@ -64,7 +69,7 @@ class MemoryNodeBook:
 
 
 class Keys:
-    NODES = "plenary:media:nodes"
+    NODES = KeySpace("medianodes")(GLOBAL, "loads")  # belongs to no event
 
 
 class RedisNodeBook:
@@ -81,3 +86,6 @@ class RedisNodeBook:
 
     async def remove(self, node: str) -> bool:
         return bool(await self._client.hdel(Keys.NODES, node))
+
+
+BOOK: StoreKind[NodeBook] = StoreKind(MemoryNodeBook, RedisNodeBook)

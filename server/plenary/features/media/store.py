@@ -3,7 +3,7 @@
 The peer connection of a publisher lives in the process that took `media.publish`; any
 process can find it here to forward a `media.subscribe`. Each owner re-stamps its entries
 (`at`) every few seconds, so the entries of a process that died stop counting after
-`STALE_S`. Every Redis key of the feature is spelled in `Keys`, here.
+`STALE_S`. Every Redis key of the feature is spelled in `Keys`, here, in its key space.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from typing import Protocol
 
 import msgspec
 import redis.asyncio as aioredis
+
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 
 STALE_S = 30.0
 
@@ -54,8 +58,11 @@ class MediaStore(Protocol):
         """The live entries of a scope, by id."""
 
 
-class MemoryMediaStore:
-    def __init__(self) -> None:
+class EmbeddedMediaStore:
+    """Not kept across a restart, on purpose: a publisher's peer connection dies with the
+    process, so its entry must too."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
         self._entries: dict[str, dict[str, Entry]] = {}
 
     async def put(self, event: str, entry: Entry) -> None:
@@ -78,10 +85,13 @@ class MemoryMediaStore:
                        if e.scope == scope and e.fresh(now)), key=lambda e: e.id)
 
 
+MEDIA = KeySpace("media")
+
+
 class Keys:
     @staticmethod
     def publishers(event: str) -> str:
-        return f"media:publishers:{event}"
+        return MEDIA(event, "publishers")
 
 
 class RedisMediaStore:
@@ -115,3 +125,6 @@ class RedisMediaStore:
             await self._client.hdel(Keys.publishers(event), *stale)
         return sorted((e for e in entries if e.scope == scope and e.fresh(now)),
                       key=lambda e: e.id)
+
+
+STORE: StoreKind[MediaStore] = StoreKind(EmbeddedMediaStore, RedisMediaStore)
