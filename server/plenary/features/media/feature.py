@@ -242,8 +242,10 @@ class MediaFeature(Feature):
         req = msgspec.convert(data, ViewRequest)
         upstream = self.peers.upstream(req.publisher)
         if upstream is None:
-            if req.leg or req.origin == self.node:
-                raise not_found(f"Publisher `{req.publisher}` (not held by this process)")
+            if req.origin == self.node:
+                raise not_found(f"Publisher `{req.publisher}`")
+            if req.leg:  # a relay asked for a leg it no longer holds (it never pulls anew)
+                raise ProtocolError(Code.unavailable, "The relay let this publisher go: retry.")
             upstream = await self._pull(req.publisher, req.origin)
         if not upstream.ready:
             raise conflict("The publisher sends no media yet: retry shortly.")
