@@ -247,17 +247,25 @@ class MediaFeature(Feature):
             if req.leg:  # a relay asked for a leg it no longer holds (it never pulls anew)
                 raise ProtocolError(Code.unavailable, "The relay let this publisher go: retry.")
             upstream = await self._pull(req.publisher, req.origin)
-        if not upstream.ready:
-            raise conflict("The publisher sends no media yet: retry shortly.")
-        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address)
-        answer = await self._negotiate(peer, peer.answer(req.sdp))
-        if upstream.closed:  # it ended while we negotiated
-            await peer.close()
-            raise not_found(f"Publisher `{req.publisher}`")
+        try:
+            peer = await self._viewing(upstream, req)
+        except BaseException:
+            await self.peers.let_go(req.publisher)  # a leg pulled for nobody
+            raise
         self.peers.add_view(req.viewer, View(req.publisher, peer, req.node, req.leg))
         if self._settings.media_max_viewers > 0:
             await self._advertise(measure=False)  # placement elsewhere sees it at once
-        return {"sdp": answer}
+        return {"sdp": peer.local_sdp()}
+
+    async def _viewing(self, upstream: Upstream, req: ViewRequest) -> Viewing:
+        if not upstream.ready:
+            raise conflict("The publisher sends no media yet: retry shortly.")
+        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address)
+        await self._negotiate(peer, peer.answer(req.sdp))
+        if upstream.closed:  # it ended while we negotiated
+            await peer.close()
+            raise not_found(f"Publisher `{req.publisher}`")
+        return peer
 
     async def _pull(self, pid: str, origin: str) -> Upstream:
         """The leg of `pid` into this process, pulled now if there is none (once: viewers

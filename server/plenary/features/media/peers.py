@@ -140,6 +140,12 @@ class Peers:
         if leg is not None and leg.peer is upstream and not upstream.viewers:
             await self.end_leg(view.publisher)  # nobody here watches it any more
 
+    async def let_go(self, pid: str) -> None:
+        """End the leg of `pid` if nobody watches it (its first viewer failed)."""
+        leg = self.legs.get(pid)
+        if leg is not None and not leg.peer.viewers:
+            await self.end_leg(pid)
+
     def _forget_viewers_of(self, upstream: Upstream) -> None:
         for vid in list(upstream.viewers):
             self.views.pop(vid, None)
@@ -161,6 +167,8 @@ class Peers:
             if now - leg.peer.last_alive > idle_s:
                 log.info("the leg of %s from %s fell silent", pid, leg.peer.source_node)
                 await self.end_leg(pid)
+            elif not leg.peer.viewers and now - leg.peer.created > idle_s:
+                await self.end_leg(pid)  # nobody watches it (a safety net: see let_go)
         for vid, view in list(self.views.items()):
             if now - view.peer.last_seen > idle_s:
                 await self.end_view(vid)
