@@ -44,6 +44,7 @@ _REFUSED = {
 class PollsFeature(Feature):
     name = "polls"
     snapshot_keys: ClassVar = {"polls": []}
+    events = ("poll.state", "poll.results", "poll.removed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

@@ -57,6 +57,7 @@ VoteMark = tuple[str, str, str]  # (event, session, question)
 class QAFeature(Feature):
     name = "qa"
     snapshot_keys: ClassVar = {"questions": [], "my_votes": {}}
+    events = ("qa.question", "qa.removed", "qa.votes")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
