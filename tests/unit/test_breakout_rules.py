@@ -240,10 +240,10 @@ def test_a_latecomer_already_placed_keeps_their_room() -> None:
 def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
     b = make(2)
     where = {"u1": b.rooms[0].id, "u2": b.rooms[0].id}
-    public = rules.view(b, where)
+    public = msgspec.to_builtins(rules.view(b, where))
     assert [r["count"] for r in public["rooms"]] == [2, 0]
     assert "members" not in public["rooms"][0]
-    staff = rules.view(b, where, {"u1": "Ana"})
+    staff = msgspec.to_builtins(rules.view(b, where, {"u1": "Ana"}))
     assert staff["rooms"][0]["members"] == [{"id": "u1", "name": "Ana"},
                                             {"id": "u2", "name": "u2"}]
 
@@ -252,11 +252,11 @@ def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
 def test_people_view_puts_those_to_place_first_then_by_name() -> None:
     present = {"u1": "remote", "u2": "in_room", "u3": "remote"}
     names = {"u1": "zoe", "u2": "Ann", "u3": "bob"}
-    shown = rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"})
+    shown = msgspec.to_builtins(rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"}))
     assert shown == [{"id": "u3", "name": "bob", "mode": "remote", "room": None},
                      {"id": "u1", "name": "zoe", "mode": "remote", "room": None},
                      {"id": "u2", "name": "Ann", "mode": "in_room", "room": "r-1"}]
-    assert rules.people_view({"u9": "remote"}, {}, {})[0]["name"] == "u9"  # name unknown
+    assert rules.people_view({"u9": "remote"}, {}, {})[0].name == "u9"  # name unknown
 
 
 # -- a room's recent messages, read back from the topic's history ----------------------------

@@ -177,7 +177,7 @@ class PollsFeature(Feature):
         if poll is None:
             return
         data = rules.results(poll, counters)
-        public = rules.results_public(poll, data["votes"])
+        public = rules.results_public(poll, data.votes)
         topic = topics.session(poll.session) if public else topics.staff(poll.session)
         await self.host.publish(event, topic, "poll.results", data)
         if recheck and poll.state == "open":
@@ -203,16 +203,11 @@ class PollsFeature(Feature):
         return {"polls": [p for p in out if p is not None]}
 
     async def _seen(self, event: str, poll_id: str, staff: bool,
-                    voted: bool) -> dict[str, Any] | None:
+                    voted: bool) -> rules.PollSeen | None:
         poll, counters = await self.store.counts(event, poll_id)
         if poll is None:
             return None
-        wire = _wire(poll)
-        wire["my_vote"] = voted
-        outcome = rules.results(poll, counters)
-        if staff or rules.results_public(poll, outcome["votes"]):
-            wire["outcome"] = outcome
-        return wire
+        return rules.seen(poll, rules.results(poll, counters), voted=voted, staff=staff)
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
         polls, rows, ballots = [], [], []
@@ -220,7 +215,8 @@ class PollsFeature(Feature):
             poll, counters = await self.store.counts(event.id, listed.id)
             if poll is None:
                 continue
-            entry = {**_wire(poll), "outcome": rules.results(poll, counters)}
+            entry = msgspec.to_builtins({**msgspec.structs.asdict(poll),
+                                         "outcome": rules.results(poll, counters)})
             if not poll.anonymous:
                 entry["ballots"] = [_public_record(r)
                                     for r in await self.store.records(event.id, poll.id)]
@@ -246,9 +242,8 @@ class PollsFeature(Feature):
         return poll
 
 
-def _wire(poll: Poll) -> dict[str, Any]:
-    wire: dict[str, Any] = msgspec.to_builtins(poll)
-    return wire
+def _wire(poll: Poll) -> Poll:
+    return poll  # the stored poll is its wire form (rules.Poll: the contract's fields)
 
 
 def _job(event: str, poll_id: str) -> str:

@@ -77,6 +77,32 @@ class Poll(msgspec.Struct, kw_only=True):
     created_at: int = 0  # unix ms
 
 
+Tally = list[int] | dict[str, Any]  # choices: per option; rating: mean, histogram; words
+
+
+class ModeResults(msgspec.Struct, forbid_unknown_fields=True):
+    votes: int
+    tally: Tally
+
+
+class Results(msgspec.Struct, forbid_unknown_fields=True):
+    """The data of a `poll.results` event (and a snapshot's `outcome`)."""
+
+    poll: str
+    votes: int  # people who answered
+    tally: Tally
+    by_mode: dict[str, ModeResults]
+    final: bool  # the poll is closed: these are the last results
+
+
+class PollSeen(Poll, kw_only=True, forbid_unknown_fields=True):
+    """A poll in a person's snapshot: whether they voted, and the results if they may
+    see them."""
+
+    my_vote: bool
+    outcome: Results | msgspec.UnsetType = msgspec.UNSET
+
+
 # -- creating ------------------------------------------------------------------------------------
 def new_poll(data: CreateData, poll_id: str, now_ms: int) -> Poll:
     """A draft poll from `poll.create`, or `bad_request` naming the field."""
@@ -201,13 +227,19 @@ def merged(counters: Counters) -> dict[str, int]:
     return total
 
 
-def results(poll: Poll, counters: Counters) -> dict[str, Any]:
+def results(poll: Poll, counters: Counters) -> Results:
     """The data of a `poll.results` event; `final` once the poll is closed."""
     total = merged(counters)
-    by_mode = {mode: {"votes": counters.get(mode, {}).get(VOTES, 0),
-                      "tally": tally(poll, counters.get(mode, {}))} for mode in MODES}
-    return {"poll": poll.id, "votes": total.get(VOTES, 0), "tally": tally(poll, total),
-            "by_mode": by_mode, "final": poll.state == "closed"}
+    by_mode: dict[str, ModeResults] = {mode: ModeResults(counters.get(mode, {}).get(VOTES, 0),
+                                 tally(poll, counters.get(mode, {}))) for mode in MODES}
+    return Results(poll=poll.id, votes=total.get(VOTES, 0), tally=tally(poll, total),
+                   by_mode=by_mode, final=poll.state == "closed")
+
+
+def seen(poll: Poll, outcome: Results, *, voted: bool, staff: bool) -> PollSeen:
+    """The poll as one person's snapshot shows it."""
+    shown = outcome if staff or results_public(poll, outcome.votes) else msgspec.UNSET
+    return PollSeen(**msgspec.structs.asdict(poll), my_vote=voted, outcome=shown)
 
 
 # -- states: draft -> open -> closed, never back -------------------------------------------------
