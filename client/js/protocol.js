@@ -9,6 +9,7 @@ export const EVENTS = Object.freeze([
   "qa.votes",
   "poll.state",
   "poll.results",
+  "poll.raw_results",
   "poll.removed",
   "breakout.state",
   "breakout.moved",
@@ -20,6 +21,12 @@ export const EVENTS = Object.freeze([
   "room.message",
   "room.closed",
   "media.publishers",
+  "survey.state",
+  "survey.results",
+  "survey.raw_results",
+  "survey.removed",
+  "caption",
+  "screen.show",
 ]);
 
 export const SNAPSHOT_KEYS = Object.freeze([
@@ -32,6 +39,9 @@ export const SNAPSHOT_KEYS = Object.freeze([
   "polls",
   "breakout",
   "media",
+  "surveys",
+  "captions",
+  "screen",
 ]);
 
 export const ERROR_CODES = Object.freeze([
@@ -46,4 +56,6 @@ export const ERROR_CODES = Object.freeze([
   "too_large",
   "unavailable",
   "internal",
+  "survey_closed",
+  "already_submitted",
 ]);

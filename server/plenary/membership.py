@@ -69,8 +69,8 @@ class Membership:
 
     def commands(self) -> list[Command]:
         return [
-            Command("session.join", Join, self.join),
-            Command("session.leave", Leave, self.leave),
+            Command("session.join", Join, self.join, role=Role.display),
+            Command("session.leave", Leave, self.leave, role=Role.display),
             Command("session.update", Update, self.update, role=Role.moderator),
         ]
 

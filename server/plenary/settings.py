@@ -62,6 +62,23 @@ class Settings:
     data_dir: Path = ROOT / "data"
     data_sync: str = "full"
     redis_accept_data_loss: bool = False
+    # -- the organiser's day (issue 16): links, external tokens, webhooks ---------------------
+    public_url: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str = "plenary"
+    jwt_role_claim: str = "role"
+    jwt_event_claim: str = "event"
+    jwt_roles: tuple[str, ...] = ()
+    jwt_organisers: tuple[str, ...] = ()
+    webhook_allow_http: bool = False
+    webhook_attempts: int = 6
+    webhook_backoff_s: float = 2.0
+    webhook_timeout_s: float = 10.0
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

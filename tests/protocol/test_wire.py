@@ -1,6 +1,7 @@
-"""What goes on the wire is what the server's types say: every question, poll, results and
-breakout a client receives (replies, events, snapshots) converts back into its view Struct,
-which forbids unknown fields. A renamed or stray field fails here."""
+"""What goes on the wire is what the server's types say: every question, poll, results (as
+shown, thresholds applied) and breakout a client receives (replies, events, snapshots)
+converts back into its view Struct, which forbids unknown fields. A renamed or stray field
+fails here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import msgspec
 
 from harness import Client, Event
 from plenary.features.breakouts.rules import BreakoutView, RoomRef
-from plenary.features.polls.rules import Poll, PollSeen, Results
+from plenary.features.polls.rules import Poll, PollSeen, Shown
 from plenary.features.qa.rules import QuestionView
 
 S = "open-floor"
@@ -38,10 +39,10 @@ async def test_questions_polls_results_and_breakouts_have_their_typed_shape(
     await mod.call("poll.open", {"poll": poll["id"]})
     await att.call("poll.vote", {"poll": poll["id"], "choices": [1]})
     results = typed((await mod.event("poll.results", lambda d: d["votes"] == 1))["data"],
-                    Results)
+                    Shown)
     assert results.tally == [0, 1] and results.final is False
     closed = await mod.call("poll.close", {"poll": poll["id"]})
-    assert typed(closed["results"], Results).final is True
+    assert typed(closed["results"], Shown).final is True
 
     b = (await mod.call("breakout.create", {"session": S, "rooms": 2,
                                             "assign": "self"}))["breakout"]

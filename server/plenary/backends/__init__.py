@@ -27,6 +27,7 @@ def open_backend(settings: Settings, clock: Clock | None = None) -> Backend:
         from .redis import RedisBackend
 
         return RedisBackend(settings.redis_url, settings.history_size, settings.presence_ttl_s,
-                            clock)
+                            clock,
+                            require_aof=not (settings.demo or settings.redis_accept_data_loss))
     raise ValueError(f"REDIS_URL must start with redis://, rediss:// or unix://, not "
                      f"{settings.redis_url.split(':')[0]}://")

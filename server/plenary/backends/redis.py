@@ -438,11 +438,16 @@ class RedisDocuments:
                                     mapping=values)  # type: ignore[arg-type]
 
 
+class PersistenceError(RuntimeError):
+    """Redis is not configured to keep what it acknowledged."""
+
+
 class RedisBackend:
     name = "redis"
 
     def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, require_aof: bool = False) -> None:
+        self._require_aof = require_aof
         # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
         # free connection instead of failing with "Too many connections".
         self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
@@ -465,6 +470,22 @@ class RedisBackend:
             await asyncio.wait_for(self.broker.connected.wait(), timeout=10)
         except TimeoutError:
             log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
+            return
+        await self._check_persistence()
+
+    async def _check_persistence(self) -> None:
+        """Without an append-only file a restarted Redis has lost the last writes (every
+        vote since the last snapshot): refuse that unless the operator accepted it."""
+        info = await self.redis.info("persistence")
+        if str(info.get("aof_enabled", "0")) == "1":
+            return
+        message = ("Redis runs without appendonly: a restart of Redis loses acknowledged "
+                   "votes and questions. Set `appendonly yes` and `appendfsync everysec` (or "
+                   "always) in redis.conf, or PLENARY_REDIS_ACCEPT_DATA_LOSS=1 to run anyway.")
+        if self._require_aof:
+            log.error(message)
+            raise PersistenceError(message)
+        log.warning(message)
 
     async def close(self) -> None:
         await self.scheduler.stop()
