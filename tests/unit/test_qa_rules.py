@@ -56,6 +56,20 @@ def test_anonymous_question_names_nobody_even_to_its_author() -> None:
     assert rules.report_row(q)["author"] == ""
 
 
+def test_the_asker_sees_their_own_pending_question_in_a_fresh_snapshot() -> None:
+    pending = ask(status="pending")
+    assert [q["id"] for q in view([pending], "u-a", staff=False)] == [pending.id]
+    assert view([pending], "u-b", staff=False) == []
+    assert [q["id"] for q in view([pending], "u-mod", staff=True)] == [pending.id]
+
+
+def test_reopening_a_dismissed_question_moderates_it_again_by_default() -> None:
+    reopened = rules.moderate(ask(status="dismissed"), "reopen")
+    assert reopened is not None and reopened.status == "pending"
+    unmoderated = rules.moderate(ask(status="dismissed"), "reopen", moderated=False)
+    assert unmoderated is not None and unmoderated.status == "visible"
+
+
 def test_mine_only_for_the_asker() -> None:
     q = ask()
     assert view([q], "u-a", staff=False)[0]["mine"] is True

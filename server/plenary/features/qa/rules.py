@@ -195,8 +195,7 @@ def notices(before: Status | None, after: Status | None) -> list[Notice]:
         return [*out, (Audience.author, "qa.removed"), (Audience.staff, "qa.removed")]
     if after in PUBLIC:
         return [(Audience.session, "qa.question")]
-    if after == "pending":
-        out = [(Audience.session, "qa.removed")] if was_public else []
-        return [*out, (Audience.author, "qa.question"), (Audience.staff, "qa.question")]
+    if after == "pending":  # new, or reopened after a dismissal: never public before
+        return [(Audience.author, "qa.question"), (Audience.staff, "qa.question")]
     out = [(Audience.session, "qa.removed")] if was_public else []
     return [*out, (Audience.author, "qa.removed"), (Audience.staff, "qa.question")]
