@@ -350,7 +350,15 @@ class MediaFeature(Feature):
             events=sorted({p.event for p in self.peers.pubs.values()}))
 
     async def _advertise(self, measure: bool = True) -> None:
-        await self.roster.advertise(self._load(), measure)
+        if await self.roster.advertise(self._load(), measure):
+            log.warning("this media process was taken for dead: announcing its publishers")
+            self.host.spawn(self._reannounce(), "media-reannounce")
+
+    async def _reannounce(self) -> None:
+        for pub in list(self.peers.pubs.values()):
+            with survive(log, "announcing a publisher again"):
+                await self.store.put(pub.event, pub.entry)
+                await self._announce(pub.event, Scope.parse(pub.entry.scope))
 
     async def _watch_processes(self) -> None:
         """The first to see a process die ends its publishers for everyone; each process
