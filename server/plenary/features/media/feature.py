@@ -35,11 +35,13 @@ from ...connection import Connection
 from ...errors import Code, ProtocolError, bad_request, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
+from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
 from .nodes import BOOK, NodeLoad
 from .peers import Leg, Peers, Pub, View
+from .recording import StageRecordings
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
 from .roster import Changes, Roster
 from .rpc import NodeRPC
@@ -112,6 +114,7 @@ class _Watch(msgspec.Struct, frozen=True):
 class MediaFeature(Feature):
     name = "media"
     snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
+    events = ("media.publishers",)
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -121,6 +124,7 @@ class MediaFeature(Feature):
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
+        self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
         self.roster = Roster(host.open_store(BOOK), host.node,
                              host.settings.media_idle_timeout_s)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
@@ -304,6 +308,7 @@ class MediaFeature(Feature):
         return {}
 
     async def _publisher_ended(self, pub: Pub) -> None:
+        self.recordings.end(pub.entry.id)
         with contextlib.suppress(Exception):
             await self.store.remove(pub.event, pub.entry.id)
             await self._announce(pub.event, Scope.parse(pub.entry.scope))
@@ -409,6 +414,7 @@ class MediaFeature(Feature):
             stalled, last = now - last > 3 * self._interval, now
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap(judge_silence=not stalled)
+                await self.recordings.sync(self.host.events, self.peers.pubs)
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
                     for pub in list(self.peers.pubs.values()):
@@ -416,8 +422,11 @@ class MediaFeature(Feature):
 
     # -- snapshot, events -------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        return {"media": await self._media(ctx.event_id, Scope("session", session.id),
-                                           ctx.user.id)}
+        scope = str(Scope("session", session.id))
+        entries = await self.host.snapshots.shared(
+            "media", lambda: self.store.in_scope(ctx.event_id, scope))
+        return {"media": {"publishers": [e.public() for e in entries],
+                          "ice_servers": self._ice(ctx.user.id)}}
 
     async def _media(self, event: str, scope: Scope, user: str) -> dict[str, Any]:
         entries = await self.store.in_scope(event, str(scope))
@@ -441,6 +450,7 @@ class MediaFeature(Feature):
         self.host.spawn(self._keep_on_record(), "media-roster")
 
     async def stop(self) -> None:
+        self.recordings.close()
         await self.peers.close()
         with survive(log, "withdrawing this media process"):
             await self.roster.withdraw()
