@@ -62,6 +62,7 @@ class Settings:
     data_dir: Path = ROOT / "data"
     data_sync: str = "full"
     redis_accept_data_loss: bool = False
+    seq_check_interval_s: float = 2.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

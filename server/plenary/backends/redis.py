@@ -180,6 +180,8 @@ class RedisBroker:
         self._resync_task: asyncio.Task[None] | None = None
         self._delay = 0.05
         self.connected = asyncio.Event()
+        self.reconnects = 0
+        self._sessions = 0
 
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
@@ -288,6 +290,8 @@ class RedisBroker:
             reader.cancel()
             raise
         self.connected.set()
+        self._sessions += 1
+        self.reconnects = self._sessions - 1
         self._delay = 0.05
         if self._resync is not None:
             self._resync_task = asyncio.create_task(self._resync())
