@@ -34,14 +34,15 @@ export function readClaims(token) {
   }
 }
 
-/** POST /api/events/{event}/join → {token, role}; throws {code, message} on refusal. */
-export async function joinEvent(eventId, name, code) {
+/** POST /api/events/{event}/join → {token, role}; throws {code, message} on refusal.
+ * `renew`: the expired token, so the new one names the same person. */
+export async function joinEvent(eventId, name, code, renew) {
   let response;
   try {
     response = await fetch(`/api/events/${encodeURIComponent(eventId)}/join`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, code }),
+      body: JSON.stringify(renew ? { name, code, renew } : { name, code }),
     });
   } catch {
     throw { code: 'network' };

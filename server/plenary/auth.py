@@ -20,6 +20,7 @@ class User:
     name: str
     event: str
     role: Role
+    expires_at: int = 0  # unix seconds: the socket is closed with 4401 then
 
     def can(self, role: Role) -> bool:
         return self.role >= role
@@ -47,11 +48,13 @@ def issue_token(secret: str, *, event: str, name: str, role: Role, ttl_s: int,
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def read_token(secret: str, token: str) -> User:
-    """Verify a token; any flaw (bad signature, expired, missing claim) is `unauthorized`."""
+def read_token(secret: str, token: str, *, expired_ok: bool = False) -> User:
+    """Verify a token; any flaw (bad signature, expired, missing claim) is `unauthorized`.
+    `expired_ok` accepts an expired one (renewing it keeps who the person is)."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["sub", "name", "event", "role", "exp"]})
+                            options={"require": ["sub", "name", "event", "role", "exp"],
+                                     "verify_exp": not expired_ok})
         role = Role.parse(str(claims["role"]))
     except jwt.ExpiredSignatureError:
         raise ProtocolError(Code.unauthorized, "The token has expired: join again.") from None
@@ -60,4 +63,5 @@ def read_token(secret: str, token: str) -> User:
     fields = (claims["sub"], claims["name"], claims["event"])
     if not all(isinstance(f, str) and f for f in fields):
         raise ProtocolError(Code.unauthorized, "The token is not valid.")
-    return User(id=claims["sub"], name=claims["name"], event=claims["event"], role=role)
+    return User(id=claims["sub"], name=claims["name"], event=claims["event"], role=role,
+                expires_at=int(claims["exp"]))

@@ -222,6 +222,9 @@ async def hello(conn: Connection, services: Services, data: Hello,
         conn.state["refused"] = True
         raise
     conn.user = user
+    conn.state["expiry"] = asyncio.get_running_loop().call_later(
+        max(0.0, user.expires_at - time.time()), conn.close_soon, CLOSE_NOT_AUTHENTICATED,
+        "token expired")  # the client renews its token and resumes
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
     resumed = await _resume(services, ctx, data.resume)
@@ -259,6 +262,9 @@ async def _resume(services: Services, ctx: Context,
 
 
 async def _cleanup(conn: Connection, services: Services) -> None:
+    expiry = conn.state.get("expiry")
+    if expiry is not None:
+        expiry.cancel()
     await services.membership.gone(conn)
     services.hub.detach_all(conn)
     await conn.closed()

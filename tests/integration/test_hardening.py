@@ -180,3 +180,28 @@ def _workers(port: int, redis_url: str, metrics_dir: Path) -> subprocess.Popen[b
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc=proc)
     return proc
+
+
+async def test_a_socket_is_closed_with_4401_when_its_token_expires() -> None:
+    server = Server(env={"PLENARY_TOKEN_TTL_S": "2"}).start()
+    try:
+        event = create_event(server)
+        status, joined = http("POST", f"{server.http}/api/events/{event.id}/join",
+                              {"name": "Ana", "code": "code-attendee"})
+        client = await Client.connect(server, joined["token"])
+        await client.join("opening")
+        code, reason = await client.wait_closed(timeout=15)
+        assert (code, reason) == (4401, "token expired")
+        status, renewed = http("POST", f"{server.http}/api/events/{event.id}/join",
+                               {"name": "Ana", "code": "code-attendee",
+                                "renew": joined["token"]})
+        assert status == 200
+        again = await Client.connect(server, renewed["token"])
+        assert again.user["id"] == client.user["id"]  # the same person, votes and all
+        await again.close()
+        other = create_event(server)
+        status, body = http("POST", f"{server.http}/api/events/{other.id}/join",
+                            {"name": "Ana", "code": "code-attendee", "renew": joined["token"]})
+        assert status == 401, body
+    finally:
+        server.stop()

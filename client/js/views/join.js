@@ -34,8 +34,10 @@ export function joinView(app, params) {
     if (!name) { error.textContent = t('join.missing_name'); fields.name.focus(); return; }
     button.disabled = true;
     try {
-      const { token, role } = await joinEvent(ev, name, fields.code.value.trim());
-      saveAuth({ token, role, event: ev, name, mode: mode.value() });
+      const code = fields.code.value.trim();
+      const { token, role } = await joinEvent(ev, name, code);
+      // The code is kept to renew the token when it expires (the person stays the same).
+      saveAuth({ token, role, event: ev, name, mode: mode.value(), code });
       app.go('#/agenda');
     } catch (err) {
       const specific = { unauthorized: 'join.bad_code', not_found: 'join.no_event' }[err.code];

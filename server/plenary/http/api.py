@@ -23,6 +23,7 @@ class JoinBody(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(max_length=200)]
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     mode: Mode | None = None
+    renew: Annotated[str, msgspec.Meta(max_length=4096)] | None = None  # an expired token
 
 
 def problem(error: ProtocolError) -> JSONResponse:
@@ -95,10 +96,22 @@ async def join_event(request: Request) -> Response:
         if role is None:
             raise ProtocolError(Code.unauthorized, "This join code is not valid for the event.")
         token = issue_token(services.settings.secret, event=event.id, name=name, role=role,
-                            ttl_s=services.settings.token_ttl_s)
+                            ttl_s=services.settings.token_ttl_s,
+                            user_id=_renewed(services.settings.secret, body.renew, event.id))
         return JSONResponse({"token": token, "role": role.name})
     except ProtocolError as exc:
         return problem(exc)
+
+
+def _renewed(secret: str, token: str | None, event_id: str) -> str | None:
+    """The user id of a (maybe expired) token of this event: a renewal keeps the person
+    (their votes, their questions). The code is checked as for any join."""
+    if token is None:
+        return None
+    user = read_token(secret, token, expired_ok=True)
+    if user.event != event_id:
+        raise ProtocolError(Code.unauthorized, "`renew` is a token of another event.")
+    return user.id
 
 
 def role_for_code(event: EventDef, code: str) -> Role | None:
