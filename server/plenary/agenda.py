@@ -39,6 +39,8 @@ class EventDef(msgspec.Struct, omit_defaults=True):
     sessions: Annotated[list[SessionDef], msgspec.Meta(max_length=500)]
     timezone: str = "UTC"
     description: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+    # issue 14: attendance kept per named person (for organisers), else by pseudonym only
+    named_attendance: bool = False
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.sessions]

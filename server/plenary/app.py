@@ -12,9 +12,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
+from .clock import Clock
 from .features import all_features
 from .gateway import Gateway
-from .http import api, ops
+from .http import api, export, ops
 from .services import Services
 from .settings import Settings
 from .shutdown import close_clients_first
@@ -38,9 +39,9 @@ class Plenary:
             await self.http(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Plenary:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
-    services = Services(settings)
+    services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Plenary:
         Route("/api/events/{event}", api.put_event, methods=["PUT"]),
         Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
         Route("/api/events/{event}/sessions/{session}/report", api.session_report),
+        Route("/api/events/{event}/export", export.event_export),  # issue 14
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
     http = Starlette(routes=routes, lifespan=lifespan)

@@ -38,7 +38,7 @@ class Services:
         self.settings = settings
         self.node = secrets.token_hex(4)
         self.clock: Clock = clock or SystemClock()
-        self.backend = backend or open_backend(settings)
+        self.backend = backend or open_backend(settings, self.clock)
         self.hub = Hub(self.backend.broker)
         self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)

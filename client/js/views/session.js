@@ -9,12 +9,15 @@ import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { attendeeSurveys, moderatorSurveys } from './surveys.js';
+import { engagementPanel } from './engagement.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
   'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
+  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
 ];
 
 export function sessionView(app, sessionId, requested) {
@@ -233,15 +236,18 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorSurveys(ctx),
+      moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
   // (which hides itself while nothing is live) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
-    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeQA(ctx), stagePanel(ctx, false)];
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
+      stagePanel(ctx, false)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx),
+    attendeeSurveys(ctx), attendeeQA(ctx)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */

@@ -22,6 +22,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from ..clock import Clock, SystemClock
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
 from .base import (
@@ -380,8 +381,9 @@ class RedisPresence:
 
 
 class RedisScheduler(PollingScheduler):
-    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1) -> None:
-        super().__init__(poll_s)
+    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1,
+                 clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._client = client
         self._pop = client.register_script(POP_DUE)
 
@@ -405,11 +407,12 @@ class RedisScheduler(PollingScheduler):
 
 
 class RedisLimiter:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._client = client
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         name = Keys.limit(key, window)
         pipe = self._client.pipeline(transaction=False)
         pipe.incr(name)
@@ -447,7 +450,7 @@ class RedisBackend:
     name = "redis"
 
     def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 require_aof: bool = False) -> None:
+                 clock: Clock | None = None, require_aof: bool = False) -> None:
         self._require_aof = require_aof
         # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
         # free connection instead of failing with "Too many connections".
@@ -457,8 +460,8 @@ class RedisBackend:
         ))
         self.broker = RedisBroker(self.redis, url, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
-        self.scheduler = RedisScheduler(self.redis)
-        self.limiter = RedisLimiter(self.redis)
+        self.scheduler = RedisScheduler(self.redis, clock=clock)
+        self.limiter = RedisLimiter(self.redis, clock)
         self.docs = RedisDocuments(self.redis)
 
     def open_store(self, kind: StoreKind[S]) -> S:

@@ -10,8 +10,11 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .engagement import EngagementFeature  # issue 14
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
+    from .surveys import SurveysFeature  # issue 14
 
-    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+            SurveysFeature, EngagementFeature]
