@@ -63,6 +63,7 @@ class Settings:
     data_sync: str = "full"
     redis_accept_data_loss: bool = False
     seq_check_interval_s: float = 2.0
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -82,6 +83,8 @@ class Settings:
         """Refuse to run a real event on the demo secrets."""
         if self.ws_transport not in WS_TRANSPORTS:
             raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
+        if self.log_format not in ("text", "json"):
+            raise SettingsError("PLENARY_LOG_FORMAT must be text or json.")
         if self.data_sync not in ("full", "normal"):
             raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -205,3 +206,22 @@ async def test_a_socket_is_closed_with_4401_when_its_token_expires() -> None:
         assert status == 401, body
     finally:
         server.stop()
+
+
+async def test_json_logs_name_the_connection_user_and_command_never_the_token() -> None:
+    server = Server(env={"PLENARY_LOG_FORMAT": "json"}).start()
+    try:
+        event = create_event(server)
+        token = event.token()
+        client = await Client.connect(server, token)
+        await client.join("opening")
+        await client.call("qa.ask", {"session": "opening", "text": "A secret question body"})
+        await client.close()
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    hello = next(line for line in lines if line["message"].startswith("hello from"))
+    assert hello["command"] == "hello" and hello["user"] == client.user["id"]
+    assert hello["conn"] and hello["level"] == "INFO" and hello["logger"] == "plenary.gateway"
+    assert any(line["logger"].startswith("uvicorn") for line in lines)  # one format for all
+    assert token not in server.output() and "A secret question body" not in server.output()
