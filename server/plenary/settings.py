@@ -64,6 +64,10 @@ class Settings:
     redis_accept_data_loss: bool = False
     seq_check_interval_s: float = 2.0
     log_format: str = "text"
+    redis_sentinels: tuple[str, ...] = ()
+    redis_master: str = "plenary"
+    redis_wait_replicas: int = -1
+    redis_wait_timeout_ms: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from ..clock import Clock, SystemClock
@@ -39,6 +37,7 @@ from .base import (
 )
 from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
+from .redis_link import Link, URLLink
 from .replies import text
 
 log = logging.getLogger("plenary.redis")
@@ -165,9 +164,9 @@ return out
 
 
 class RedisBroker:
-    def __init__(self, client: aioredis.Redis, url: str, history_size: int) -> None:
+    def __init__(self, client: aioredis.Redis, link: Link, history_size: int) -> None:
         self._client = client
-        self._url = url
+        self._link = link
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
@@ -279,8 +278,7 @@ class RedisBroker:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
         # No retries: a lost connection must surface here, so that we resync our clients.
-        client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
-                                         retry=Retry(NoBackoff(), 0))
+        client = self._link.single()
         self._pubsub = client.pubsub()
         await self._pubsub.subscribe(Keys.channel(topic_key(GLOBAL, "-")))  # opens it
         reader = asyncio.create_task(self._read(), name="redis-pubsub-read")
@@ -449,16 +447,15 @@ class PersistenceError(RuntimeError):
 class RedisBackend:
     name = "redis"
 
-    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 clock: Clock | None = None, require_aof: bool = False) -> None:
+    def __init__(self, url: str | Link, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 clock: Clock | None = None, require_aof: bool = False,
+                 wait_replicas: int = -1, wait_timeout_ms: int = 1000) -> None:
         self._require_aof = require_aof
-        # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
-        # free connection instead of failing with "Too many connections".
-        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10,
-            max_connections=64, timeout=5,
-        ))
-        self.broker = RedisBroker(self.redis, url, history_size)
+        self._wait = wait_replicas  # -1: one replica if the primary has any (see start)
+        self.link = URLLink(url) if isinstance(url, str) else url
+        self.redis = self.link.pool()
+        self.redis.wait_timeout_ms = wait_timeout_ms
+        self.broker = RedisBroker(self.redis, self.link, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
         self.scheduler = RedisScheduler(self.redis, clock=clock)
         self.limiter = RedisLimiter(self.redis, clock)
@@ -476,6 +473,19 @@ class RedisBackend:
             log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
             return
         await self._check_persistence()
+        await self._choose_wait()
+
+    async def _choose_wait(self) -> None:
+        """Votes and questions wait for one replica when the primary has replicas (unless a
+        setting says otherwise), so a failover to that replica loses none of them."""
+        replicas = self._wait
+        if replicas < 0:
+            info = await self.redis.info("replication")
+            replicas = 1 if int(info.get("connected_slaves", 0)) > 0 else 0
+        self.redis.wait_replicas = replicas
+        if replicas:
+            log.info("votes and questions are acknowledged once %d replica(s) have them",
+                     replicas)
 
     async def _check_persistence(self) -> None:
         """Without an append-only file a restarted Redis has lost the last writes (every
