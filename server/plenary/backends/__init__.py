@@ -37,8 +37,13 @@ def _redis(settings: Settings, clock: Clock | None) -> Backend:
     link: Any = settings.redis_url
     if settings.redis_sentinels:
         link = SentinelLink(settings.redis_sentinels, settings.redis_master)
+    elif link.startswith("redis+cluster://"):
+        from .redis_cluster import ClusterLink
+
+        link = ClusterLink(link)
     elif not link.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(f"REDIS_URL must start with redis://, rediss:// or unix://, not "
+        raise ValueError(f"REDIS_URL must start with redis://, rediss://, unix:// or "
+                     f"redis+cluster://, not "
                          f"{link.split(':')[0]}://")
     return RedisBackend(link, settings.history_size, settings.presence_ttl_s, clock,
                         require_aof=not (settings.demo or settings.redis_accept_data_loss),

@@ -105,14 +105,15 @@ class Keys:
         return DOC(event, "fields", name)
 
 
-# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch.
+# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch,
+# PUBLISH (or SPUBLISH on Redis Cluster: the channel is in the event's slot, like the keys).
 PUBLISH = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[3], ARGV[5], 'NX')
 local frame = ARGV[2] .. seq .. ARGV[3]
 redis.call('RPUSH', KEYS[2], frame)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
-redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
+redis.call(ARGV[6], ARGV[1], seq .. '|' .. frame)
 return seq
 """
 
@@ -164,6 +165,8 @@ return out
 
 
 class RedisBroker:
+    PUBLISH = "PUBLISH"
+
     def __init__(self, client: aioredis.Redis, link: Link, history_size: int) -> None:
         self._client = client
         self._link = link
@@ -186,7 +189,8 @@ class RedisBroker:
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
         keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
-        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch()]
+        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch(),
+                                 self.PUBLISH]
         return int(await self._publish(keys, args))
 
     async def history(self, key: str, after: int,
@@ -288,27 +292,31 @@ class RedisBroker:
         except BaseException:
             reader.cancel()
             raise
+        self._up()
+        try:
+            await reader
+        finally:
+            reader.cancel()  # when we are cancelled, nobody may go on reading the socket
+
+    def _up(self) -> None:
+        """Subscribed again: count it, and resync what our clients missed meanwhile."""
         self.connected.set()
         self._sessions += 1
         self.reconnects = self._sessions - 1
         self._delay = 0.05
         if self._resync is not None:
             self._resync_task = asyncio.create_task(self._resync())
-        try:
-            await reader
-        finally:
-            reader.cancel()  # when we are cancelled, nobody may go on reading the socket
 
-    async def _read(self) -> None:
-        pubsub = self._pubsub
+    async def _read(self, pubsub: Any = None) -> None:
+        pubsub = pubsub or self._pubsub
         while True:
             message = await pubsub.get_message(timeout=None)
             if message is None:
                 continue
             kind = message["type"]
-            if kind == "message":
+            if kind in ("message", "smessage"):
                 self._on_message(message["channel"], message["data"])
-            elif kind == "subscribe":
+            elif kind in ("subscribe", "ssubscribe"):
                 waiting = self._waiting.get(message["channel"].decode())
                 if waiting:
                     future = waiting.popleft()
@@ -455,7 +463,13 @@ class RedisBackend:
         self.link = URLLink(url) if isinstance(url, str) else url
         self.redis = self.link.pool()
         self.redis.wait_timeout_ms = wait_timeout_ms
-        self.broker = RedisBroker(self.redis, self.link, history_size)
+        from .redis_cluster import ClusterBroker, ClusterLink
+
+        if isinstance(self.link, ClusterLink):
+            self._wait = 0  # WAIT is per connection and node: not through the cluster client
+            self.broker: RedisBroker = ClusterBroker(self.redis, self.link, history_size)
+        else:
+            self.broker = RedisBroker(self.redis, self.link, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
         self.scheduler = RedisScheduler(self.redis, clock=clock)
         self.limiter = RedisLimiter(self.redis, clock)
