@@ -31,6 +31,17 @@ export class SessionState {
     this.surveyResults = new Map(); // survey id -> the latest survey.results
     this.mySurveys = new Map(); // survey id -> {round, answers, submitted}
     this.rawResults = new Map(); // poll id -> exact results (staff, where the creator allowed)
+    // issue 17: live captions, the recent lines of every language (an id replaces its line)
+    this.captions = { lines: [], languages: [] };
+  }
+
+  putCaption(line) {
+    const lines = this.captions.lines.filter((l) => l.id !== line.id);
+    lines.push(line);
+    lines.sort((a, b) => a.at - b.at);
+    const languages = this.captions.languages.includes(line.lang) ? this.captions.languages
+      : [...this.captions.languages, line.lang].sort();
+    this.captions = { lines: lines.slice(-60), languages };
   }
 
   /** Replace everything with a session.join snapshot. */
@@ -51,7 +62,9 @@ export class SessionState {
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
     this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+    this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
     for (const survey of snapshot.surveys || []) this.putSurvey(survey);
+    if (snapshot.captions) this.captions = { lines: [...snapshot.captions.lines], languages: [...snapshot.captions.languages] };
   }
 
   putSurvey(survey) {
@@ -152,6 +165,7 @@ const HANDLERS = {
   'poll.raw_results': (s, d) => { s.rawResults.set(d.poll, d); return 'polls'; },
   'survey.state': (s, d) => { if (d.survey) s.putSurvey(d.survey); return 'surveys'; },
   'survey.results': (s, d) => { s.surveyResults.set(d.survey, d); return 'surveys'; },
+  caption: (s, d) => { s.putCaption(d.line); return 'captions'; }, // issue 17
   'survey.removed': (s, d) => { s.surveys.delete(d.survey); s.surveyResults.delete(d.survey); return 'surveys'; },
   'breakout.state': (s, d) => {
     const breakout = d.breakout || d;

@@ -28,6 +28,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .agenda import EventDef, SessionDef
+    from .budgets import Budgets
+    from .snapshots import Snapshots
 
 Handler = Callable[["Context", Any], Awaitable[Any]]
 S = TypeVar("S")
@@ -97,6 +99,20 @@ class Host(Protocol):
 
     async def topic_allowed(self, user: User, topic: str) -> bool:
         """May `user` (re)subscribe to `topic`? (access.py: the one rule)"""
+
+    @property
+    def taps(self) -> list[Callable[[str, str, str, Any], None]]:
+        """Called with (event, topic, kind, data) for each event this process publishes
+        (the webhooks watch them); a tap must not block. (Issue 16.)"""
+
+    # -- join storms (issue 10) --
+    @property
+    def snapshots(self) -> Snapshots:
+        """The snapshot's shared reads, built once per change (snapshots.py)."""
+
+    @property
+    def budgets(self) -> Budgets:
+        """Per-user connection and join budgets in this process (budgets.py)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
 from . import logs, topics
-from .auth import User, read_token
+from .auth import User
 from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
@@ -108,8 +108,12 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         if frame is None:
             frame = message.get("bytes") or b""
         await _handle_frame(frame, conn, services, bucket)
-        if conn.user is None and conn.state.get("refused"):
-            await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        refused = conn.state.get("refused")
+        if conn.user is None and refused:
+            if refused == CLOSE_POLICY:
+                await conn.flush_and_close(CLOSE_POLICY, "too many connections for this user")
+            else:
+                await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
 
 
@@ -219,13 +223,17 @@ async def hello(conn: Connection, services: Services, data: Hello,
     if len(data.resume) > 20:
         raise bad_request("data.resume: at most 20 topics.")
     try:
-        user = read_token(services.settings.secret, data.token)
+        user = await services.tokens.read(data.token)
         event = await services.events.get(user.event)
         if event is None:
             raise ProtocolError(Code.unauthorized, f"Event `{user.event}` does not exist.")
     except ProtocolError:
         conn.state["refused"] = True
         raise
+    if not services.budgets.admit((user.event, user.id)):
+        conn.state["refused"] = CLOSE_POLICY  # a loop of reconnects must stop, not retry
+        raise ProtocolError(Code.rate_limited, "Too many connections for this user: close "
+                            "another tab or window first.")
     conn.user = user
     logs.user_id.set(user.id)
     log.info("hello from %s (%s) in %s", user.id, user.role.name, user.event)
@@ -274,4 +282,6 @@ async def _cleanup(conn: Connection, services: Services) -> None:
         expiry.cancel()
     await services.membership.gone(conn)
     services.hub.detach_all(conn)
+    if conn.user is not None:
+        services.budgets.release((conn.user.event, conn.user.id))
     await conn.closed()
