@@ -86,14 +86,20 @@ class RedisServer:
 
 
 # -- Plenary servers -------------------------------------------------------------------------------
+# The WebSocket transport the servers run on: Plenary's own (`plenary`, the default) or
+# uvicorn's with plain ASGI sends (`asgi`); PLENARY_TEST_TRANSPORT picks it for a whole run.
+TRANSPORT = os.environ.get("PLENARY_TEST_TRANSPORT", "plenary")
+
+
 class Server:
     """One Plenary process: `python -m plenary` under uvicorn, on a real socket."""
 
     def __init__(self, redis_url: str | None = None, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, transport: str | None = None) -> None:
         self.port = port or free_port()
         self.redis_url = redis_url
-        self.extra_env = env or {}
+        self.transport = transport or TRANSPORT
+        self.extra_env = {"PLENARY_WS_TRANSPORT": self.transport, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.log_path = tempfile.mkstemp(prefix="plenary-server-", suffix=".log")
         os.close(fd)

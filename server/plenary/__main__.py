@@ -15,19 +15,21 @@ import uvicorn
 from .agenda import load_agendas
 from .settings import ROOT, Settings, SettingsError
 
+WS_PROTOCOLS = {"plenary": "plenary.transport:PlenaryWebSocket", "asgi": "websockets-sansio"}
+
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
     """The uvicorn settings Plenary is built for (the Procfile passes the same as flags)."""
     return {
         "host": settings.host,
         "port": settings.port,
-        "ws": "websockets-sansio",
+        "ws": WS_PROTOCOLS[settings.ws_transport],
         "ws_per_message_deflate": False,
         "ws_max_size": settings.max_frame_bytes,
         "ws_ping_interval": settings.ping_interval_s,
         "ws_ping_timeout": settings.ping_timeout_s,
         "lifespan": "on",
-        "loop": "asyncio",  # measured: uvloop gave a worse p99 in fan-out (docs in README)
+        "loop": settings.event_loop,  # docs/BENCHMARKS.md: which is faster, as measured
         "log_level": "info",
     }
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from .auth import User
-from .backends.base import Broker, Presence, Scheduler
+from .backends.base import Broker, Presence, Scheduler, StoreKind
 from .clock import Clock
 from .connection import Connection
 from .errors import not_joined
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from .agenda import EventDef, SessionDef
 
 Handler = Callable[["Context", Any], Awaitable[Any]]
-M = TypeVar("M")
-R = TypeVar("R")
+S = TypeVar("S")
 
 
 class Subscriptions(Protocol):
@@ -92,10 +91,9 @@ class Host(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """A background task owned by the app: cancelled at shutdown."""
 
-    def open_store(self, memory: Callable[[], M], redis: Callable[[Any], R]) -> M | R:
-        """The feature store that matches the backend: `memory()` for the embedded one,
-        `redis(client)` for Redis (shared by every process). Assign it to a variable typed
-        with the store's Protocol, so mypy proves that both classes implement it."""
+    def open_store(self, kind: StoreKind[S]) -> S:
+        """The feature store `kind` (its `STORE`, naming the embedded and the Redis class)
+        built on whichever backend runs; the backend chooses, never the feature."""
 
     async def topic_allowed(self, user: User, topic: str) -> bool:
         """May `user` (re)subscribe to `topic`? (access.py: the one rule)"""

@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Coroutine
 from typing import Annotated, Any
 
 import msgspec
@@ -28,6 +27,7 @@ from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
 from .messages import FrameError, Mode, convert, parse_frame
+from .outlets import outlet_for
 from .services import Services
 
 log = logging.getLogger("plenary.gateway")
@@ -59,12 +59,8 @@ async def websocket_endpoint(websocket: WebSocket, send: ASGISend, services: Ser
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-
-    def send_text(text: str) -> Coroutine[Any, Any, None]:
-        return send({"type": "websocket.send", "text": text})  # type: ignore[return-value]
-
-    conn = Connection(send_text, _closer(websocket), services.settings.send_queue_limit,
-                      services.node, services.flusher)
+    conn = Connection(outlet_for(websocket.scope, send), _closer(websocket),
+                      services.settings.send_queue_limit, services.node, services.flusher)
     services.connections.add(conn)
     services.metrics.connections.inc()
     try:

@@ -17,7 +17,7 @@ import msgspec
 
 from . import topics
 from .agenda import SessionDef
-from .backends.base import Documents, topic_key
+from .backends.base import Documents, split_key, topic_key
 from .connection import Connection
 from .errors import bad_request
 from .feature import Command, Context, Feature, Host
@@ -189,9 +189,9 @@ class Membership:
             return
         self._dirty.discard(key)
         current = counts(*await self.host.presence.count(key))
-        last_key = f"presence-last:{key}"
-        raw = await self._docs.get(last_key)
+        event, topic = split_key(key)
+        raw = await self._docs.get(event, f"presence-last:{topic}")
         if raw is not None and decode(raw) == current:
             return
-        await self._docs.put(last_key, encode(current))
+        await self._docs.put(event, f"presence-last:{topic}", encode(current))
         await self.host.broker.publish(key, "presence", encode(current))

@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from . import access
 from .auth import User
 from .backends import open_backend
-from .backends.base import Backend, Broker, Presence, Scheduler, topic_key
+from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
 from .clock import Clock, SystemClock
 from .connection import Connection, Flusher
 from .events import Events
@@ -27,8 +27,7 @@ from .metrics import Metrics
 from .settings import Settings
 
 log = logging.getLogger("plenary")
-M = TypeVar("M")
-R = TypeVar("R")
+S = TypeVar("S")
 
 
 class Services:
@@ -90,16 +89,8 @@ class Services:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def open_store(self, memory: Callable[[], M], redis: Callable[[Any], R]) -> M | R:
-        # The one place that chooses a feature store by backend (issue 13 moves the choice
-        # into the backend itself: `backend.open_store(memory, redis)`).
-        opener = getattr(self.backend, "open_store", None)
-        if opener is not None:
-            store: M | R = opener(memory, redis)
-            return store
-        if self.backend.name == "redis":
-            return redis(getattr(self.backend, "redis"))  # noqa: B009 (not on the protocol)
-        return memory()
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return self.backend.open_store(kind)
 
     async def topic_allowed(self, user: User, topic: str) -> bool:
         return await access.topic_allowed(self.events, self.features, user, topic)

@@ -14,6 +14,7 @@ from typing import Any
 DEMO_SECRET = "plenary-demo-secret-change-me"
 DEMO_ADMIN_KEY = "plenary-demo-admin-key"
 ROOT = Path(__file__).resolve().parents[2]
+WS_TRANSPORTS = ("plenary", "asgi")  # Plenary's own protocol class; uvicorn's, plain ASGI
 
 
 class SettingsError(ValueError):
@@ -49,6 +50,14 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl_s: int = 3600
     media_idle_timeout_s: float = 30.0
+    # -- the WebSocket transport and per-user budgets (issue 10) --
+    ws_transport: str = "plenary"
+    event_loop: str = "asyncio"
+    connections_per_user: int = 10
+    joins_per_user_per_min: int = 30
+    # -- media across processes (issue 11) --
+    media_address: str = ""
+    media_max_viewers: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -66,6 +75,8 @@ class Settings:
 
     def check(self) -> None:
         """Refuse to run a real event on the demo secrets."""
+        if self.ws_transport not in WS_TRANSPORTS:
+            raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
         if self.demo:
             return
         if self.secret == DEMO_SECRET or len(self.secret) < 16:

@@ -130,10 +130,11 @@ async def test_the_limiter_counts_per_key_within_a_window(backend: Backend) -> N
 
 
 async def test_documents_and_fields(backend: Backend) -> None:
-    assert await backend.docs.get("event:x") is None
-    await backend.docs.put("event:x", b'{"a":1}')
-    assert await backend.docs.get("event:x") == b'{"a":1}'
-    await backend.docs.set_fields("state:x", {"live": "1"})
-    await backend.docs.set_fields("state:x", {"qa_moderated": "0"})
-    assert await backend.docs.fields("state:x") == {"live": "1", "qa_moderated": "0"}
+    assert await backend.docs.get("ev", "definition") is None
+    await backend.docs.put("ev", "definition", b'{"a":1}')
+    assert await backend.docs.get("ev", "definition") == b'{"a":1}'
+    assert await backend.docs.get("other", "definition") is None
+    await backend.docs.set_fields("ev", "state:x", {"live": "1"})
+    await backend.docs.set_fields("ev", "state:x", {"qa_moderated": "0"})
+    assert await backend.docs.fields("ev", "state:x") == {"live": "1", "qa_moderated": "0"}
     assert await backend.ready()

@@ -1,6 +1,8 @@
 """The backend interfaces. The embedded backend and Redis implement them alike and pass one
 contract suite (tests/contract). Features that need atomic rules of their own (one vote per
-user) keep a small store of their own with one implementation per backend, next to the feature.
+user) keep a small store of their own with one implementation per backend, next to the
+feature, and ask the backend to open it: `backend.open_store(STORE)`, where `STORE` is the
+feature's `StoreKind` naming both implementations (see docs/ARCHITECTURE.md, "Stores").
 
 A *key* names a topic within an event (`topic_key`); brokers never see a bare topic, so two
 events can both have a `session:opening`.
@@ -8,8 +10,16 @@ events can both have a `session:opening`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from .tables import Tables
+
+S = TypeVar("S")
 
 # (key, seq, frame): one encoded event, exactly as clients receive it.
 Deliver = Callable[[str, int, str], None]
@@ -53,6 +63,15 @@ class Broker(Protocol):
         """Where events go, and what to call after a lost connection came back."""
 
 
+def merge_modes(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One mode per user: in_room wins, so a delegate with a laptop and a phone counts once."""
+    users: dict[str, str] = {}
+    for user, mode in pairs:
+        if users.get(user) != "in_room":
+            users[user] = mode
+    return users
+
+
 class Presence(Protocol):
     """Who is connected where: members are connections, counted as distinct users."""
 
@@ -91,19 +110,30 @@ class Limiter(Protocol):
 
 
 class Documents(Protocol):
-    """Small JSON documents and field maps (events, session state)."""
+    """Small JSON documents and field maps (events, session state), named within an event."""
 
-    async def get(self, key: str) -> bytes | None: ...
+    async def get(self, event: str, name: str) -> bytes | None: ...
 
-    async def put(self, key: str, value: bytes) -> None: ...
+    async def put(self, event: str, name: str, value: bytes) -> None: ...
 
-    async def fields(self, key: str) -> dict[str, str]: ...
+    async def fields(self, event: str, name: str) -> dict[str, str]: ...
 
-    async def set_fields(self, key: str, values: dict[str, str]) -> None: ...
+    async def set_fields(self, event: str, name: str, values: dict[str, str]) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoreKind(Generic[S]):
+    """One feature store, built for whichever backend runs: `embedded(tables)` on the
+    embedded backend (its rows durable in SQLite unless memory-only), `redis(client)` on
+    Redis. Declaring `STORE: StoreKind[QAStore] = StoreKind(EmbeddedQAStore, RedisQAStore)`
+    makes mypy prove that both implementations meet the store's protocol."""
+
+    embedded: Callable[[Tables], S]
+    redis: Callable[[aioredis.Redis], S]
 
 
 class Backend(Protocol):
-    name: str  # "memory" | "redis"
+    name: str  # "sqlite" | "memory" | "redis": for /readyz and logs, never for choices
 
     @property
     def broker(self) -> Broker: ...
@@ -119,6 +149,9 @@ class Backend(Protocol):
 
     @property
     def docs(self) -> Documents: ...
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        """The feature store `kind` built on this backend."""
 
     async def start(self) -> None: ...
 

@@ -4,7 +4,7 @@ Each process keeps one pub/sub connection and SUBSCRIBEs to exactly the channels
 need (no PSUBSCRIBE). A publish is one Lua script: the seq increment, the history append and
 the PUBLISH happen together, so seq order is delivery order on every process.
 
-Every key this module writes is spelled in `Keys`.
+Every key this module writes is spelled in `Keys`, built with the one key scheme (`keys.py`).
 """
 
 from __future__ import annotations
@@ -24,50 +24,69 @@ from redis.exceptions import RedisError
 
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
-from .base import Deliver, Resync, frame_parts
-from .memory import merge_modes
+from .base import Deliver, Resync, S, StoreKind, frame_parts, merge_modes, split_key, topic_key
+from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
+from .replies import text
 
 log = logging.getLogger("plenary.redis")
 
 
+STREAM = KeySpace("stream")  # a topic's seq, history and channel
+PRESENCE = KeySpace("presence")  # who is on a topic, and its presence tick
+RATE = KeySpace("rate")
+DOC = KeySpace("doc")
+TIMERS = KeySpace("timers")  # every event's timers, in one slot
+
+
 class Keys:
-    prefix = "plenary:"
+    """The backend's keys, each built from a broker key (`event|topic`) with its KeySpace."""
 
-    @classmethod
-    def seq(cls, key: str) -> str:
-        return f"{cls.prefix}seq:{{{key}}}"
+    @staticmethod
+    def seq(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "seq", topic)
 
-    @classmethod
-    def history(cls, key: str) -> str:
-        return f"{cls.prefix}hist:{{{key}}}"
+    @staticmethod
+    def history(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "hist", topic)
 
-    @classmethod
-    def channel(cls, key: str) -> str:
-        return f"{cls.prefix}ch:{key}"
+    @staticmethod
+    def channel(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "ch", topic)
 
-    @classmethod
-    def presence(cls, key: str) -> str:
-        return f"{cls.prefix}presence:{key}"
+    @staticmethod
+    def key_of_channel(channel: str) -> str:
+        event, rest = STREAM.event_of(channel)
+        return topic_key(event, rest.removeprefix("ch:"))
 
-    @classmethod
-    def tick(cls, key: str) -> str:
-        return f"{cls.prefix}tick:{key}"
+    @staticmethod
+    def presence(key: str) -> str:
+        event, topic = split_key(key)
+        return PRESENCE(event, "members", topic)
 
-    timers = "plenary:timers"
-    timer_payloads = "plenary:timers:payload"
+    @staticmethod
+    def tick(key: str) -> str:
+        event, topic = split_key(key)
+        return PRESENCE(event, "tick", topic)
 
-    @classmethod
-    def limit(cls, key: str, window: int) -> str:
-        return f"{cls.prefix}rate:{key}:{window}"
+    timers = TIMERS(GLOBAL, "due")
+    timer_payloads = TIMERS(GLOBAL, "payload")
 
-    @classmethod
-    def doc(cls, key: str) -> str:
-        return f"{cls.prefix}doc:{key}"
+    @staticmethod
+    def limit(key: str, window: int) -> str:
+        event, _, rest = key.partition(":")
+        return RATE(event, rest, str(window))
 
-    @classmethod
-    def fields(cls, key: str) -> str:
-        return f"{cls.prefix}fields:{key}"
+    @staticmethod
+    def doc(event: str, name: str) -> str:
+        return DOC(event, "doc", name)
+
+    @staticmethod
+    def fields(event: str, name: str) -> str:
+        return DOC(event, "fields", name)
 
 
 PUBLISH = """
@@ -218,7 +237,7 @@ class RedisBroker:
         client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
                                          retry=Retry(NoBackoff(), 0))
         self._pubsub = client.pubsub()
-        await self._pubsub.subscribe(Keys.channel("-"))  # opens the connection
+        await self._pubsub.subscribe(Keys.channel(topic_key(GLOBAL, "-")))  # opens it
         reader = asyncio.create_task(self._read(), name="redis-pubsub-read")
         try:
             if self._refs:
@@ -254,7 +273,7 @@ class RedisBroker:
     def _on_message(self, channel: bytes, data: bytes) -> None:
         text = data.decode()
         seq, _, frame = text.partition("|")
-        key = channel.decode()[len(Keys.channel("")):]
+        key = Keys.key_of_channel(channel.decode())
         if self._deliver is not None:
             self._deliver(key, int(seq), frame)
 
@@ -357,24 +376,21 @@ class RedisDocuments:
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
 
-    async def get(self, key: str) -> bytes | None:
-        value = await self._client.get(Keys.doc(key))
+    async def get(self, event: str, name: str) -> bytes | None:
+        value = await self._client.get(Keys.doc(event, name))
         return value.encode() if isinstance(value, str) else value
 
-    async def put(self, key: str, value: bytes) -> None:
-        await self._client.set(Keys.doc(key), value)
+    async def put(self, event: str, name: str, value: bytes) -> None:
+        await self._client.set(Keys.doc(event, name), value)
 
-    async def fields(self, key: str) -> dict[str, str]:
-        raw = await self._client.hgetall(Keys.fields(key))
-        return {_text(k): _text(v) for k, v in raw.items()}
+    async def fields(self, event: str, name: str) -> dict[str, str]:
+        raw = await self._client.hgetall(Keys.fields(event, name))
+        return {text(k): text(v) for k, v in raw.items()}
 
-    async def set_fields(self, key: str, values: dict[str, str]) -> None:
+    async def set_fields(self, event: str, name: str, values: dict[str, str]) -> None:
         if values:
-            await self._client.hset(Keys.fields(key), mapping=values)  # type: ignore[arg-type]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+            await self._client.hset(Keys.fields(event, name),
+                                    mapping=values)  # type: ignore[arg-type]
 
 
 class RedisBackend:
@@ -392,6 +408,9 @@ class RedisBackend:
         self.scheduler = RedisScheduler(self.redis)
         self.limiter = RedisLimiter(self.redis)
         self.docs = RedisDocuments(self.redis)
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return kind.redis(self.redis)
 
     async def start(self) -> None:
         self.broker.start()

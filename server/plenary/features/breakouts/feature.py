@@ -9,7 +9,6 @@ disconnected at a move or a close hears it when they come back.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -26,7 +25,7 @@ from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, MemoryBreakoutStore, RedisBreakoutStore, Report
+from .store import STORE, BreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -45,7 +44,7 @@ class BreakoutsFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: BreakoutStore = host.open_store(MemoryBreakoutStore, RedisBreakoutStore)
+        self.store: BreakoutStore = host.open_store(STORE)
         self.rooms = LocalRooms(host)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
@@ -70,6 +69,9 @@ class BreakoutsFeature(Feature):
             Command("room.say", c.Say, self.room_say, limit=Limit("say", 30, 60)),
         ]
 
+    def _now(self) -> float:
+        return self.host.clock.time()
+
     # -- lookups (each raises before anything is written) ----------------------------------
     async def _breakout(self, event: str, breakout_id: str) -> Breakout:
         b = await self.store.get(event, breakout_id)
@@ -92,8 +94,7 @@ class BreakoutsFeature(Feature):
         member = where.get(ctx.user.id) == room_id
         if not member and not (visit and ctx.user.can(Role.moderator)):
             raise forbidden(f"You are not a member of room `{room_id}`.")
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
+        rules.rooms_open(b)
         return b, room, where
 
     async def _names(self, event: str, users: Iterable[str] | None = None) -> dict[str, str]:
@@ -184,7 +185,7 @@ class BreakoutsFeature(Feature):
         names = await self._create_names(ctx, data)
         if data.assign == "self" and data.mix != "mixed":
             raise bad_request("data.mix: only auto assignment mixes or separates people.")
-        b = rules.new_breakout(ctx.event_id, session.id, names, data.assign, now=time.time(),
+        b = rules.new_breakout(ctx.event_id, session.id, names, data.assign, now=self._now(),
                                capacity=data.capacity, duration_s=data.duration_s,
                                mix=data.mix, reuse=data.reuse)
         if not await self.store.create(b):
@@ -212,8 +213,7 @@ class BreakoutsFeature(Feature):
             raise not_found(f"Room `{data.room}` of breakout `{b.id}`")
         if not await self.store.people(ctx.event_id, [data.user]):
             raise not_found(f"User `{data.user}` (nobody by that id has joined this event)")
-        if b.state == "closed":
-            raise conflict(f"Breakout `{b.id}` is closed.")
+        rules.assignable(b)
         placed = await self.store.place(ctx.event_id, b.id, data.user, "assign", data.room)
         if placed.status != "ok":
             raise conflict(f"Breakout `{b.id}` is closed.")
@@ -226,12 +226,10 @@ class BreakoutsFeature(Feature):
 
     async def open(self, ctx: Context, data: c.Which) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state != "draft":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: only a draft can be opened.")
-        now = time.time()
+        now = self._now()
         where, rooms = await self._seating(b)
         new = rules.opened(b, now, rooms)
-        if not await self.store.replace(new, where if b.assign == "auto" else None):
+        if not await self.store.replace(b, new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
@@ -280,27 +278,25 @@ class BreakoutsFeature(Feature):
         try:
             await self._run_job(job, payload)
         except Exception:  # a timer must not be lost to a hiccup: try again shortly
-            await self.host.scheduler.schedule(job, time.time() + 2, payload)
+            await self.host.scheduler.schedule(job, self._now() + 2, payload)
             raise
 
     async def _run_job(self, job: str, payload: dict[str, Any]) -> None:
         b = await self.store.get(str(payload["event"]), str(payload["breakout"]))
-        if b is None or b.state != "open" or b.ends_at is None:
-            return
-        if job.endswith(":closing"):
+        due = rules.timer_due(b, "closing" if job.endswith(":closing") else "close",
+                              self._now())
+        if b is not None and due == "closing":
             await self._closing(b)
-        elif b.ends_at <= time.time() + 0.5:  # not extended since the job was set
+        elif b is not None and due == "close":
             await self._close(b)
 
     async def extend(self, ctx: Context, data: c.Extend) -> dict[str, Any]:
         if (data.minutes is None) == (data.seconds is None):
             raise bad_request("data: give either `minutes` or `seconds`.")
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state == "open" and b.ends_at is None:
-            raise conflict(f"Breakout `{b.id}` has no timer to extend.")
-        now = time.time()
+        now = self._now()
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         await self._state(new)
         await self._schedule(new, now)
@@ -314,8 +310,6 @@ class BreakoutsFeature(Feature):
     # -- closing ---------------------------------------------------------------------------
     async def close(self, ctx: Context, data: c.Which) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state == "closed":
-            raise conflict(f"Breakout `{b.id}` is already closed.")
         if not await self._close(b):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         closed = await self._breakout(ctx.event_id, b.id)
@@ -324,8 +318,8 @@ class BreakoutsFeature(Feature):
     async def _close(self, b: Breakout) -> bool:
         """Close once (compare-and-set: a moderator and the timer cannot both), then send
         everyone back to the main session."""
-        new = rules.closed(b, time.time())
-        if not await self.store.replace(new):
+        new = rules.closed(b, self._now())
+        if not await self.store.replace(b, new):
             return False
         for what in ("closing", "close"):
             await self.host.scheduler.cancel(job_id(b.event, b.id, what))
@@ -366,10 +360,7 @@ class BreakoutsFeature(Feature):
         return {"room": None}
 
     async def _self_select(self, ctx: Context, b: Breakout) -> None:
-        if b.assign != "self":
-            raise conflict(f"Breakout `{b.id}` assigns its rooms ({b.assign}): no self-select.")
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
+        rules.self_selecting(b)
         await ctx.require_joined(b.session)
 
     # -- in a room -------------------------------------------------------------------------
@@ -403,7 +394,7 @@ class BreakoutsFeature(Feature):
         b, room, _ = await self._in_room(ctx, data.room)
         text = clean_text(data.text, "text", high=SAY_MAX)
         message = {"id": rules.new_id("m"), "user": {"id": ctx.user.id, "name": ctx.user.name},
-                   "text": text, "at": rules.ms(time.time())}
+                   "text": text, "at": rules.ms(self._now())}
         await self._publish(b.event, topics.room(room.id), "room.message",
                             {"room": room.id, "message": message})
         return {"message": message}
@@ -411,9 +402,8 @@ class BreakoutsFeature(Feature):
     async def broadcast(self, ctx: Context, data: c.Broadcast) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
         text = clean_text(data.text, "text", high=BROADCAST_MAX)
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: nobody is in its rooms.")
-        message = {"breakout": b.id, "text": text, "at": rules.ms(time.time()),
+        rules.broadcastable(b)
+        message = {"breakout": b.id, "text": text, "at": rules.ms(self._now()),
                    "from": {"id": ctx.user.id, "name": ctx.user.name}}
         await asyncio.gather(*[self._publish(b.event, topics.room(r.id), "breakout.message",
                                              {**message, "room": r.id}) for r in b.rooms])
@@ -422,7 +412,7 @@ class BreakoutsFeature(Feature):
     async def report_back(self, ctx: Context, data: c.Say) -> dict[str, Any]:
         b, room, _ = await self._in_room(ctx, data.room)
         text = clean_text(data.text, "text", high=REPORT_MAX)
-        report = Report(text, ctx.user.id, ctx.user.name, time.time())
+        report = Report(text, ctx.user.id, ctx.user.name, self._now())
         if not await self.store.set_report(ctx.event_id, b.id, room.id, report):
             raise conflict(f"Breakout `{b.id}` is closed: its reports are final.")
         shown = _report_view(report)

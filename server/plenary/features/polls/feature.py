@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Any, ClassVar
 
 import msgspec
@@ -25,18 +24,18 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...coalescer import Coalescer
-from ...errors import Code, ProtocolError, conflict, not_found
+from ...errors import Code, ProtocolError, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
 from .rules import CreateData, Poll, PollRef, VoteData
-from .store import Ballot, MemoryPollStore, PollStore, RedisPollStore
+from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
 
 _REFUSED = {
     "not_found": lambda: not_found("This poll"),
-    "poll_closed": lambda: ProtocolError(Code.poll_closed, "This poll is not open."),
+    "poll_closed": rules.poll_closed,
     "already_voted": lambda: ProtocolError(Code.already_voted,
                                            "You have already voted in this poll."),
 }
@@ -48,7 +47,7 @@ class PollsFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: PollStore = host.open_store(MemoryPollStore, RedisPollStore)
+        self.store: PollStore = host.open_store(STORE)
         self._results: Coalescer[PollKey] = Coalescer(host.settings.coalesce_interval_s,
                                                       self._flush, host.clock)
         # Polls seen open or closed: their options and settings are frozen, so a vote
@@ -68,50 +67,47 @@ class PollsFeature(Feature):
     # -- moderators ---------------------------------------------------------------------------
     async def create(self, ctx: Context, data: CreateData) -> dict[str, Any]:
         await self.host.events.session(ctx.event_id, data.session)
-        poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), _now_ms())
+        poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), self._now_ms())
         await self.store.create(ctx.event_id, poll)
         await self._publish_state(ctx.event_id, poll)
         return {"poll": _wire(poll)}
 
     async def open(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
-        if poll.state == "closed":
-            raise conflict("This poll is closed: a closed poll does not open again.")
-        if poll.state == "draft":
-            poll = await self._open(ctx.event_id, poll)
+        opened = rules.opened(poll, self._now_ms())
+        if opened is not None:
+            poll = await self._open(ctx.event_id, opened)
         return {"poll": _wire(poll)}
 
-    async def _open(self, event: str, poll: Poll) -> Poll:
-        closes_at = _now_ms() + poll.duration_s * 1000 if poll.duration_s else None
-        opened = msgspec.structs.replace(poll, state="open", closes_at=closes_at)
+    async def _open(self, event: str, opened: Poll) -> Poll:
         moved = await self.store.move(event, opened, "draft", drop_ballots=False)
         if moved != "moved":
-            return await self._require(event, poll.id)  # opened or closed meanwhile
-        if closes_at is not None:
+            return await self._require(event, opened.id)  # opened or closed meanwhile
+        if opened.closes_at is not None:
             await self.host.scheduler.schedule(
-                _job(event, poll.id), closes_at / 1000, {"event": event, "poll": poll.id})
+                _job(event, opened.id), opened.closes_at / 1000,
+                {"event": event, "poll": opened.id})
         await self._publish_state(event, opened)
-        await self._results.flush_now((event, poll.id))
+        await self._results.flush_now((event, opened.id))
         return opened
 
     async def close(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
-        if poll.state == "draft":
-            raise conflict("This poll is a draft: open it before closing it.")
-        poll = await self._close(ctx.event_id, poll)
+        closed = rules.closed(poll)
+        if closed is not None:
+            poll = await self._close(ctx.event_id, closed)
         _, counters = await self.store.counts(ctx.event_id, poll.id)
         return {"poll": _wire(poll), "results": rules.results(poll, counters)}
 
-    async def _close(self, event: str, poll: Poll) -> Poll:
-        """Close an open poll (idempotent: a closed one is returned as it is)."""
-        closed = msgspec.structs.replace(poll, state="closed")
-        moved = await self.store.move(event, closed, "open", drop_ballots=poll.anonymous)
+    async def _close(self, event: str, closed: Poll) -> Poll:
+        """Store the close of an open poll, then tell; if it closed meanwhile, what it is."""
+        moved = await self.store.move(event, closed, "open", drop_ballots=closed.anonymous)
         if moved != "moved":
-            return await self._require(event, poll.id)
-        self._frozen[(event, poll.id)] = closed
-        await self.host.scheduler.cancel(_job(event, poll.id))
+            return await self._require(event, closed.id)
+        self._frozen[(event, closed.id)] = closed
+        await self.host.scheduler.cancel(_job(event, closed.id))
         await self._publish_state(event, closed)
-        await self._results.flush_now((event, poll.id))
+        await self._results.flush_now((event, closed.id))
         return closed
 
     async def delete(self, ctx: Context, data: PollRef) -> dict[str, Any]:
@@ -119,17 +115,15 @@ class PollsFeature(Feature):
         await self.store.delete(ctx.event_id, poll)
         self._frozen.pop((ctx.event_id, poll.id), None)
         await self.host.scheduler.cancel(_job(ctx.event_id, poll.id))
-        topic = topics.session(poll.session) if rules.state_public(poll) \
-            else topics.staff(poll.session)
-        await ctx.publish(topic, "poll.removed", {"poll": poll.id})
+        await ctx.publish(_state_topic(poll), "poll.removed", {"poll": poll.id})
         return {}
 
     async def _on_timer(self, job: str, payload: dict[str, Any]) -> None:
         """The poll's time is up; any process may run this, whoever opened the poll."""
         event, poll_id = str(payload["event"]), str(payload["poll"])
-        poll = await self.store.get(event, poll_id)
-        if poll is not None and poll.state == "open":
-            await self._close(event, poll)
+        closed = rules.timed_out(await self.store.get(event, poll_id))
+        if closed is not None:
+            await self._close(event, closed)
 
     # -- attendees ----------------------------------------------------------------------------
     async def vote(self, ctx: Context, data: VoteData) -> dict[str, Any]:
@@ -148,8 +142,7 @@ class PollsFeature(Feature):
         if poll.state != "draft":
             self._frozen.setdefault(key, poll)
         await ctx.require_joined(poll.session)
-        if poll.state != "open":
-            raise _REFUSED["poll_closed"]()
+        rules.check_open(poll)
         return poll
 
     def _ballot(self, ctx: Context, poll: Poll, data: VoteData, items: list[str]) -> Ballot:
@@ -194,9 +187,7 @@ class PollsFeature(Feature):
                 await self._publish_results(event, poll_id, recheck=False)
 
     async def _publish_state(self, event: str, poll: Poll) -> None:
-        topic = topics.session(poll.session) if rules.state_public(poll) \
-            else topics.staff(poll.session)
-        await self.host.publish(event, topic, "poll.state", {"poll": _wire(poll)})
+        await self.host.publish(event, _state_topic(poll), "poll.state", {"poll": _wire(poll)})
 
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
@@ -244,6 +235,9 @@ class PollsFeature(Feature):
     async def stop(self) -> None:
         await self._results.stop()
 
+    def _now_ms(self) -> int:
+        return int(self.host.clock.time() * 1000)
+
     async def _require(self, event: str, poll_id: str) -> Poll:
         poll = await self.store.get(event, poll_id)
         if poll is None:
@@ -260,8 +254,10 @@ def _job(event: str, poll_id: str) -> str:
     return f"poll:{event}:{poll_id}"
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _state_topic(poll: Poll) -> str:
+    if rules.state_audience(poll) == "session":
+        return topics.session(poll.session)
+    return topics.staff(poll.session)
 
 
 def _public_record(record: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ in the `qa.votes` events.
 from __future__ import annotations
 
 import secrets
-import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -21,7 +20,7 @@ from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
-from .store import MemoryQAStore, QAStore, RedisQAStore
+from .store import STORE, QAStore
 
 if TYPE_CHECKING:
     from ...agenda import EventDef, SessionDef
@@ -61,7 +60,7 @@ class QAFeature(Feature):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
-        self.store: QAStore = host.open_store(MemoryQAStore, RedisQAStore)
+        self.store: QAStore = host.open_store(STORE)
         self._votes: Coalescer[VoteMark] = Coalescer(host.settings.coalesce_interval_s,
                                                       self._flush_votes, host.clock)
 
@@ -84,7 +83,7 @@ class QAFeature(Feature):
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=ctx.user.id,
             author_name=ctx.user.name, anonymous=data.anonymous, mode=ctx.conn.mode,
-            moderated=moderated, now_ms=int(time.time() * 1000))
+            moderated=moderated, now_ms=int(self.host.clock.time() * 1000))
         while not await self.store.add(ctx.event_id, q):  # an id taken: astronomically rare
             q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
         await self._announce(ctx.event_id, None, q.status, q)
