@@ -154,3 +154,42 @@ async def test_the_moderator_sees_open_work_first_and_folds_the_rest(people: Peo
     await expect(done).not_to_have_attribute("open", "")
     await shot(mod, "findings-moderator-one-screen")
     await staff.close()
+
+
+async def test_breakouts_show_names_the_split_and_keep_broadcasts(people: People) -> None:
+    mod = await people.join("moderator", "Maria")
+    ana = await people.join("attendee", "Ana", viewport=PHONE)
+    ben = await people.join("attendee", "Ben")
+    await expect(mod.locator("#presence")).to_contain_text("3 here")
+
+    # An automatic split is previewed before the rooms open.
+    await mod.locator("#brc-rooms").fill("2")
+    await mod.get_by_role("button", name="Create rooms").click()
+    await expect(mod.locator("#split-preview")).to_have_text(
+        "2 people here now: 2 rooms of 1 each when you open them.")
+    await mod.get_by_role("button", name="Close rooms").click()
+
+    # Self-select: the moderator sees who chose which room by name, without a reload.
+    await mod.locator("#brc-rooms").fill("Policy, Practice")
+    await mod.locator("#brc-assign").select_option("self")
+    await mod.get_by_role("button", name="Create rooms").click()
+    await mod.get_by_role("button", name="Open rooms").click()
+    await ana.get_by_role("button", name="Join Policy").click()
+    await ben.get_by_role("button", name="Join Practice").click()
+    for room, name in (("Policy", "Ana"), ("Practice", "Ben")):
+        card = mod.locator(".room-card").filter(has=mod.locator("h4", has_text=room))
+        await expect(card.locator(".person > span")).to_have_text([name])
+
+    # A broadcast stays in the room's chat after a reload.
+    await mod.locator("#br-broadcast").fill("Five minutes left")
+    await mod.get_by_role("button", name="Send to all").click()
+    broadcast = ana.locator("#room-messages .broadcast")
+    await expect(broadcast).to_have_text("From the moderators: Five minutes left")
+    await ana.reload()
+    await expect(ana.locator("#room-h")).to_have_text("Room: Policy")
+    await expect(broadcast).to_have_count(1)
+    # The room's video sits above its chat.
+    stage = await ana.locator("#room-stage").bounding_box()
+    chat = await ana.locator("#room-messages").bounding_box()
+    assert stage and chat and stage["y"] < chat["y"]
+    await shot(mod, "findings-breakout-names")

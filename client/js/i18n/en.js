@@ -252,5 +252,8 @@ export default {
     'poll.word_count': 'said {n} times',
     'poll.word_count_one': 'said once',
     'pollb.closed_list': 'Closed polls',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} people here now: {rooms} rooms of {sizes} each when you open them.',
+    'brc.preview_one': '{n} person here now: {rooms} rooms of {sizes} each when you open them.',
   },
 };

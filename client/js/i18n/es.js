@@ -251,5 +251,8 @@ export default {
     'poll.word_count': 'dicho {n} veces',
     'poll.word_count_one': 'dicho una vez',
     'pollb.closed_list': 'Encuestas cerradas',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} personas ahora: {rooms} salas de {sizes} cada una al abrirlas.',
+    'brc.preview_one': '{n} persona ahora: {rooms} salas de {sizes} cada una al abrirlas.',
   },
 };

@@ -251,5 +251,8 @@ export default {
     'poll.word_count': 'proposé {n} fois',
     'poll.word_count_one': 'proposé {n} fois',
     'pollb.closed_list': 'Sondages fermés',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} personnes présentes : {rooms} salles de {sizes} chacune à l\'ouverture.',
+    'brc.preview_one': '{n} personne présente : {rooms} salles de {sizes} chacune à l\'ouverture.',
   },
 };
