@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from conftest import PHONE, People, shot
-from harness import Client
+from harness import CODES, Client, create_event
 
 pytestmark = pytest.mark.browser
 
@@ -193,3 +193,56 @@ async def test_breakouts_show_names_the_split_and_keep_broadcasts(people: People
     chat = await ana.locator("#room-messages").bounding_box()
     assert stage and chat and stage["y"] < chat["y"]
     await shot(mod, "findings-breakout-names")
+
+
+CONTRAST = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05); };
+  const button = getComputedStyle(document.querySelector('button.primary'));
+  const link = getComputedStyle(document.querySelector('.session-link'));
+  const card = getComputedStyle(document.querySelector('.card'));
+  return { onAccent: ratio(button.color, button.backgroundColor),
+           link: ratio(link.color, card.backgroundColor), accent: button.backgroundColor };
+}"""
+
+
+async def test_event_branding_with_a_checked_accent_and_a_theme_switch(browser: Any,
+                                                                      server: Any) -> None:
+    # A pale yellow accent would be unreadable as link text on white: it gets darkened.
+    event = create_event(server, branding={"name": "HR Summit", "accent": "#ffe14d",
+                                           "logo": "data:image/png;base64," + PIXEL})
+    crowd = People(browser, event)
+    page = await crowd.page(viewport=PHONE)
+    await page.goto(f"{server.http}/#/join?event={event.id}&code={CODES['attendee']}")
+    await page.locator("#join-name").fill("Ana")
+    await page.locator("form.card button[type=submit]").first.click()
+    await expect(page.locator("#brand-name")).to_have_text("HR Summit")
+    await expect(page.locator("#brand-logo")).to_be_visible()
+    await expect(page.get_by_role("link", name="Opening")).to_be_visible()
+    # Measured on the agenda's links and, in the session, the send button on its accent.
+    await page.get_by_role("link", name="Opening").click()
+    await expect(page.locator("#ask-text")).to_be_visible()
+    await page.evaluate("() => { const a = document.createElement('a'); a.className = "
+                        "'session-link'; a.href = '#'; a.textContent = 'a link'; "
+                        "document.querySelector('.card').append(a); }")
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            toggle = page.get_by_role("button", name="Dark theme")
+            await toggle.click()
+            await expect(toggle).to_have_attribute("aria-pressed", "true")
+            await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        found = await page.evaluate(CONTRAST)
+        assert found["onAccent"] >= 4.5 and found["link"] >= 4.5, (theme, found)
+    await shot(page, "findings-branded-dark-phone")
+    # The choice of theme is remembered.
+    await page.reload()
+    await expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    assert not crowd.errors, crowd.errors
+
+
+PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAA"
+         "AABJRU5ErkJggg==")
