@@ -246,3 +246,28 @@ async def test_event_branding_with_a_checked_accent_and_a_theme_switch(browser: 
 
 PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAA"
          "AABJRU5ErkJggg==")
+
+
+async def test_the_keyboard_follows_asking_and_moderating(people: People) -> None:
+    ana = await people.join("attendee", "Ana", session="opening")
+    for text in ("First question?", "Second question?"):
+        await ana.locator("#ask-text").fill(text)
+        await ana.locator("#ask-text").press("Tab")
+        await ana.keyboard.press("Tab")  # past the anonymous box, onto "Send question"
+        await ana.keyboard.press("Enter")
+        await expect(ana.locator("#questions .question", has_text=text)).to_have_count(1)
+        # Back in the box, ready for the next one.
+        await expect(ana.locator("#ask-text")).to_be_focused()
+
+    mod = await people.join("moderator", "Maria", session="opening")
+    pending = mod.locator("#queue-pending .question")
+    await expect(pending).to_have_count(2)
+    await pending.first.get_by_role("button", name="Approve").focus()
+    await mod.keyboard.press("Enter")
+    await expect(pending).to_have_count(1)
+    # The focus goes on to the next question to review…
+    await expect(pending.first.get_by_role("button", name="Approve")).to_be_focused()
+    await mod.keyboard.press("Enter")
+    await expect(pending).to_have_count(0)
+    # …and, the list empty, to its heading.
+    await expect(mod.locator("#queue-pending-h")).to_be_focused()
