@@ -8,6 +8,18 @@
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 15000;
 const NO_RETRY = new Set([4401, 1008]); // not authenticated, policy: retrying cannot help
+// Commands that create something (or count once): sent with an idempotency key and sent
+// again after a reconnect when their reply was lost; the server answers a retry with the
+// first reply, so nothing is created twice.
+const KEYED = new Set(['qa.ask', 'poll.create', 'poll.vote', 'breakout.create',
+  'breakout.report', 'breakout.broadcast', 'room.say']);
+const MAX_TRIES = 3;
+
+function newKey() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes); // randomUUID needs a secure context; this does not
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 export class ProtocolFailure extends Error {
   constructor(error) {
@@ -25,6 +37,8 @@ export class Connection {
     this.token = token;
     this.mode = mode;
     this.seqs = new Map();
+    this.epochs = new Map(); // topic -> the epoch of the stream its seq counts in
+    this.closeCodes = []; // the last close codes, for diagnostics
     this.handlers = new Map();
     this.pending = new Map(); // command id -> {resolve, reject}
     this.waiting = []; // commands given before hello succeeded
@@ -68,6 +82,7 @@ export class Connection {
   call(type, data) {
     return new Promise((resolve, reject) => {
       const command = { type, data, resolve, reject };
+      if (KEYED.has(type)) command.key = newKey();
       if (this.ready) this.send(command);
       else this.waiting.push(command);
     });
@@ -76,16 +91,29 @@ export class Connection {
   /** A session.join (or room.join) reply: each topic's events start after its seq.
    * A topic already followed keeps the higher seq: a second join of the same topic must
    * not make events already applied look new. (A topic the server could not resume was
-   * forgotten first, so a server that restarted from zero is followed from its new seq.) */
-  setTopics(topics) {
+   * forgotten first, so a server that restarted from zero is followed from its new seq.)
+   * A topic of another epoch is another stream (the server lost the old one): its seq is
+   * taken as it is. */
+  setTopics(topics, epochs) {
     for (const [topic, seq] of Object.entries(topics || {})) {
       const last = this.seqs.get(topic);
-      this.seqs.set(topic, last === undefined ? seq : Math.max(last, seq));
+      const epoch = (epochs || {})[topic];
+      const known = this.epochs.get(topic);
+      const sameStream = epoch === undefined || known === undefined || known === epoch;
+      this.seqs.set(topic, last === undefined || !sameStream ? seq : Math.max(last, seq));
+      if (epoch !== undefined) this.epochs.set(topic, epoch);
     }
   }
 
   forget(topic) {
     this.seqs.delete(topic);
+    this.epochs.delete(topic);
+  }
+
+  /** What `hello.resume` sends: [epoch, seq] per topic, or the bare seq if no epoch is known. */
+  positions() {
+    return Object.fromEntries([...this.seqs].map(([topic, seq]) =>
+      [topic, this.epochs.has(topic) ? [this.epochs.get(topic), seq] : seq]));
   }
 
   // -- internals -------------------------------------------------------------------------
@@ -106,7 +134,7 @@ export class Connection {
 
   hello() {
     const data = { token: this.token };
-    if (this.seqs.size) data.resume = Object.fromEntries(this.seqs);
+    if (this.seqs.size) data.resume = this.positions();
     if (this.mode) data.mode = this.mode;
     const resumedTopics = [...this.seqs.keys()];
     this.send({
@@ -117,7 +145,7 @@ export class Connection {
         this.user = reply.user;
         this.status('online');
         const stale = resumedTopics.filter((topic) => !(reply.resumed || {})[topic]);
-        for (const topic of stale) this.seqs.delete(topic);
+        for (const topic of stale) this.forget(topic);
         this.emit('ready', { reply, stale, reconnect: resumedTopics.length > 0 });
         for (const topic of stale) this.emit('stale', topic);
         const waiting = this.waiting.splice(0);
@@ -132,6 +160,8 @@ export class Connection {
     this.pending.set(id, command);
     const message = { id, type: command.type };
     if (command.data !== undefined) message.data = command.data;
+    if (command.key) message.key = command.key;
+    command.tries = (command.tries || 0) + 1;
     try {
       this.ws.send(JSON.stringify(message));
     } catch {
@@ -172,12 +202,17 @@ export class Connection {
   }
 
   closed(event) {
+    this.closeCodes.push(event.code); // 1001: the server went away on purpose (a restart)
+    if (this.closeCodes.length > 20) this.closeCodes.shift();
     this.ready = false;
     this.ws = null;
     const lost = [...this.pending.values()];
     this.pending.clear();
+    const retry = !this.stopped && !NO_RETRY.has(event.code);
     for (const command of lost) {
-      if (command.type !== 'hello') command.reject(new ProtocolFailure({ code: 'disconnected' }));
+      if (command.type === 'hello') continue;
+      if (retry && command.key && command.tries < MAX_TRIES) this.waiting.push(command);
+      else command.reject(new ProtocolFailure({ code: 'disconnected' }));
     }
     if (this.stopped) return;
     if (NO_RETRY.has(event.code)) {

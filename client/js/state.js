@@ -26,6 +26,11 @@ export class SessionState {
     this.presence = { online: 0, in_room: 0, remote: 0 };
     this.publishers = [];
     this.roomPublishers = [];
+    // issue 14: surveys, their results per round, and exact poll results for staff
+    this.surveys = new Map();
+    this.surveyResults = new Map(); // survey id -> the latest survey.results
+    this.mySurveys = new Map(); // survey id -> {round, answers, submitted}
+    this.rawResults = new Map(); // poll id -> exact results (staff, where the creator allowed)
   }
 
   /** Replace everything with a session.join snapshot. */
@@ -46,6 +51,14 @@ export class SessionState {
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
     this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+    this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
+    for (const survey of snapshot.surveys || []) this.putSurvey(survey);
+  }
+
+  putSurvey(survey) {
+    this.surveys.set(survey.id, survey);
+    if (survey.outcome) this.surveyResults.set(survey.id, survey.outcome);
+    if (survey.mine) this.mySurveys.set(survey.id, survey.mine);
   }
 
   putQuestion(q, mine = false) {
@@ -57,6 +70,7 @@ export class SessionState {
     this.polls.set(poll.id, poll);
     // A snapshot carries the poll's current results (`outcome`) when this user may see them.
     if (poll.outcome) this.results.set(poll.id, { poll: poll.id, ...poll.outcome });
+    if (poll.raw_outcome) this.rawResults.set(poll.id, poll.raw_outcome);
     if (poll.my_vote === true && !this.myPolls.has(poll.id)) this.myPolls.set(poll.id, true);
   }
 
@@ -135,6 +149,11 @@ const HANDLERS = {
     return 'polls';
   },
   'poll.removed': (s, d) => HANDLERS['poll.deleted'](s, d),
+  // issue 14
+  'poll.raw_results': (s, d) => { s.rawResults.set(d.poll, d); return 'polls'; },
+  'survey.state': (s, d) => { if (d.survey) s.putSurvey(d.survey); return 'surveys'; },
+  'survey.results': (s, d) => { s.surveyResults.set(d.survey, d); return 'surveys'; },
+  'survey.removed': (s, d) => { s.surveys.delete(d.survey); s.surveyResults.delete(d.survey); return 'surveys'; },
   'breakout.state': (s, d) => {
     const breakout = d.breakout || d;
     s.setBreakout(breakout.state === 'deleted' ? null : breakout);

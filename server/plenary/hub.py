@@ -136,9 +136,11 @@ class Hub:
             self._last.setdefault(key, seq)
         conn.start_topic(key, seq)
 
-    async def history(self, conn: Connection, key: str, after: int) -> list[tuple[int, str]] | None:
-        """What `conn` missed on `key` (already attached); None, and detached, if too old."""
-        history = await self._broker.history(key, after)
+    async def history(self, conn: Connection, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        """What `conn` missed on `key` (already attached); None, and detached, if too old or
+        of another epoch (the stream `conn` followed was lost)."""
+        history = await self._broker.history(key, after, epoch)
         if history is None:
             self.detach(conn, key)
         return history

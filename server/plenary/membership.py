@@ -64,8 +64,8 @@ class Membership:
 
     def commands(self) -> list[Command]:
         return [
-            Command("session.join", Join, self.join),
-            Command("session.leave", Leave, self.leave),
+            Command("session.join", Join, self.join, role=Role.display),
+            Command("session.leave", Leave, self.leave, role=Role.display),
             Command("session.update", Update, self.update, role=Role.moderator),
         ]
 
@@ -78,14 +78,15 @@ class Membership:
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.host.hub.attach(ctx.conn, key)
-        seqs = await self.host.broker.last_seqs(keys)
+        at = await self.host.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
         snapshot = await self.snapshot(ctx, session)
-        snapshot["topics"] = {t: seqs[k] for t, k in zip(names, keys, strict=True)}
+        snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
+        snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
         for key in keys:
-            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, seqs[key]))
+            ctx.after_reply(functools.partial(self.host.hub.start, ctx.conn, key, at[key].seq))
         return snapshot
 
     async def leave(self, ctx: Context, data: Leave) -> dict[str, Any]:

@@ -74,6 +74,19 @@ async def test_history_replays_after_a_seq_until_it_no_longer_reaches(backend: B
     assert await backend.broker.history(KEY, 8) is None  # from the future
 
 
+async def test_a_stream_has_one_epoch_from_its_first_position_on(backend: Backend) -> None:
+    other = topic_key("ev", "session:quiet")
+    first = await backend.broker.positions([KEY, other])
+    assert first[KEY].seq == 0 and first[KEY].epoch and first[other].epoch != first[KEY].epoch
+    await backend.broker.publish(KEY, "t", b"{}")
+    await backend.broker.publish(KEY, "t", b"{}")
+    now = await backend.broker.positions([KEY])
+    assert now[KEY] == (first[KEY].epoch, 2)
+    assert [s for s, _ in await backend.broker.history(KEY, 1, now[KEY].epoch) or []] == [2]
+    assert await backend.broker.history(KEY, 1, "another-stream") is None
+    assert await backend.broker.history(KEY, 1) is not None  # a bare seq keeps working
+
+
 async def test_presence_counts_users_once_and_prefers_in_room(backend: Backend) -> None:
     p = backend.presence
     await p.enter(KEY, "c1", "ana", "remote")

@@ -8,6 +8,7 @@ from collections import Counter
 import msgspec
 import pytest
 
+from plenary.backends.base import Position
 from plenary.backends.memory import MemoryBroker
 from plenary.errors import Code, ProtocolError
 from plenary.features.breakouts import rules
@@ -259,12 +260,12 @@ def test_people_view_puts_those_to_place_first_then_by_name() -> None:
 
 
 # -- a room's recent messages, read back from the topic's history ----------------------------
-async def _room_topic(depth: int, events: list[str]) -> tuple[MemoryBroker, int]:
+async def _room_topic(depth: int, events: list[str]) -> tuple[MemoryBroker, Position]:
     broker = MemoryBroker(depth)
     for i, kind in enumerate(events):
         data = {"room": "r", "message": {"id": f"m{i}"}} if kind == "room.message" else {}
-        seq = await broker.publish(KEY, kind, msgspec.json.encode(data))
-    return broker, seq
+        await broker.publish(KEY, kind, msgspec.json.encode(data))
+    return broker, (await broker.positions([KEY]))[KEY]
 
 
 async def test_recent_messages_reach_back_past_other_events() -> None:
@@ -275,11 +276,14 @@ async def test_recent_messages_reach_back_past_other_events() -> None:
 
 
 async def test_recent_messages_stop_at_the_seq_and_the_depth_of_the_history() -> None:
-    broker, _ = await _room_topic(100, ["room.message"] * 150 + ["breakout.report"])
-    found = await recent_messages(broker, KEY, 140, 50, 100)  # 141.. follow the reply
+    broker, last = await _room_topic(100, ["room.message"] * 150 + ["breakout.report"])
+    upto = last._replace(seq=140)  # 141.. follow the reply
+    found = await recent_messages(broker, KEY, upto, 50, 100)
     assert [m["id"] for m in found] == [f"m{i}" for i in range(90, 140)]
     broker, last = await _room_topic(100, ["room.message"] * 3 + ["room.presence"] * 120)
     assert await recent_messages(broker, KEY, last, 50, 100) == []  # trimmed away
     broker, last = await _room_topic(100, ["room.presence", "room.message"])
     assert [m["id"] for m in await recent_messages(broker, KEY, last, 50, 100)] == ["m1"]
-    assert await recent_messages(MemoryBroker(100), KEY, 0, 50, 100) == []
+    empty = MemoryBroker(100)
+    assert await recent_messages(empty, KEY, (await empty.positions([KEY]))[KEY], 50, 100) == []
+    assert await recent_messages(broker, KEY, Position("another", last.seq), 50, 100) == []

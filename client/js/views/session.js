@@ -9,12 +9,16 @@ import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { attendeeSurveys, moderatorSurveys } from './surveys.js';
+import { engagementPanel } from './engagement.js';
+import { screenControls } from './screen.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
   'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
+  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
 ];
 
 export function sessionView(app, sessionId, requested) {
@@ -51,7 +55,7 @@ export function sessionView(app, sessionId, requested) {
       .then(async (snapshot) => {
         state.load(snapshot);
         takeReports(state, snapshot.breakout);
-        conn.setTopics(snapshot.topics);
+        conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
         await followRoom(snapshot.breakout);
@@ -100,7 +104,7 @@ export function sessionView(app, sessionId, requested) {
     if (entering !== room.id) return; // moved elsewhere meanwhile
     entering = null;
     if (!reply) return;
-    conn.setTopics(reply.topics);
+    conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
     state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
@@ -233,15 +237,18 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
+      moderatorSurveys(ctx), moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
   // (which hides itself while nothing is live) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
-    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeQA(ctx), stagePanel(ctx, false)];
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
+      stagePanel(ctx, false)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx),
+    attendeeSurveys(ctx), attendeeQA(ctx)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */

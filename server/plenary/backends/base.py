@@ -11,8 +11,9 @@ events can both have a `session:opening`.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -20,6 +21,18 @@ if TYPE_CHECKING:
     from .tables import Tables
 
 S = TypeVar("S")
+
+class Position(NamedTuple):
+    """Where a topic's stream is: its epoch (drawn when the stream's seq is first created,
+    so a stream that was lost and began again has another) and the seq of its last event."""
+
+    epoch: str
+    seq: int
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(4)
+
 
 # (key, seq, frame): one encoded event, exactly as clients receive it.
 Deliver = Callable[[str, int, str], None]
@@ -48,11 +61,16 @@ class Broker(Protocol):
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         """Publish an event (data is its encoded JSON object); return its seq."""
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
-        """Events with seq > after, in order; None if the history no longer reaches back."""
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        """Events with seq > after, in order; None if the history no longer reaches back,
+        or if `epoch` is given and is not the stream's (it was lost and began again)."""
 
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         """The seq of the last event published on each key (0 if none)."""
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        """Each key's epoch and last seq; a stream with no epoch yet gets one now."""
 
     async def subscribe(self, key: str) -> None:
         """Start delivering the key's events to this process; returns once that is in force."""

@@ -18,7 +18,8 @@ from typing import Any
 
 import msgspec
 
-from .base import Deliver, Resync, S, StoreKind, frame_parts, merge_modes
+from ..clock import Clock, SystemClock
+from .base import Deliver, Position, Resync, S, StoreKind, frame_parts, merge_modes, new_epoch
 from .polling import PollingScheduler
 from .tables import Database, Tables
 
@@ -27,6 +28,7 @@ class MemoryBroker:
     def __init__(self, history_size: int) -> None:
         self._size = history_size
         self._seq: dict[str, int] = defaultdict(int)
+        self._epochs: dict[str, str] = {}  # never kept: a restart begins every stream anew
         self._history: dict[str, deque[str]] = {}
         self._subscribed: dict[str, int] = defaultdict(int)
         self._deliver: Deliver | None = None
@@ -35,13 +37,23 @@ class MemoryBroker:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
         self._seq[key] += 1
         seq = self._seq[key]
+        self._epoch(key)
         frame = f"{head}{seq}{tail}"
         self._history.setdefault(key, deque(maxlen=self._size)).append(frame)
         if self._subscribed.get(key) and self._deliver is not None:
             self._deliver(key, seq, frame)
         return seq
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
+    def _epoch(self, key: str) -> str:
+        epoch = self._epochs.get(key)
+        if epoch is None:
+            epoch = self._epochs[key] = new_epoch()
+        return epoch
+
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        if epoch is not None and epoch != self._epoch(key):
+            return None
         last = self._seq.get(key, 0)
         frames = self._history.get(key, deque())
         first = last - len(frames) + 1
@@ -51,6 +63,9 @@ class MemoryBroker:
 
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         return {k: self._seq.get(k, 0) for k in keys}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        return {k: Position(self._epoch(k), self._seq.get(k, 0)) for k in keys}
 
     async def subscribe(self, key: str) -> None:
         self._subscribed[key] += 1
@@ -108,8 +123,9 @@ class Job(msgspec.Struct, array_like=True):
 class MemoryScheduler(PollingScheduler):
     """Jobs are rows, so timers set before a restart run after it (late ones at once)."""
 
-    def __init__(self, tables: Tables | None = None, poll_s: float = 0.05) -> None:
-        super().__init__(poll_s)
+    def __init__(self, tables: Tables | None = None, poll_s: float = 0.05,
+                 clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._tables = tables or Tables()
         self._jobs = self._tables.table("timers", Job)
         self._heap: list[tuple[float, str]] = [(j.due, k[0]) for k, j in self._jobs.items()]
@@ -141,11 +157,12 @@ class MemoryScheduler(PollingScheduler):
 
 
 class MemoryLimiter:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._windows: dict[str, tuple[int, int]] = {}
+        self._clock = clock or SystemClock()
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         start, count = self._windows.get(key, (window, 0))
         if start != window:
             count = 0
@@ -178,13 +195,13 @@ class MemoryBackend:
     """The embedded backend; with a `Database` its state survives a restart."""
 
     def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 db: Database | None = None) -> None:
+                 db: Database | None = None, clock: Clock | None = None) -> None:
         self.tables = Tables(db)
         self.name = "sqlite" if db is not None else "memory"
         self.broker = MemoryBroker(history_size)
         self.presence = MemoryPresence(presence_ttl_s)
-        self.scheduler = MemoryScheduler(self.tables)
-        self.limiter = MemoryLimiter()
+        self.scheduler = MemoryScheduler(self.tables, clock=clock)
+        self.limiter = MemoryLimiter(clock)
         self.docs = MemoryDocuments(self.tables)
 
     def open_store(self, kind: StoreKind[S]) -> S:

@@ -22,9 +22,21 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from ..clock import Clock, SystemClock
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
-from .base import Deliver, Resync, S, StoreKind, frame_parts, merge_modes, split_key, topic_key
+from .base import (
+    Deliver,
+    Position,
+    Resync,
+    S,
+    StoreKind,
+    frame_parts,
+    merge_modes,
+    new_epoch,
+    split_key,
+    topic_key,
+)
 from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
 from .replies import text
@@ -51,6 +63,11 @@ class Keys:
     def history(key: str) -> str:
         event, topic = split_key(key)
         return STREAM(event, "hist", topic)
+
+    @staticmethod
+    def epoch(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "epoch", topic)
 
     @staticmethod
     def channel(key: str) -> str:
@@ -89,8 +106,10 @@ class Keys:
         return DOC(event, "fields", name)
 
 
+# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch.
 PUBLISH = """
 local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[3], ARGV[5], 'NX')
 local frame = ARGV[2] .. seq .. ARGV[3]
 redis.call('RPUSH', KEYS[2], frame)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
@@ -98,12 +117,20 @@ redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
 return seq
 """
 
+# KEYS: seq, history, epoch. ARGV: after, expected epoch ('' for any).
 HISTORY = """
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then return {last, false} end
 local after = tonumber(ARGV[1])
 local n = redis.call('LLEN', KEYS[2])
 if after > last or after < last - n then return {last, false} end
 return {last, redis.call('LRANGE', KEYS[2], n - (last - after), -1)}
+"""
+
+# KEYS: seq, epoch. ARGV: a new epoch, taken if the stream has none yet.
+POSITION = """
+redis.call('SET', KEYS[2], ARGV[1], 'NX')
+return {redis.call('GET', KEYS[2]), tonumber(redis.call('GET', KEYS[1]) or '0')}
 """
 
 # Distinct users, and of them those with any connection in the room, without shipping every
@@ -144,6 +171,7 @@ class RedisBroker:
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
+        self._position = client.register_script(POSITION)
         self._refs: dict[str, int] = defaultdict(int)
         self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._pubsub: Any = None
@@ -156,11 +184,14 @@ class RedisBroker:
 
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
-        keys = [Keys.seq(key), Keys.history(key)]
-        return int(await self._publish(keys, [Keys.channel(key), head, tail, self._size]))
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch()]
+        return int(await self._publish(keys, args))
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
-        last, frames = await self._history([Keys.seq(key), Keys.history(key)], [after])
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        last, frames = await self._history(keys, [after, epoch or ""])
         if frames is None:
             return None
         first = int(last) - len(frames) + 1
@@ -170,8 +201,20 @@ class RedisBroker:
         keys = list(keys)
         if not keys:
             return {}
-        values = await self._client.mget([Keys.seq(k) for k in keys])
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.get(Keys.seq(key))  # one command per key: keys of many events, many slots
+        values = await pipe.execute()
         return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        keys = list(keys)
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            await self._position([Keys.seq(key), Keys.epoch(key)], [new_epoch()], client=pipe)
+        replies = await pipe.execute() if keys else []
+        return {k: Position(text(epoch), int(seq))
+                for k, (epoch, seq) in zip(keys, replies, strict=True)}
 
     async def subscribe(self, key: str) -> None:
         self._refs[key] += 1
@@ -334,8 +377,9 @@ class RedisPresence:
 
 
 class RedisScheduler(PollingScheduler):
-    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1) -> None:
-        super().__init__(poll_s)
+    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1,
+                 clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._client = client
         self._pop = client.register_script(POP_DUE)
 
@@ -359,11 +403,12 @@ class RedisScheduler(PollingScheduler):
 
 
 class RedisLimiter:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._client = client
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         name = Keys.limit(key, window)
         pipe = self._client.pipeline(transaction=False)
         pipe.incr(name)
@@ -393,10 +438,16 @@ class RedisDocuments:
                                     mapping=values)  # type: ignore[arg-type]
 
 
+class PersistenceError(RuntimeError):
+    """Redis is not configured to keep what it acknowledged."""
+
+
 class RedisBackend:
     name = "redis"
 
-    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
+    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 clock: Clock | None = None, require_aof: bool = False) -> None:
+        self._require_aof = require_aof
         # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
         # free connection instead of failing with "Too many connections".
         self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
@@ -405,8 +456,8 @@ class RedisBackend:
         ))
         self.broker = RedisBroker(self.redis, url, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
-        self.scheduler = RedisScheduler(self.redis)
-        self.limiter = RedisLimiter(self.redis)
+        self.scheduler = RedisScheduler(self.redis, clock=clock)
+        self.limiter = RedisLimiter(self.redis, clock)
         self.docs = RedisDocuments(self.redis)
 
     def open_store(self, kind: StoreKind[S]) -> S:
@@ -419,6 +470,22 @@ class RedisBackend:
             await asyncio.wait_for(self.broker.connected.wait(), timeout=10)
         except TimeoutError:
             log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
+            return
+        await self._check_persistence()
+
+    async def _check_persistence(self) -> None:
+        """Without an append-only file a restarted Redis has lost the last writes (every
+        vote since the last snapshot): refuse that unless the operator accepted it."""
+        info = await self.redis.info("persistence")
+        if str(info.get("aof_enabled", "0")) == "1":
+            return
+        message = ("Redis runs without appendonly: a restart of Redis loses acknowledged "
+                   "votes and questions. Set `appendonly yes` and `appendfsync everysec` (or "
+                   "always) in redis.conf, or PLENARY_REDIS_ACCEPT_DATA_LOSS=1 to run anyway.")
+        if self._require_aof:
+            log.error(message)
+            raise PersistenceError(message)
+        log.warning(message)
 
     async def close(self) -> None:
         await self.scheduler.stop()

@@ -368,19 +368,19 @@ class BreakoutsFeature(Feature):
         b, room, where = await self._in_room(ctx, data.room)
         await ctx.require_joined(b.session)  # leaving the session leaves its rooms
         topic = topics.room(room.id)
-        seq = await self.rooms.enter(ctx.conn, room.id)
+        at = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
-        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, seq))
+        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, at.seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await recent_messages(self.host.broker, key, seq, HISTORY_MAX,
+        messages = await recent_messages(self.host.broker, key, at, HISTORY_MAX,
                                          self.host.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
                 "report": _report_view(reports.get(room.id)), "messages": messages,
-                "topics": {topic: seq}}
+                "topics": {topic: at.seq}, "epochs": {topic: at.epoch}}
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)

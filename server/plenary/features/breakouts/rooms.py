@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import topics
-from ...backends.base import split_key, topic_key
+from ...backends.base import Position, split_key, topic_key
 from ...connection import Connection
 from ...feature import Host
 from ...liveness import keep_present
@@ -45,13 +45,13 @@ class LocalRooms:
     def key(self, event: str, room_id: str) -> str:
         return topic_key(event, topics.room(room_id))
 
-    async def enter(self, conn: Connection, room_id: str) -> int:
-        """Attach `conn` to the room; returns the seq its events start after."""
+    async def enter(self, conn: Connection, room_id: str) -> Position:
+        """Attach `conn` to the room; returns where its events start after."""
         key = self.key(conn.event, room_id)
         await self.host.hub.attach(conn, key)
-        seq: int = (await self.host.broker.last_seqs([key]))[key]
+        at: Position = (await self.host.broker.positions([key]))[key]
         await self.adopt(conn, room_id)
-        return seq
+        return at
 
     async def adopt(self, conn: Connection, room_id: str) -> None:
         """Count `conn`, already attached to the room's topic (a resume), as in the room."""
@@ -136,10 +136,10 @@ class LocalRooms:
         await keep_present(self.host, self._local, "room presence refresh")
 
 
-async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
+async def recent_messages(broker: Any, key: str, upto: Position, n: int, depth: int
                           ) -> list[dict[str, Any]]:
     """The last `n` `room.message` messages and moderators' broadcasts (marked
-    `"broadcast": true`) published on `key` up to seq `upto`, oldest first, read back from
+    `"broadcast": true`) published on `key` up to `upto`, oldest first, read back from
     the broker's history (at most `depth` events deep): nothing is stored for them. Presence
     and other events are interleaved, so the window grows until it holds `n` messages or
     reaches the start or the depth of the history."""
@@ -147,12 +147,12 @@ async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
     oldest = max(0, (await broker.last_seqs([key]))[key] - depth)  # what history still holds
     window = HISTORY_SCAN
     while True:
-        after = max(oldest, upto - window)
-        frames = await broker.history(key, after)
+        after = max(oldest, upto.seq - window)
+        frames = await broker.history(key, after, upto.epoch)
         if frames is None:  # trimmed past the window meanwhile: what the last read found
             return found
         found = [_chat_line(f) for seq, f in frames
-                 if seq <= upto and f.startswith((_MESSAGE, _BROADCAST))][-n:]
+                 if seq <= upto.seq and f.startswith((_MESSAGE, _BROADCAST))][-n:]
         if len(found) >= n or after == oldest:
             return found
         window *= 4
