@@ -372,6 +372,7 @@ export function moderatorPolls(ctx) {
   const el = h('section', { class: 'card panel', id: 'poll-panel', 'aria-labelledby': 'polls-h' },
     h('h2', { id: 'polls-h' }, t('polls.title')), builderBox, container, closedBox);
   const rank = { open: 0, draft: 1 };
+  const seenOpen = new Set(); // polls this page has shown open or as drafts
   return {
     el,
     update(area) {
@@ -379,8 +380,12 @@ export function moderatorPolls(ctx) {
       const all = [...state.polls.values()].sort(byNewest);
       if (first && all.length) builderBox.open = false;
       first = false;
-      render(all.filter((p) => p.state !== 'closed').sort((a, b) => rank[a.state] - rank[b.state]));
-      const closed = all.filter((p) => p.state === 'closed');
+      // A poll closed while this page is shown stays where it was (its card does not jump
+      // away under the "Close" button, and "Reopen" is at hand); those closed before fold.
+      for (const p of all) if (p.state !== 'closed') seenOpen.add(p.id);
+      const inPlace = (p) => p.state !== 'closed' || seenOpen.has(p.id);
+      render(all.filter(inPlace).sort((a, b) => (rank[a.state] ?? 2) - (rank[b.state] ?? 2)));
+      const closed = all.filter((p) => !inPlace(p));
       renderClosed(closed);
       closedCount.textContent = `(${closed.length})`;
       closedBox.hidden = !closed.length;
