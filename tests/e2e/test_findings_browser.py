@@ -271,3 +271,38 @@ async def test_the_keyboard_follows_asking_and_moderating(people: People) -> Non
     await expect(pending).to_have_count(0)
     # …and, the list empty, to its heading.
     await expect(mod.locator("#queue-pending-h")).to_be_focused()
+
+
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\u2013-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+async def test_no_word_is_cut_in_results_and_the_split_on_a_phone(people: People) -> None:
+    staff = await staff_of(people)
+    poll = await open_poll(staff, "Which topic first?", "single",
+                           options=["Work–life balance", "Managing people", "Counselling"])
+    ana = await people.join("attendee", "Ana", mode="in_room", viewport=PHONE, session=SESSION)
+    await ana.get_by_label("Counselling").check()
+    await ana.get_by_role("button", name="Vote").click()
+    await staff.call("poll.vote", {"poll": poll, "choices": [0]})
+    mod = await people.join("moderator", "Maria", viewport=PHONE, session=SESSION)
+    await expect(mod.locator("#moderator-polls .split-half")).to_have_count(2)
+    await expect(ana.locator("#polls .bar-row")).to_have_count(3)
+    for page in (ana, mod):
+        assert await page.evaluate(BROKEN_WORDS, ".bar-label, .split-half h4, .option") == []
+    await shot(mod, "findings-split-phone")
+    await staff.close()
