@@ -163,10 +163,12 @@ class Server:
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None,
-         raw: bool = False) -> tuple[int, Any]:
+         raw: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:

@@ -99,6 +99,7 @@ class Events:
             "live": fields.get("live", "0") == "1",
             "qa_moderated": fields.get("qa_moderated", "1" if session.qa_moderated else "0")
             == "1",
+            "recording": fields.get("recording", "0") == "1",
         }
 
     async def update_state(self, event_id: str, session_id: str, values: dict[str, bool]) -> None:

@@ -55,6 +55,7 @@ class Settings:
     event_loop: str = "asyncio"
     connections_per_user: int = 10
     joins_per_user_per_min: int = 30
+    snapshot_cache: bool = True
     # -- media across processes (issue 11) --
     media_address: str = ""
     media_max_viewers: int = 0
@@ -79,6 +80,8 @@ class Settings:
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_scopes: str = "openid profile email"
+    # -- the stage for everyone (issue 17) --
+    recordings_dir: Path | None = None  # None: <PLENARY_DATA>/recordings
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -109,6 +112,10 @@ class Settings:
             )
         if self.admin_key == DEMO_ADMIN_KEY:
             raise SettingsError("PLENARY_ADMIN_KEY is missing or the demo default: set one.")
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def origin_allowlist(self) -> frozenset[str]:

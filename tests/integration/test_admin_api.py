@@ -11,7 +11,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from harness import ADMIN_KEY, CODES, Client, CommandFailed, RedisServer, Server, event_def, http
+from harness import ADMIN_KEY, CODES, Client, CommandFailed, Server, event_def, http
 
 
 def short() -> str:
@@ -199,23 +199,29 @@ def test_the_openapi_document_comes_from_the_types(server: Server) -> None:
         "/JoinBody")
 
 
-def test_events_codes_and_deletions_outlive_the_process(redis_server: RedisServer) -> None:
-    first = Server(redis_server.url).start()
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_events_codes_hooks_and_deletions_outlive_the_process(
+        backend: str, request: pytest.FixtureRequest) -> None:
+    redis_url = request.getfixturevalue("redis_server").url if backend == "redis" else None
+    srv = Server(redis_url).start()  # the embedded backend: SQLite in its data folder
     try:
-        kept = make(first, short_code=(code := short()))
-        gone = make(first)
-        assert http("DELETE", f"{first.http}/api/events/{gone['id']}", token=ADMIN_KEY)[0] == 204
-    finally:
-        first.stop()
-    second = Server(redis_server.url).start()
-    try:
-        ids = [e["id"] for e in http("GET", f"{second.http}/api/events", token=ADMIN_KEY)[1]
+        kept = make(srv, short_code=(code := short()))
+        gone = make(srv)
+        assert http("DELETE", f"{srv.http}/api/events/{gone['id']}", token=ADMIN_KEY)[0] == 204
+        hooks = f"{srv.http}/api/events/{kept['id']}/webhooks"
+        assert http("POST", hooks, {"url": "https://hooks.example.org/x"},
+                    token=ADMIN_KEY)[0] == 201
+        srv.stop()
+        srv.start()
+        ids = [e["id"] for e in http("GET", f"{srv.http}/api/events", token=ADMIN_KEY)[1]
                ["events"]]
         assert kept["id"] in ids and gone["id"] not in ids
-        status, joined = http("POST", f"{second.http}/api/join", {"name": "A", "code": code})
+        status, joined = http("POST", f"{srv.http}/api/join", {"name": "A", "code": code})
         assert status == 200 and joined["event"] == kept["id"]
+        listed = http("GET", hooks, token=ADMIN_KEY)[1]["webhooks"]
+        assert [h["url"] for h in listed] == ["https://hooks.example.org/x"]
     finally:
-        second.stop()
+        srv.stop()
 
 
 def test_the_favicon_is_served_and_linked(server: Server) -> None:

@@ -236,8 +236,7 @@ function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
   const body = [];
   const earlier = earlierAnswers(state);
   if (poll.state === 'open' && !voted && !ctx.noVote) {
-    body.push(voteForm(ctx, poll, (answer) => {
-      state.myPolls.set(poll.id, answer);
+    body.push(voteForm(ctx, poll, () => {
       earlier.delete(poll.id);
       ctx.refresh('polls');
       // The form is gone: the keyboard lands on the thanks, not on <body>.
@@ -249,8 +248,7 @@ function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
     if (poll.allow_change && !ctx.noVote) {
       body.push(h('button', { type: 'button', class: 'link', onclick: () => {
         earlier.set(poll.id, state.myPolls.get(poll.id));
-        state.myPolls.delete(poll.id);
-        ctx.refresh('polls');
+        ctx.refresh(state.changeVote(poll.id));
         document.querySelector(`#poll-${CSS.escape(poll.id)}-0, #poll-${CSS.escape(poll.id)}-1, #poll-${CSS.escape(poll.id)}-text`)?.focus();
       } }, t('poll.change_vote')));
     }
@@ -340,11 +338,7 @@ export function moderatorPolls(ctx) {
   function controls(poll) {
     const run = (type) => async () => {
       const reply = await act(type, { poll: poll.id });
-      if (!reply) return;
-      if (type === 'poll.delete') { state.polls.delete(poll.id); state.results.delete(poll.id); }
-      if (reply.poll) state.putPoll(reply.poll);
-      if (reply.results) state.results.set(poll.id, reply.results);
-      ctx.refresh('polls');
+      if (reply) ctx.refresh('polls');
     };
     const visibility = (results) => async () => {
       const reply = await act('poll.visibility', { poll: poll.id, results });
@@ -433,7 +427,6 @@ function builder(ctx) {
     if (staffBelow.checked) data.staff_below_threshold = true;
     const reply = await act('poll.create', data);
     if (!reply) return;
-    state.putPoll(reply.poll);
     form.reset();
     showFields();
     ctx.refresh('polls');

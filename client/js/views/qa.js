@@ -58,7 +58,6 @@ export function attendeeQA(ctx) {
     // fix this one.
     text.focus();
     if (!reply) return;
-    state.putQuestion(reply.question, true);
     text.value = '';
     count.textContent = t('qa.chars_left', { n: TEXT_MAX });
     notice.textContent = reply.question.status === 'pending' ? t('qa.sent_pending') : t('qa.sent');
@@ -78,16 +77,12 @@ export function attendeeQA(ctx) {
   async function vote(q) {
     const up = !state.myVotes.has(q.id);
     const reply = await act('qa.vote', { question: q.id, up });
-    if (!reply) return;
-    if (up) state.myVotes.add(q.id); else state.myVotes.delete(q.id);
-    const current = state.questions.get(q.id);
-    if (current) state.questions.set(q.id, { ...current, votes: reply.votes });
-    ctx.refresh('qa');
+    if (reply) ctx.refresh('qa');
   }
 
   async function withdraw(q) {
     const reply = await act('qa.withdraw', { question: q.id });
-    if (reply) { state.questions.delete(q.id); ctx.refresh('qa'); }
+    if (reply) ctx.refresh('qa');
   }
 
   function item(q) {
@@ -159,7 +154,7 @@ export function moderatorQA(ctx) {
     if (answer) data.answer = answer;
     const from = q.status;
     const reply = await act('qa.moderate', data);
-    if (reply && reply.question) { state.questions.set(q.id, reply.question); ctx.refresh('qa'); }
+    if (reply) ctx.refresh('qa');
     // The question moved to another list with the button pressed: the keyboard goes on to
     // the next question of the list it left (the next one to review), or to its heading.
     const active = document.activeElement;

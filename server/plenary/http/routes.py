@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import Route
 
 from ..agenda import EventDef
-from . import api, export, feeds, hooks, joins, ops
+from . import api, export, feeds, hooks, joins, ops, recordings
 from .edge import Handler
 
 
@@ -79,6 +79,15 @@ ENDPOINTS: list[Endpoint] = [
       reply=hooks.HookCreated, auth="organiser", errors=(400, 401, 404, 409), status=201),
     E("DELETE", "/api/events/{event}/webhooks/{hook}", hooks.remove_hook, "Remove a webhook",
       auth="organiser", errors=(401, 404), status=204),
+    E("GET", "/api/events/{event}/recordings", recordings.list_recordings,
+      "Recordings of the stage, oldest first (any token of the event; ?session= to filter)",
+      reply=recordings.RecordingList, auth="token", errors=(401, 403, 404)),
+    E("GET", "/api/events/{event}/recordings/{recording}", recordings.stream,
+      "A recording's media, with range requests (token as bearer or ?token=)",
+      auth="token", errors=(401, 403, 404), media="video/webm"),
+    E("GET", "/api/events/{event}/recordings/{recording}/captions.vtt", recordings.captions_vtt,
+      "The captions said during a recording, as WebVTT (?lang=)", auth="token",
+      errors=(401, 403, 404), media="text/vtt"),
     E("GET", "/api/events/{event}/sessions/{session}/report", api.session_report,
       "Questions, polls and breakout reports (moderator token; ?format=json|csv)",
       auth="token", errors=(400, 401, 403, 404)),
