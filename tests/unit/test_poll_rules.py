@@ -183,6 +183,13 @@ def test_words_sorted_by_count_then_word() -> None:
     assert list(words.items()) == [("c", 2), ("a", 1), ("b", 1)]  # the order, not just the set
 
 
+def test_results_with_no_votes_count_zero() -> None:
+    empty = results(make(), {})
+    assert (empty["votes"], empty["tally"]) == (0, [0, 0, 0])
+    assert empty["by_mode"] == {"in_room": {"votes": 0, "tally": [0, 0, 0]},
+                                "remote": {"votes": 0, "tally": [0, 0, 0]}}
+
+
 def test_results_are_final_once_the_poll_closes() -> None:
     counters = {"remote": {"votes": 1, "o:0": 1}}
     opened = rules.opened(make(), 1)
