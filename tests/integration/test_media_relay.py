@@ -3,7 +3,7 @@
 
 Three processes share one Redis, the publisher on the first. Most viewers only count the
 frames they receive (no decoding); one per process decodes and checks the picture. The
-liveness timeout is short, so that a killed process is noticed within seconds.
+presence TTL is short, so that a killed process is noticed within seconds.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from harness import Client, Event, RedisServer, Server, create_event, http
 
 pytestmark = pytest.mark.media
 
+# A process that stops advertising is dead after the presence TTL: short here. Peers keep
+# the default idle timeout, so that a starved test process is not taken for a vanished peer.
 IDLE_S = 5
-ENV = {"PLENARY_MEDIA_IDLE_TIMEOUT_S": str(IDLE_S)}
+ENV = {"PLENARY_PRESENCE_TTL_S": str(IDLE_S)}
 
 
 @pytest.fixture(scope="module")

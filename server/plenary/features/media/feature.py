@@ -126,7 +126,7 @@ class MediaFeature(Feature):
         self.peers = Peers(self._publisher_ended, self._close_remote)
         self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
         self.roster = Roster(host.open_store(BOOK), host.node,
-                             host.settings.media_idle_timeout_s)
+                             host.settings.presence_ttl_s)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
         host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
@@ -398,12 +398,16 @@ class MediaFeature(Feature):
     def _interval(self) -> float:
         return min(1.0, self._settings.media_idle_timeout_s / 4)
 
+    @property
+    def _record_interval(self) -> float:
+        return min(1.0, self._settings.presence_ttl_s / 4)
+
     async def _keep_on_record(self) -> None:
         """Its own loop, with nothing slow in it: a record that goes stale means a dead
         process, never a busy housekeeping round."""
-        async for _ in every(self._interval):
+        async for _ in every(self._record_interval):
             with survive(log, "advertising this media process"):
-                self.peers.measure(self._interval)
+                self.peers.measure(self._record_interval)
                 await self._advertise()
                 await self._watch_processes()
 

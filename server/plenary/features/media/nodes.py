@@ -3,8 +3,9 @@
 Every process advertises its `NodeLoad` each housekeeping round (about once a second): the
 peers it holds by role, its CPU, the publishers it pulls a relay leg of (for placement), and
 the events it has publishers in (so that whoever notices it died can end them). A record
-older than the liveness timeout belongs to a process that died: the first process to remove
-it (`remove` is atomic) ends that process's publishers and publishes `media.publishers`.
+older than the presence TTL (`presence_ttl_s`) belongs to a process that died: the first
+process to remove it (`remove` is atomic) ends that process's publishers and publishes
+`media.publishers`.
 Every Redis key of this file is spelled in `Keys`.
 """
 
