@@ -475,8 +475,11 @@ async def orchestrate(args: argparse.Namespace) -> None:
             print(json.dumps(await one_run("plenary", target, viewers, tokens, True, args,
                                            plenary_encodes)), flush=True)
     finally:
-        for server in servers:
+        for i, server in enumerate(servers):
             server.stop()
+            for line in server.output().splitlines():
+                if "plenary.media" in line or "Traceback" in line:
+                    print(f"process {i}: {line}", file=sys.stderr)
         if redis is not None:
             redis.stop()
     if args.skip_mediarelay:
