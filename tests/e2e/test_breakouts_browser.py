@@ -80,7 +80,9 @@ async def test_self_select_rooms_visit_extend_and_leave(people: People) -> None:
     await expect(ben.locator("#breakout-chooser")).to_be_hidden()
 
     # The moderator visits Ana's room and joins the chat; extends the rooms by 5 minutes.
-    await mod.locator(".room-card", has_text="Policy").get_by_role("button", name="Visit").click()
+    # (each card lists its members with a "Move to" list naming every room: find it by heading)
+    policy_card = mod.locator(".room-card").filter(has=mod.locator("h4", has_text="Policy"))
+    await policy_card.get_by_role("button", name="Visit").click()
     await expect(mod.locator("#room-h")).to_have_text("Visiting Policy")
     await expect(mod.locator("#room-members")).to_have_text("In this room: Ana")
     await ana.locator("#room-say").fill("Anyone from HR policy?")

@@ -111,6 +111,7 @@ async def test_an_in_room_phone_lands_on_questions_with_one_line_bar(people: Peo
     # No poll and nothing live: no empty cards; the question box is on the first screen.
     await expect(ana.locator("#stage")).to_be_hidden()
     await expect(ana.locator("#poll-panel")).to_be_hidden()
+    await expect(ana.locator("#survey-panel")).to_be_hidden()
     await expect(ana.locator("#ask-text")).to_be_in_viewport()
     bar = await ana.locator(".topbar").bounding_box()
     assert bar and bar["height"] <= 56, bar  # one line of 44 px controls
