@@ -57,6 +57,16 @@ OPENAPI: dict[str, Any] = {
                     "security": [{"bearer": []}],
                     "responses": _responses("the report", 400, 401, 403, 404)},
         },
+        # issue 14: every session and day in one file (docs/protocol/surveys.md)
+        "/api/events/{event}/export": {
+            "parameters": [_event_param,
+                           {"name": "format", "in": "query",
+                            "schema": {"enum": ["xlsx", "csv", "json"], "default": "xlsx"}}],
+            "get": {"summary": "The event-wide export: attendance, engagement, questions, "
+                               "polls, surveys (moderator token)",
+                    "security": [{"bearer": []}],
+                    "responses": _responses("the export", 400, 401, 403, 404)},
+        },
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -70,6 +80,7 @@ OPENAPI: dict[str, Any] = {
                     "id": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
                     "title": {"type": "string", "maxLength": 200},
                     "timezone": {"type": "string"},
+                    "named_attendance": {"type": "boolean", "default": False},
                     "codes": {"type": "object", "required": ["attendee", "speaker", "moderator"],
                               "properties": {r: {"type": "string", "minLength": 4}
                                              for r in ("attendee", "speaker", "moderator")}},
