@@ -56,6 +56,7 @@ async def test_save_partly_resume_and_submit_once(event: Event) -> None:
     assert draft["state"] == "draft" and [q["id"] for q in draft["questions"]] == \
         ["q1", "q2", "q3", "q4"]
     assert (await alice.join(SESSION))["surveys"] == []  # drafts are the staff's own
+    assert await alice.error("survey.mine", {"survey": draft["id"]}) == "not_found"
     survey = (await mod.call("survey.open", {"survey": draft["id"]}))["survey"]
     assert survey["state"] == "open" and survey["round"] == "main"
     await alice.event("survey.state", lambda d: d["survey"]["state"] == "open")
