@@ -12,11 +12,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
+from .clock import Clock
 from .features import all_features
 from .gateway import Gateway
 from .http import api, export, ops
 from .services import Services
 from .settings import Settings
+from .shutdown import close_clients_first
 
 log = logging.getLogger("plenary")
 
@@ -37,15 +39,16 @@ class Plenary:
             await self.http(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Plenary:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
-    services = Services(settings)
+    services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.start()
+        close_clients_first(services.close_clients)  # SIGTERM: 1001, before uvicorn's 1012
         for event in load_agendas(settings.agenda_dir):
             if await services.events.get(event.id) is None:
                 await services.events.put(event)

@@ -26,7 +26,8 @@ from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
-from .messages import FrameError, Mode, convert, parse_frame
+from .idempotency import once
+from .messages import Envelope, FrameError, Mode, convert, parse_frame
 from .outlets import outlet_for
 from .services import Services
 
@@ -124,7 +125,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
         if not bucket.take():
             raise rate_limited("Too many commands: slow down.", 1)
         followups: list[Any] = []
-        result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
+        result = await _dispatch(envelope, conn, services, followups)
         conn.reply(envelope.id, result if result is not None else {})
         for action in followups:
             action()
@@ -146,8 +147,9 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     services.metrics.command_seconds.observe(time.perf_counter() - started)
 
 
-async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
+async def _dispatch(envelope: Envelope, conn: Connection, services: Services,
                     followups: list[Any]) -> Any:
+    kind, data = envelope.type, envelope.data
     if kind == "hello":
         return await hello(conn, services, convert(data, Hello), followups)
     if conn.user is None:
@@ -164,8 +166,15 @@ async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
         session_id = command.session(typed)
         if session_id is not None:
             await ctx.require_joined(session_id)
-    await _check_limit(command, user, services)
-    return await command.handler(ctx, typed)
+
+    async def run() -> Any:
+        await _check_limit(command, user, services)
+        return await command.handler(ctx, typed)
+
+    if envelope.key is None:
+        return await run()
+    # A retry with the same key answers the first reply, before any limit counts it again.
+    return await once(services.replies, (user.event, user.id, kind, envelope.key), run)
 
 
 async def _check_limit(command: Command, user: User, services: Services) -> None:

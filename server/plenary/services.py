@@ -21,6 +21,7 @@ from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
+from .idempotency import STORE as REPLIES
 from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
@@ -36,8 +37,9 @@ class Services:
         self.settings = settings
         self.node = secrets.token_hex(4)
         self.clock: Clock = clock or SystemClock()
-        self.backend = backend or open_backend(settings)
+        self.backend = backend or open_backend(settings, self.clock)
         self.hub = Hub(self.backend.broker)
+        self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
@@ -101,6 +103,15 @@ class Services:
         self.membership.start()
         for feature in self.features:
             await feature.start()
+
+    async def close_clients(self) -> None:
+        """Close every connection with 1001 and wait until they are gone."""
+        for conn in list(self.connections):
+            conn.close_soon(1001, "server shutting down")
+        for _ in range(500):  # each leaves the set once its close frame went out
+            if not self.connections:
+                return
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         for conn in list(self.connections):

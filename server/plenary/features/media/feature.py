@@ -21,6 +21,7 @@ never notice a closed tab).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -125,6 +126,7 @@ class MediaFeature(Feature):
         self._alive: set[str] = set()  # other processes seen in the node book last round
         self._bitrates: dict[tuple[str, str], float] = {}
         self._cpu = _CpuMeter()
+        self._advertising = asyncio.Lock()
         host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
                            lambda: self._bitrates))
@@ -337,13 +339,16 @@ class MediaFeature(Feature):
             await self._drop_watches(conn_id, lambda w: True)
 
     async def _advertise(self, measure: bool = True) -> None:
-        counts = self.peers.counts()
-        await self.nodes.put(NodeLoad(
-            self.node, publishers=counts["publisher"], viewers=counts["viewer"],
-            legs_in=counts["leg_in"], legs_out=counts["leg_out"], cpu_pct=self._cpu.read(measure),
-            cap=self._settings.media_max_viewers,
-            pulls=sorted(self.peers.legs),
-            events=sorted({p.event for p in self.peers.pubs.values()})))
+        """Put this process's load on record. One at a time, each built inside the lock: a
+        record built earlier can never land after (and over) a newer one."""
+        async with self._advertising:
+            counts = self.peers.counts()
+            await self.nodes.put(NodeLoad(
+                self.node, publishers=counts["publisher"], viewers=counts["viewer"],
+                legs_in=counts["leg_in"], legs_out=counts["leg_out"],
+                cpu_pct=self._cpu.read(measure), cap=self._settings.media_max_viewers,
+                pulls=sorted(self.peers.legs),
+                events=sorted({p.event for p in self.peers.pubs.values()})))
 
     async def _watch_nodes(self) -> None:
         """Forget processes that stopped advertising; the first to see one die ends its

@@ -1,6 +1,7 @@
-"""Polls over real sockets, on both backends: every kind, who sees what and when, timers,
-invalid votes changing nothing, changed votes, the report, and (on two processes sharing one
-Redis) ballot integrity under concurrent votes from many tabs."""
+"""Polls over the protocol, on both backends, in process (tests/inproc.py): every kind, who
+sees what and when, timers (the server's clock moved on), invalid votes changing nothing,
+changed votes. On real processes: the report (HTTP) and, on two processes sharing one Redis,
+ballot integrity under concurrent votes from many tabs and the timer outliving its opener."""
 
 from __future__ import annotations
 
@@ -303,6 +304,7 @@ async def test_duration_closes_the_poll_on_time(event: Event) -> None:
     poll = await started(mod, duration_s=1)
     assert poll["closes_at"] is not None and poll["duration_s"] == 1
     await vote(alice, poll, choices=[2])
+    event.server.clock.advance(1)  # the server's clock: the poll's time is up
     closed = await alice.event("poll.state", state(poll, "closed"), timeout=15)
     assert closed["data"]["poll"]["closes_at"] == poll["closes_at"]
     last = await alice.event("poll.results", results(poll, final=True), timeout=15)
@@ -326,7 +328,8 @@ async def test_delete_removes_a_poll(event: Event) -> None:
     await close_all(mod, alice)
 
 
-async def test_report_has_final_results_by_mode_and_named_ballots(event: Event) -> None:
+async def test_report_has_final_results_by_mode_and_named_ballots(socket_event: Event) -> None:
+    event = socket_event  # its HTTP API too: a real process
     mod_token = event.token("moderator", "Mod")
     mod = await Client.connect(event.server, mod_token)
     await mod.join(SESSION)
