@@ -144,6 +144,8 @@ class InProcServer:
         environ = {"PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
                    "PLENARY_PRESENCE_INTERVAL_S": "0.1", "PLENARY_AGENDA_DIR": str(ROOT / "tests" /
                                                                        "no-agendas"),
+                   # the test Redis runs without AOF, as harness.Server accepts it
+                   "PLENARY_REDIS_ACCEPT_DATA_LOSS": "1",
                    **(env or {})}
         if redis_url:
             environ["REDIS_URL"] = redis_url
