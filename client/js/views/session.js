@@ -236,8 +236,8 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorSurveys(ctx),
-      moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
+    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx),
+      roomPanel(ctx), moderatorSurveys(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
