@@ -26,7 +26,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-" + "x" * 24
 ADMIN_KEY = "test-admin-key"
-CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator"}
+CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator",
+         "captioner": "code-captioner", "interpreter": "code-interpreter"}
 
 
 def free_port() -> int:
@@ -162,10 +163,12 @@ class Server:
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None,
-         raw: bool = False) -> tuple[int, Any]:
+         raw: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:

@@ -7,15 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from . import logs
 from .agenda import load_agendas
 from .clock import Clock
 from .features import all_features
 from .gateway import Gateway
-from .http import api, export, ops
+from .http.routes import routes as http_routes
 from .services import Services
 from .settings import Settings
 from .shutdown import close_clients_first
@@ -41,6 +42,7 @@ class Plenary:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_format)
     services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))
@@ -58,15 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await services.stop()
 
     routes = [
-        Route("/healthz", ops.healthz),
-        Route("/readyz", ops.readyz),
-        Route("/metrics", ops.metrics),
-        Route("/openapi.json", ops.openapi),
-        Route("/api/events/{event}", api.get_event, methods=["GET"]),
-        Route("/api/events/{event}", api.put_event, methods=["PUT"]),
-        Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
-        Route("/api/events/{event}/sessions/{session}/report", api.session_report),
-        Route("/api/events/{event}/export", export.event_export),  # issue 14
+        *http_routes(),
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
     http = Starlette(routes=routes, lifespan=lifespan)

@@ -28,6 +28,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .agenda import EventDef, SessionDef
+    from .budgets import Budgets
+    from .snapshots import Snapshots
 
 Handler = Callable[["Context", Any], Awaitable[Any]]
 S = TypeVar("S")
@@ -98,6 +100,20 @@ class Host(Protocol):
     async def topic_allowed(self, user: User, topic: str) -> bool:
         """May `user` (re)subscribe to `topic`? (access.py: the one rule)"""
 
+    @property
+    def taps(self) -> list[Callable[[str, str, str, Any], None]]:
+        """Called with (event, topic, kind, data) for each event this process publishes
+        (the webhooks watch them); a tap must not block. (Issue 16.)"""
+
+    # -- join storms (issue 10) --
+    @property
+    def snapshots(self) -> Snapshots:
+        """The snapshot's shared reads, built once per change (snapshots.py)."""
+
+    @property
+    def budgets(self) -> Budgets:
+        """Per-user connection and join budgets in this process (budgets.py)."""
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Limit:
@@ -158,10 +174,12 @@ class Context:
 
 class Feature:
     """A feature of a session. `snapshot_keys` declares this feature's keys of the
-    `session.join` reply with their empty values; `snapshot` fills them."""
+    `session.join` reply with their empty values; `snapshot` fills them. `events` names
+    every event type it publishes (client/js/protocol.js is generated from both)."""
 
     name: ClassVar[str] = "feature"
     snapshot_keys: ClassVar[Mapping[str, Any]] = {}
+    events: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, host: Host) -> None:
         self.host = host

@@ -20,8 +20,8 @@ from starlette.types import Receive, Scope
 from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
-from . import topics
-from .auth import User, read_token
+from . import logs, topics
+from .auth import User
 from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
@@ -92,6 +92,7 @@ def _closer(websocket: WebSocket) -> Any:
 
 
 async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> None:
+    logs.conn_id.set(conn.id)  # on every log line of this connection (see logs.py)
     deadline = time.monotonic() + services.settings.hello_timeout_s
     bucket = _Bucket(services.settings.command_limit_per_s)
     while True:
@@ -107,8 +108,12 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         if frame is None:
             frame = message.get("bytes") or b""
         await _handle_frame(frame, conn, services, bucket)
-        if conn.user is None and conn.state.get("refused"):
-            await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        refused = conn.state.get("refused")
+        if conn.user is None and refused:
+            if refused == CLOSE_POLICY:
+                await conn.flush_and_close(CLOSE_POLICY, "too many connections for this user")
+            else:
+                await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
 
 
@@ -119,6 +124,9 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     except FrameError as exc:
         conn.error(exc.command_id, exc.error.as_dict())
         return
+    bound = logs.command.set(envelope.type)
+    if conn.user is not None:
+        logs.user_id.set(conn.user.id)
     started = time.perf_counter()
     outcome = "ok"
     try:
@@ -145,6 +153,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
         else "unknown"
     services.metrics.commands.labels(command, outcome).inc()
     services.metrics.command_seconds.observe(time.perf_counter() - started)
+    logs.command.reset(bound)
 
 
 async def _dispatch(envelope: Envelope, conn: Connection, services: Services,
@@ -214,14 +223,23 @@ async def hello(conn: Connection, services: Services, data: Hello,
     if len(data.resume) > 20:
         raise bad_request("data.resume: at most 20 topics.")
     try:
-        user = read_token(services.settings.secret, data.token)
+        user = await services.tokens.read(data.token)
         event = await services.events.get(user.event)
         if event is None:
             raise ProtocolError(Code.unauthorized, f"Event `{user.event}` does not exist.")
     except ProtocolError:
         conn.state["refused"] = True
         raise
+    if not services.budgets.admit((user.event, user.id)):
+        conn.state["refused"] = CLOSE_POLICY  # a loop of reconnects must stop, not retry
+        raise ProtocolError(Code.rate_limited, "Too many connections for this user: close "
+                            "another tab or window first.")
     conn.user = user
+    logs.user_id.set(user.id)
+    log.info("hello from %s (%s) in %s", user.id, user.role.name, user.event)
+    conn.state["expiry"] = asyncio.get_running_loop().call_later(
+        max(0.0, user.expires_at - time.time()), conn.close_soon, CLOSE_NOT_AUTHENTICATED,
+        "token expired")  # the client renews its token and resumes
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
     resumed = await _resume(services, ctx, data.resume)
@@ -259,6 +277,11 @@ async def _resume(services: Services, ctx: Context,
 
 
 async def _cleanup(conn: Connection, services: Services) -> None:
+    expiry = conn.state.get("expiry")
+    if expiry is not None:
+        expiry.cancel()
     await services.membership.gone(conn)
     services.hub.detach_all(conn)
+    if conn.user is not None:
+        services.budgets.release((conn.user.event, conn.user.id))
     await conn.closed()

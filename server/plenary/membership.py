@@ -19,7 +19,7 @@ from . import topics
 from .agenda import SessionDef
 from .backends.base import Documents, split_key, topic_key
 from .connection import Connection
-from .errors import bad_request
+from .errors import bad_request, rate_limited
 from .feature import Command, Context, Feature, Host
 from .liveness import keep_present
 from .messages import Mode, Role, Slug, decode, encode
@@ -41,6 +41,12 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     session: Slug
     live: bool | None = None
     qa_moderated: bool | None = None
+    recording: bool | None = None  # the stage is recorded (issue 17)
+
+
+# What membership itself publishes, and its keys of the `session.join` reply.
+EVENTS = ("session.updated", "presence")
+SNAPSHOT_KEYS = ("session", "presence", "topics", "epochs")
 
 
 def counts(online: int, in_room: int) -> dict[str, int]:
@@ -64,24 +70,33 @@ class Membership:
 
     def commands(self) -> list[Command]:
         return [
-            Command("session.join", Join, self.join),
-            Command("session.leave", Leave, self.leave),
+            Command("session.join", Join, self.join, role=Role.display),
+            Command("session.leave", Leave, self.leave, role=Role.display),
             Command("session.update", Update, self.update, role=Role.moderator),
         ]
 
     # -- commands ---------------------------------------------------------------------------
     async def join(self, ctx: Context, data: Join) -> dict[str, Any]:
         session = await self.host.events.session(ctx.event_id, data.session)
+        wait = self.host.budgets.join((ctx.event_id, ctx.user.id))
+        if wait:
+            raise rate_limited("Too many joins: try again in a moment.", wait)
         if ctx.conn.session is not None:
             await self._leave(ctx.conn)
         names = session_topics(session.id, ctx.user.is_staff)
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.host.hub.attach(ctx.conn, key)
-        at = await self.host.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
-        snapshot = await self.snapshot(ctx, session)
+        # Read after attaching, before the snapshot: what follows these seqs is sent after it.
+        # The session's and its staff topic's positions version the shared reads of the
+        # snapshot (snapshots.py): every change it shows moves one of them.
+        versioned = [topic_key(ctx.event_id, t) for t in session_topics(session.id, True)]
+        at = await self.host.broker.positions({*keys, *versioned})
+        with self.host.snapshots.at(ctx.event_id, session.id,
+                                    tuple(f"{at[k].epoch}:{at[k].seq}" for k in versioned)):
+            snapshot = await self.snapshot(ctx, session)
         snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
         snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
@@ -98,10 +113,10 @@ class Membership:
     async def update(self, ctx: Context, data: Update) -> dict[str, Any]:
         events = self.host.events
         session = await events.session(ctx.event_id, data.session)
-        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated))
-                  if v is not None}
+        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated),
+                                    ("recording", data.recording)) if v is not None}
         if not values:
-            raise bad_request("data: give `live` or `qa_moderated`.")
+            raise bad_request("data: give `live`, `qa_moderated` or `recording`.")
         await events.update_state(ctx.event_id, session.id, values)
         described = await events.describe(ctx.event_id, session)
         await ctx.publish(topics.session(session.id), "session.updated", {"session": described})
@@ -110,10 +125,12 @@ class Membership:
     # -- the snapshot -----------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         """The `session.join` reply: the session, its presence, each feature's keys."""
-        snapshot: dict[str, Any] = {
-            "session": await self.host.events.describe(ctx.event_id, session),
-            "presence": await self.presence_counts(ctx.event_id, session.id),
-        }
+        async def read() -> tuple[dict[str, Any], dict[str, int]]:
+            return (await self.host.events.describe(ctx.event_id, session),
+                    await self.presence_counts(ctx.event_id, session.id))
+
+        described, presence = await self.host.snapshots.shared("session", read)
+        snapshot: dict[str, Any] = {"session": dict(described), "presence": dict(presence)}
         for feature in self._features:
             snapshot.update(copy.deepcopy(dict(feature.snapshot_keys)))
             snapshot.update(await feature.snapshot(ctx, session))

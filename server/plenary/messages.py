@@ -29,9 +29,12 @@ _decoder = msgspec.json.Decoder()
 class Role(enum.IntEnum):
     """Each role can do all that the roles below it can."""
 
+    display = 0  # the room screen: sees what attendees see, can do nothing (issue 16)
     attendee = 1
-    speaker = 2
-    moderator = 3
+    captioner = 2  # types live captions for a session (or a speech-to-text engine does)
+    interpreter = 3  # publishes an audio channel in a language on a session's stage
+    speaker = 4
+    moderator = 5
 
     @classmethod
     def parse(cls, name: str) -> Role:

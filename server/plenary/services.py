@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from . import access
-from .auth import User
+from .auth import User, tokens_for
 from .backends import open_backend
 from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
+from .budgets import Budgets
 from .clock import Clock, SystemClock
 from .connection import Connection, Flusher
 from .events import Events
@@ -26,6 +27,8 @@ from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
+from .snapshots import Snapshots
+from .tasks import every
 
 log = logging.getLogger("plenary")
 S = TypeVar("S")
@@ -41,6 +44,10 @@ class Services:
         self.hub = Hub(self.backend.broker)
         self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)
+        self.tokens = tokens_for(settings)  # Plenary's tokens and the identity provider's
+        # Called with (event, topic, kind, data) for each event this process publishes (the
+        # webhooks watch them); a tap must not block.
+        self.taps: list[Callable[[str, str, str, Any], None]] = []
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
         self.flusher = Flusher(settings.flush_interval_s)
@@ -49,6 +56,20 @@ class Services:
             ("plenary_frames_sent", "Frames written to clients", self.flusher.frames),
             ("plenary_slow_clients_closed", "Connections closed for falling behind (1013)",
              self.flusher.slow_closed),
+            # -- broker health (issue 13) --
+            ("plenary_pubsub_reconnects", "Pub/sub connections re-established",
+             self.backend.broker.reconnects),
+            ("plenary_events_repaired", "Events missed by pub/sub and replayed from history",
+             self.hub.repaired),
+        ])
+        # -- join storms (issue 10): the snapshot's shared reads, per-user budgets --
+        self.snapshots = Snapshots(settings.snapshot_cache)
+        self.budgets = Budgets(settings.connections_per_user, settings.joins_per_user_per_min)
+        self.metrics.totals(lambda: [
+            ("plenary_snapshot_builds", "Shared snapshot reads run (once per change)",
+             self.snapshots.builds),
+            ("plenary_snapshot_hits", "Joins served a shared snapshot read from the cache",
+             self.snapshots.hits),
         ])
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}
@@ -82,6 +103,8 @@ class Services:
     async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
         """Encode once and publish; every subscriber on every process gets the same text."""
         self.metrics.published.inc()
+        for tap in self.taps:
+            tap(event_id, topic, kind, data)
         return await self.backend.broker.publish(topic_key(event_id, topic), kind, encode(data))
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -100,9 +123,15 @@ class Services:
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         await self.backend.start()
+        self.spawn(self.hub.check_forever(self.settings.seq_check_interval_s), "seq-check")
+        self.spawn(self._sync_metrics(), "metrics-sync")
         self.membership.start()
         for feature in self.features:
             await feature.start()
+
+    async def _sync_metrics(self) -> None:
+        async for _ in every(1.0):
+            self.metrics.sync()
 
     async def close_clients(self) -> None:
         """Close every connection with 1001 and wait until they are gone."""

@@ -55,6 +55,7 @@ class Settings:
     event_loop: str = "asyncio"
     connections_per_user: int = 10
     joins_per_user_per_min: int = 30
+    snapshot_cache: bool = True
     # -- media across processes (issue 11) --
     media_address: str = ""
     media_max_viewers: int = 0
@@ -62,6 +63,31 @@ class Settings:
     data_dir: Path = ROOT / "data"
     data_sync: str = "full"
     redis_accept_data_loss: bool = False
+    # -- the organiser's day (issue 16): links, external tokens, webhooks ---------------------
+    public_url: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str = "plenary"
+    jwt_role_claim: str = "role"
+    jwt_event_claim: str = "event"
+    jwt_roles: tuple[str, ...] = ()
+    jwt_organisers: tuple[str, ...] = ()
+    webhook_allow_http: bool = False
+    webhook_attempts: int = 6
+    webhook_backoff_s: float = 2.0
+    webhook_timeout_s: float = 10.0
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    # -- the stage for everyone (issue 17) --
+    recordings_dir: Path | None = None  # None: <PLENARY_DATA>/recordings
+    seq_check_interval_s: float = 2.0
+    log_format: str = "text"
+    redis_sentinels: tuple[str, ...] = ()
+    redis_master: str = "plenary"
+    redis_wait_replicas: int = -1
+    redis_wait_timeout_ms: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -81,6 +107,8 @@ class Settings:
         """Refuse to run a real event on the demo secrets."""
         if self.ws_transport not in WS_TRANSPORTS:
             raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
+        if self.log_format not in ("text", "json"):
+            raise SettingsError("PLENARY_LOG_FORMAT must be text or json.")
         if self.data_sync not in ("full", "normal"):
             raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:
@@ -92,6 +120,10 @@ class Settings:
             )
         if self.admin_key == DEMO_ADMIN_KEY:
             raise SettingsError("PLENARY_ADMIN_KEY is missing or the demo default: set one.")
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def origin_allowlist(self) -> frozenset[str]:

@@ -57,7 +57,7 @@ async def test_xlsx_and_csv_export_of_a_named_event(server: Server) -> None:
     await bob.call("session.leave", {"session": "resilience"})
     await bob.join("stress")
 
-    url = f"{server.http}/api/events/{event.id}/export"
+    url = f"{server.http}/api/events/{event.id}/report"
     status, raw = http("GET", url + "?format=xlsx", token=mod_token, raw=True)
     assert status == 200
     book = openpyxl.load_workbook(io.BytesIO(raw))
@@ -115,7 +115,7 @@ async def test_an_anonymous_event_exports_no_attendee_sheet(event: Event) -> Non
     mod_token = event.token("moderator")
     mod = await joined(event.server, mod_token, "opening")
     ana = await joined(event.server, event.token("attendee", "Ana"), "opening")
-    status, data = http("GET", f"{event.server.http}/api/events/{event.id}/export?format=json",
+    status, data = http("GET", f"{event.server.http}/api/events/{event.id}/report?format=json",
                         token=mod_token)
     assert status == 200
     assert "Attendees" not in data["sections"]

@@ -110,6 +110,7 @@ def test_a_timer_job_warns_or_closes_only_an_open_round_that_was_not_extended() 
     opened = rules.opened(make(2, duration_s=120), 1000.0)  # ends at 1120
     assert rules.timer_due(opened, "closing", 1060.0) == "closing"
     assert rules.timer_due(opened, "close", 1119.6) == "close"  # half a second early is due
+    assert rules.timer_due(opened, "close", 1119.5) == "close"  # exactly half a second
     assert rules.timer_due(opened, "close", 1119.0) is None  # extended meanwhile: not yet
     assert rules.timer_due(rules.closed(opened, 1100.0), "close", 1200.0) is None
     assert rules.timer_due(rules.opened(make(2), 1.0), "close", 1200.0) is None  # no timer
@@ -153,6 +154,14 @@ def test_separate_keeps_the_halves_apart_in_proportion() -> None:
 def test_separate_gives_each_half_a_room_even_when_small() -> None:
     _, rooms = rules.spread(people(1, 30), make(3).rooms, mix="separate")
     assert [r.mode for r in rooms].count("in_room") == 1
+
+
+def test_separate_respects_capacity_within_each_half() -> None:
+    assignment, rooms = rules.spread(people(4, 8), make(3).rooms, mix="separate",
+                                     capacity=2, seed="x")
+    assert sizes(assignment) == [2, 2, 2]  # 6 seats: the rest stay in the main session
+    modes = {r.id: r.mode for r in rooms}
+    assert all(people(4, 8)[u] == modes[r] for u, r in assignment.items())
 
 
 def test_separate_with_one_half_uses_every_room_for_it() -> None:
@@ -237,13 +246,50 @@ def test_a_latecomer_already_placed_keeps_their_room() -> None:
     assert full.status == "full"
 
 
+def test_the_view_is_the_breakouts_wire_form() -> None:
+    b = rules.opened(make(2, duration_s=60, capacity=4), 200.5)
+    r1, r2 = b.rooms
+    assert msgspec.to_builtins(rules.view(b, {"u1": r1.id})) == {
+        "id": b.id, "session": "s", "state": "open", "assign": "auto", "capacity": 4,
+        "duration_s": 60, "mix": "mixed", "reuse": None,
+        "rooms": [{"id": r1.id, "name": "Room 1", "mode": None, "count": 1},
+                  {"id": r2.id, "name": "Room 2", "mode": None, "count": 0}],
+        "created_at": 100000, "opened_at": 200500, "ends_at": 260500, "closed_at": None}
+
+
+def test_a_closed_separate_round_reused_keeps_its_modes_in_the_view() -> None:
+    first = rules.closed(rules.opened(make(2), 150.0), 160.0)
+    modes = ("in_room", "remote")
+    rooms = [msgspec.structs.replace(r, mode=m) for r, m in zip(first.rooms, modes, strict=True)]
+    b = rules.closed(rules.opened(make(2, mix="separate", reuse=first.id), 170.0, rooms),
+                     180.25)
+    shown = msgspec.to_builtins(rules.view(b, {}))
+    assert [r["mode"] for r in shown["rooms"]] == ["in_room", "remote"]
+    assert (shown["reuse"], shown["mix"], shown["closed_at"]) == (first.id, "separate", 180250)
+
+
+def test_opening_takes_the_rooms_it_is_given() -> None:
+    b = make(2)
+    rooms = [msgspec.structs.replace(r, mode="remote") for r in b.rooms]
+    assert rules.opened(b, 1.0, rooms).rooms == rooms
+    assert rules.opened(b, 1.0).rooms == b.rooms
+
+
+def test_a_room_by_id_and_its_reference() -> None:
+    b = make(2)
+    r1 = b.rooms[0]
+    assert b.room(r1.id) == r1 and b.room("nope") is None
+    assert msgspec.to_builtins(rules.room_ref(b, r1.id)) == {"id": r1.id, "name": "Room 1"}
+    assert rules.room_ref(b, None) is None and rules.room_ref(b, "nope") is None
+
+
 def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
     b = make(2)
     where = {"u1": b.rooms[0].id, "u2": b.rooms[0].id}
-    public = rules.view(b, where)
+    public = msgspec.to_builtins(rules.view(b, where))
     assert [r["count"] for r in public["rooms"]] == [2, 0]
     assert "members" not in public["rooms"][0]
-    staff = rules.view(b, where, {"u1": "Ana"})
+    staff = msgspec.to_builtins(rules.view(b, where, {"u1": "Ana"}))
     assert staff["rooms"][0]["members"] == [{"id": "u1", "name": "Ana"},
                                             {"id": "u2", "name": "u2"}]
 
@@ -252,11 +298,11 @@ def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
 def test_people_view_puts_those_to_place_first_then_by_name() -> None:
     present = {"u1": "remote", "u2": "in_room", "u3": "remote"}
     names = {"u1": "zoe", "u2": "Ann", "u3": "bob"}
-    shown = rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"})
+    shown = msgspec.to_builtins(rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"}))
     assert shown == [{"id": "u3", "name": "bob", "mode": "remote", "room": None},
                      {"id": "u1", "name": "zoe", "mode": "remote", "room": None},
                      {"id": "u2", "name": "Ann", "mode": "in_room", "room": "r-1"}]
-    assert rules.people_view({"u9": "remote"}, {}, {})[0]["name"] == "u9"  # name unknown
+    assert rules.people_view({"u9": "remote"}, {}, {})[0].name == "u9"  # name unknown
 
 
 # -- a room's recent messages, read back from the topic's history ----------------------------

@@ -3,7 +3,7 @@
 // visit, reports, close).
 
 import { countdown, h, fill, toMs } from '../dom.js';
-import { t } from '../i18n.js';
+import { formatNumber, plural, t } from '../i18n.js';
 import { stagePanel } from './stage.js';
 
 function endsAt(state) {
@@ -17,26 +17,7 @@ function timer(at) {
 }
 
 function authorOf(m) {
-  const who = m.author || m.user || m.from;
-  return (who && (who.name || who)) || m.name || '';
-}
-
-/** A snapshot's breakout carries the current reports (staff: all; a member: their room's),
- * so a reload shows them before the next `breakout.reports`. */
-export function takeReports(state, breakout) {
-  for (const item of (breakout && breakout.reports) || []) {
-    const room = item.room && (item.room.id || item.room);
-    if (room && item.report) state.reports.set(room, item.report);
-  }
-}
-
-/** A room's chat after `room.join`: what this tab holds (broadcasts included) and the
- * reply's recent messages it lacks (said before it entered, or during a drop), by time. */
-export function withHistory(history, current) {
-  if (!history || !history.length) return current;
-  const ids = new Set(current.map((m) => m.id).filter(Boolean));
-  const merged = [...current, ...history.filter((m) => !ids.has(m.id))];
-  return merged.sort((a, b) => (a.at || 0) - (b.at || 0)); // stable: ties keep their order
+  return m.user.name; // room.message; a broadcast (`from`) is shown apart
 }
 
 // -- the room a member is in (or a moderator visits) ----------------------------------------
@@ -170,7 +151,7 @@ export function moderatorBreakouts(ctx) {
 
   async function run(type, extra = {}) {
     const reply = await act(type, { breakout: state.breakout.id, ...extra });
-    if (reply && reply.breakout) { state.setBreakout(reply.breakout); ctx.refresh('breakout'); }
+    if (reply) ctx.refresh('breakout');
   }
 
   function takePeople(b) {
@@ -207,7 +188,7 @@ export function moderatorBreakouts(ctx) {
       if (capacity.value) data.capacity = Number(capacity.value);
       if (duration.value) data.duration_s = Math.round(Number(duration.value) * 60);
       const reply = await act('breakout.create', data);
-      if (reply && reply.breakout) { state.setBreakout(reply.breakout); ctx.refresh('breakout'); }
+      if (reply) ctx.refresh('breakout');
     } }, h('h3', {}, t('brc.create_title')), f(rooms, t('brc.rooms')), f(assign, t('brc.assign')),
     f(capacity, t('brc.capacity')), f(duration, t('brc.duration')), h('button', { type: 'submit', class: 'primary' }, t('brc.create')));
   }
@@ -219,7 +200,8 @@ export function moderatorBreakouts(ctx) {
     select.value = roomId || '';
     select.addEventListener('change', () => run('breakout.assign', { user: p.id, room: select.value || null }));
     return h('li', { class: 'person', draggable: 'true', dataset: { user: p.id },
-      ondragstart: (e) => { e.dataTransfer.setData('text/plain', p.id); e.dataTransfer.effectAllowed = 'move'; } },
+      ondragstart: (e) => { dragging = true; e.dataTransfer.setData('text/plain', p.id); e.dataTransfer.effectAllowed = 'move'; },
+      ondragend: () => { dragging = false; if (stale) render(); } },
     h('span', {}, p.name || p.id), select);
   }
 
@@ -237,7 +219,9 @@ export function moderatorBreakouts(ctx) {
 
   function roomCard(room, b) {
     const report = state.reports.get(room.id);
-    const members = room.members || [];
+    // Session events carry counts only; the names come from `breakout.people` (who is
+    // present, and in which room), so a self-select room shows who chose it at once.
+    const members = room.members || (peopleOf === b.id ? people.filter((p) => p.room === room.id) : []);
     return dropTarget(h('li', { class: 'room-card', dataset: { room: room.id } },
       h('div', { class: 'row spread wrap' }, h('h4', {}, room.name, ' ', h('span', { class: 'muted' }, `(${room.count ?? members.length})`)),
         b.state === 'open' ? h('button', { type: 'button', class: 'link', onclick: () => ctx.enterRoom(room) }, t('brc.visit')) : null),
@@ -246,7 +230,14 @@ export function moderatorBreakouts(ctx) {
         report && report.text ? h('span', { class: 'report-text' }, report.text) : h('span', { class: 'muted' }, t('brc.no_report')))), room.id);
   }
 
+  // Updates keep arriving while a moderator drags someone (people join, counts move): a
+  // render then would replace the dragged node and cancel the drag, so it waits for the drop.
+  let dragging = false;
+  let stale = false;
+
   function render() {
+    if (dragging) { stale = true; return; }
+    stale = false;
     const b = state.breakout;
     if (!b || b.state === 'closed') {
       fill(body, createForm, b ? closedReports(b) : null);
@@ -263,9 +254,21 @@ export function moderatorBreakouts(ctx) {
         h('button', { type: 'button', class: 'danger', id: 'breakout-close', onclick: () => run('breakout.close') }, t('brc.close'))),
       b.state === 'open' ? broadcastForm : null,
       b.assign === 'manual' ? h('p', { class: 'muted small' }, t('brc.drag_hint')) : null,
+      b.state === 'draft' && b.assign === 'auto' ? splitPreview(b) : null,
       unassigned.length ? dropTarget(h('div', { class: 'unassigned' }, h('h4', {}, t('brc.unassigned')),
         h('ul', { class: 'people' }, unassigned.map((p) => person(p, b, null)))), null) : null,
       h('ul', { class: 'room-cards' }, b.rooms.map((room) => roomCard(room, b))));
+  }
+
+  /** Before "Open rooms": how an automatic split will fall, from who is here now. */
+  function splitPreview(b) {
+    const here = peopleOf === b.id ? people.length : 0;
+    const rooms = b.rooms.length;
+    const low = Math.floor(here / rooms);
+    const high = Math.ceil(here / rooms);
+    const sizes = low === high ? formatNumber(low) : `${formatNumber(low)}–${formatNumber(high)}`;
+    return h('p', { class: 'notice split-preview', id: 'split-preview', role: 'status' },
+      plural('brc.preview', here, { rooms, sizes }));
   }
 
   function closedReports(b) {

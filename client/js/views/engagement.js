@@ -15,7 +15,7 @@ const DAY_COLUMNS = [['Day', 'eng.day'], ...SESSION_COLUMNS.slice(2, 5), ...SESS
 
 function exportUrl(ctx, format) {
   const claims = readClaims(ctx.app.auth.token) || {};
-  return `/api/events/${encodeURIComponent(claims.event)}/export?format=${format}`;
+  return `/api/events/${encodeURIComponent(claims.event)}/report?format=${format}`;
 }
 
 async function fetchExport(ctx, format) {

@@ -4,21 +4,16 @@
 import { announce, countdown, h, fill } from '../dom.js';
 import { errorText, t } from '../i18n.js';
 import { readClaims } from '../auth.js';
-import { SessionState } from '../state.js';
+import { EVENT_TYPES, SessionState } from '../state.js';
 import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
-import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
+import { breakoutChooser, moderatorBreakouts, roomPanel } from './breakouts.js';
 import { stagePanel } from './stage.js';
+import { captionerDesk, captionsPanel } from './captions.js';
 import { attendeeSurveys, moderatorSurveys } from './surveys.js';
 import { engagementPanel } from './engagement.js';
+import { screenControls } from './screen.js';
 
-const EVENT_TYPES = [
-  'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
-  'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
-  'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
-  'session.updated', 'media.publishers',
-  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
-];
 
 export function sessionView(app, sessionId, requested) {
   const auth = app.auth;
@@ -34,10 +29,13 @@ export function sessionView(app, sessionId, requested) {
   let joined = false;
   let joining = null;
 
-  /** Every feature action goes through here: failures become a readable message. */
+  /** Every feature action goes through here: its reply updates the state (state.js, like
+   * events do); failures become a readable message. */
   async function act(type, data) {
     try {
-      return await conn.call(type, data);
+      const reply = await conn.call(type, data);
+      state.reply(type, data, reply);
+      return reply;
     } catch (err) {
       app.notify(err);
       return null;
@@ -53,7 +51,6 @@ export function sessionView(app, sessionId, requested) {
     joining = conn.call('session.join', { session: sessionId, mode: auth.mode || 'remote' })
       .then(async (snapshot) => {
         state.load(snapshot);
-        takeReports(state, snapshot.breakout);
         conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
@@ -105,7 +102,6 @@ export function sessionView(app, sessionId, requested) {
     if (!reply) return;
     conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
-    state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
     update('room');
   }
@@ -174,6 +170,8 @@ export function sessionView(app, sessionId, requested) {
 
   const presenceEl = h('p', { class: 'presence muted', id: 'presence' });
   const liveEl = h('span', { class: 'badge', id: 'live-badge' });
+  // Everyone is told while the stage is recorded (issue 17).
+  const recEl = h('span', { class: 'badge badge-rec', id: 'rec-badge', role: 'status', hidden: true });
   function header() {
     const tabs = staff ? h('nav', { class: 'tabs', 'aria-label': t('session.views') },
       viewsFor(user.role).map((v) => h('a', {
@@ -182,7 +180,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl, recEl),
       presenceEl, tabs);
   }
 
@@ -192,6 +190,9 @@ export function sessionView(app, sessionId, requested) {
     const live = state.session && state.session.live;
     liveEl.textContent = live ? t('session.live') : t('session.not_live');
     liveEl.dataset.live = live ? 'yes' : 'no';
+    const recording = !!(state.session && state.session.recording);
+    recEl.hidden = !recording;
+    recEl.textContent = recording ? t('rec.badge') : '';
   }
 
   function backLink() {
@@ -207,7 +208,7 @@ export function sessionView(app, sessionId, requested) {
 
   unsubscribe.push(conn.on('ready', onReady), conn.on('stale', onStale),
     conn.on('breakout.moved', onMoved),
-    ...EVENT_TYPES.map((type) => conn.on(type, onEvent(type))));
+    ...[...EVENT_TYPES, 'room.closed'].map((type) => conn.on(type, onEvent(type))));
   fill(el, backLink(), h('p', { class: 'muted' }, t('session.loading')));
   if (conn.ready) join();
 
@@ -226,6 +227,7 @@ export function sessionView(app, sessionId, requested) {
 function viewsFor(role) {
   if (role === 'moderator') return ['moderator', 'speaker', 'attendee'];
   if (role === 'speaker') return ['speaker', 'attendee'];
+  if (role === 'captioner' || role === 'interpreter') return ['captioner', 'attendee'];
   return ['attendee'];
 }
 
@@ -236,17 +238,18 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx),
-      roomPanel(ctx), moderatorSurveys(ctx), engagementPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
+      moderatorBreakouts(ctx), roomPanel(ctx), moderatorSurveys(ctx), engagementPanel(ctx)];
   }
-  if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
+  if (view === 'speaker') return [stagePanel(ctx, true), captionsPanel(ctx), speakerQA(ctx), speakerPolls(ctx)];
+  if (view === 'captioner') return [captionerDesk(ctx), stagePanel(ctx, false), captionsPanel(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
   // (which hides itself while nothing is live) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
     return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
-      stagePanel(ctx, false)];
+      stagePanel(ctx, false), captionsPanel(ctx)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx),
+  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), captionsPanel(ctx), attendeePolls(ctx),
     attendeeSurveys(ctx), attendeeQA(ctx)];
 }
 
@@ -255,18 +258,24 @@ function sessionControls(ctx) {
   const { state, act, sessionId } = ctx;
   const liveButton = h('button', { type: 'button', id: 'session-live' });
   const moderated = h('input', { type: 'checkbox', id: 'session-moderated' });
+  const recordButton = h('button', { type: 'button', id: 'session-record', 'aria-pressed': 'false' });
+  recordButton.addEventListener('click', async () => {
+    const recording = !(state.session && state.session.recording);
+    const reply = await act('session.update', { session: sessionId, recording });
+    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+  });
   liveButton.addEventListener('click', async () => {
     const live = !(state.session && state.session.live);
     const reply = await act('session.update', { session: sessionId, live });
-    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    if (reply) ctx.refresh('session');
   });
   moderated.addEventListener('change', async () => {
     const reply = await act('session.update', { session: sessionId, qa_moderated: moderated.checked });
-    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    if (reply) ctx.refresh('session');
   });
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),
-    h('div', { class: 'row wrap' }, liveButton,
+    h('div', { class: 'row wrap' }, liveButton, recordButton,
       h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated'))));
   return {
     el,
@@ -275,6 +284,9 @@ function sessionControls(ctx) {
       liveButton.textContent = live ? t('mod.end') : t('mod.go_live');
       liveButton.className = live ? 'danger' : 'primary';
       moderated.checked = !!(state.session && state.session.qa_moderated);
+      const recording = !!(state.session && state.session.recording);
+      recordButton.textContent = recording ? t('rec.stop') : t('rec.start');
+      recordButton.setAttribute('aria-pressed', recording ? 'true' : 'false');
     },
   };
 }

@@ -10,11 +10,18 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .captions import CaptionsFeature
     from .engagement import EngagementFeature  # issue 14
     from .media import MediaFeature
     from .polls import PollsFeature
     from .qa import QAFeature
     from .surveys import SurveysFeature  # issue 14
 
-    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
-            SurveysFeature, EngagementFeature]
+    features: list[type[Feature]] = [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+                                     SurveysFeature, EngagementFeature, CaptionsFeature]
+    # -- the organiser's day (issue 16) -------------------------------------------------------
+    from ..webhooks import WebhooksFeature
+    from .screen import ScreenFeature
+
+    features += [ScreenFeature, WebhooksFeature]
+    return features

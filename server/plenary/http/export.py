@@ -28,7 +28,7 @@ from ..features.engagement.feature import EngagementFeature, agenda_ms
 from ..features.surveys.schedule import zone
 from ..messages import Role
 from ..services import Services
-from .api import _bearer, _path_slug, _services, problem
+from .edge import bearer, path_slug, problem, services_of
 from .report import event_csv
 from .xlsx import workbook
 
@@ -222,11 +222,11 @@ def _title(section: str) -> str:
 
 # -- the endpoint ----------------------------------------------------------------------------
 async def event_export(request: Request) -> Response:
-    """GET /api/events/{event}/export?format=xlsx|csv|json (a moderator's token)."""
+    """GET /api/events/{event}/report?format=xlsx|csv|json (a moderator's token)."""
     try:
-        services = _services(request)
-        event_id = _path_slug(request, "event")
-        user = read_token(services.settings.secret, _bearer(request))
+        services = services_of(request)
+        event_id = path_slug(request, "event")
+        user = read_token(services.settings.secret, bearer(request))
         if user.event != event_id or not user.can(Role.moderator):
             raise ProtocolError(Code.forbidden, "The export is for this event's moderators.")
         fmt = request.query_params.get("format", "xlsx")

@@ -44,6 +44,7 @@ _REFUSED = {
 class PollsFeature(Feature):
     name = "polls"
     snapshot_keys: ClassVar = {"polls": []}
+    events = ("poll.state", "poll.results", "poll.raw_results", "poll.removed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -226,25 +227,18 @@ class PollsFeature(Feature):
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         staff = ctx.user.is_staff
-        polls = [p for p in await self.store.of_session(ctx.event_id, session.id)
-                 if staff or rules.state_public(p)]
-        mine = await self.store.voted(ctx.event_id,
-                                      [(p.id, self._voter(ctx.user, p)) for p in polls])
-        out = []
-        for poll, voted in zip(polls, mine, strict=True):
-            out.append(await self._seen(ctx.event_id, poll.id, staff, voted))
-        return {"polls": [p for p in out if p is not None]}
-
-    async def _seen(self, event: str, poll_id: str, staff: bool,
-                    voted: bool) -> dict[str, Any] | None:
-        poll, counters = await self.store.counts(event, poll_id)
-        if poll is None:
-            return None
-        wire = _wire(poll)
-        wire["my_vote"] = voted
-        if staff or rules.results_public(poll, rules.votes(counters)):
-            wire.update(_outcomes(poll, counters, "outcome", staff))
-        return wire
+        # The list is shared by every joiner of this version; the counts are read for each,
+        # since votes are published coalesced, after the version moved.
+        listed = await self.host.snapshots.shared(
+            "polls", lambda: self.store.of_session(ctx.event_id, session.id))
+        counted = [(poll, counters) for poll, counters in
+                   [await self.store.counts(ctx.event_id, p.id) for p in listed
+                    if staff or rules.state_public(p)]
+                   if poll is not None and (staff or rules.state_public(poll))]
+        mine = await self.store.voted(ctx.event_id, [(poll.id, self._voter(ctx.user, poll))
+                                                     for poll, _ in counted])
+        return {"polls": [rules.seen(poll, counters, voted=voted, staff=staff)
+                          for (poll, counters), voted in zip(counted, mine, strict=True)]}
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
         polls, rows, ballots = [], [], []
@@ -254,7 +248,7 @@ class PollsFeature(Feature):
                 continue
             exact = poll.staff_below_threshold
             outcome = rules.results(poll, counters) if exact else rules.shown(poll, counters)
-            entry = {**_wire(poll), "outcome": outcome}
+            entry = msgspec.to_builtins({**msgspec.structs.asdict(poll), "outcome": outcome})
             if not poll.anonymous:
                 entry["ballots"] = [_public_record(r)
                                     for r in await self.store.records(event.id, poll.id)]
@@ -281,9 +275,8 @@ class PollsFeature(Feature):
         return poll
 
 
-def _wire(poll: Poll) -> dict[str, Any]:
-    wire: dict[str, Any] = msgspec.to_builtins(poll)
-    return wire
+def _wire(poll: Poll) -> Poll:
+    return poll  # the stored poll is its wire form (rules.Poll: the contract's fields)
 
 
 def _job(event: str, poll_id: str) -> str:
