@@ -12,7 +12,8 @@ const NO_RETRY = new Set([4401, 1008]); // not authenticated, policy: retrying c
 // again after a reconnect when their reply was lost; the server answers a retry with the
 // first reply, so nothing is created twice.
 const KEYED = new Set(['qa.ask', 'poll.create', 'poll.vote', 'breakout.create',
-  'breakout.report', 'breakout.broadcast', 'room.say']);
+  'breakout.report', 'breakout.broadcast', 'room.say',
+  'survey.create', 'survey.submit']); // surveys: issue 14
 const MAX_TRIES = 3;
 
 function newKey() {

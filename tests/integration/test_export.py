@@ -72,12 +72,13 @@ async def test_xlsx_and_csv_export_of_a_named_event(server: Server) -> None:
     first, second = sessions
     assert (first["Session"], first["Day"], first["Starts"], first["Module"]) == \
         ("Resilience", "2026-06-02", "2026-06-02 09:00", "Module 3")
-    assert first["Attendees"] == 3 and first["In the room"] == 1 and first["Online"] == 2
+    # Attendees, not staff: the moderator who ran the session is not its audience.
+    assert first["Attendees"] == 2 and first["In the room"] == 1 and first["Online"] == 1
     assert first["Questions"] == 1 and first["Poll answers"] == 1
-    assert first["Survey submissions"] == 1 and first["Peak concurrent"] == 3
+    assert first["Survey submissions"] == 1 and first["Peak concurrent"] == 2
     assert second["Attendees"] == 1  # Bob moved on
     days = as_dicts(sheet_rows(book, "Days"))
-    assert [(d["Day"], d["Attendees"]) for d in days] == [("2026-06-02", 3), ("2026-06-03", 1)]
+    assert [(d["Day"], d["Attendees"]) for d in days] == [("2026-06-02", 2), ("2026-06-03", 1)]
     modules = as_dicts(sheet_rows(book, "Modules"))
     assert [m["Module"] for m in modules] == ["Module 3", "Module 6"]
 
@@ -113,9 +114,12 @@ async def test_xlsx_and_csv_export_of_a_named_event(server: Server) -> None:
 async def test_an_anonymous_event_exports_no_attendee_sheet(event: Event) -> None:
     mod_token = event.token("moderator")
     mod = await joined(event.server, mod_token, "opening")
+    ana = await joined(event.server, event.token("attendee", "Ana"), "opening")
     status, data = http("GET", f"{event.server.http}/api/events/{event.id}/report?format=json",
                         token=mod_token)
     assert status == 200
     assert "Attendees" not in data["sections"]
     assert data["sections"]["Sessions"][0]["Attendees"] == 1
+    assert "Ana" not in str(data)  # counted by pseudonym, never named
     await mod.close()
+    await ana.close()

@@ -56,6 +56,7 @@ async def test_save_partly_resume_and_submit_once(event: Event) -> None:
     assert draft["state"] == "draft" and [q["id"] for q in draft["questions"]] == \
         ["q1", "q2", "q3", "q4"]
     assert (await alice.join(SESSION))["surveys"] == []  # drafts are the staff's own
+    assert await alice.error("survey.mine", {"survey": draft["id"]}) == "not_found"
     survey = (await mod.call("survey.open", {"survey": draft["id"]}))["survey"]
     assert survey["state"] == "open" and survey["round"] == "main"
     await alice.event("survey.state", lambda d: d["survey"]["state"] == "open")
@@ -174,6 +175,15 @@ async def test_a_schedule_waits_for_its_day_in_the_events_time_zone(event: Event
     assert stopped["state"] == "closed"
     past = await create(mod, series=True, schedule={"time": "09:00", "days": ["2020-01-01"]})
     assert await mod.error("survey.open", {"survey": past["id"]}) == "conflict"
+    # Today's window is running (all day, in the event's UTC): armed, it opens at once,
+    # for today's round, closing at the day's end.
+    today = dt.datetime.now(dt.UTC).date()
+    running = await create(mod, series=True, schedule={
+        "time": "00:00", "days": [today.isoformat()], "close_after_min": 1440})
+    now = (await mod.call("survey.open", {"survey": running["id"]}))["survey"]
+    midnight = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
+    assert now["state"] == "open" and now["round"] == today.isoformat()
+    assert now["closes_at"] == int(midnight.timestamp() * 1000)
     await close_all(mod)
 
 

@@ -239,7 +239,7 @@ function pickView(role, requested) {
 function makePanels(view, ctx) {
   if (view === 'moderator') {
     return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
-      moderatorSurveys(ctx), moderatorBreakouts(ctx), roomPanel(ctx), engagementPanel(ctx)];
+      moderatorBreakouts(ctx), roomPanel(ctx), moderatorSurveys(ctx), engagementPanel(ctx)];
   }
   if (view === 'speaker') return [stagePanel(ctx, true), captionsPanel(ctx), speakerQA(ctx), speakerPolls(ctx)];
   if (view === 'captioner') return [captionerDesk(ctx), stagePanel(ctx, false), captionsPanel(ctx)];

@@ -16,7 +16,7 @@ function asPoll(survey, q) {
 
 // -- results --------------------------------------------------------------------------------
 /** One round's results, each question thresholded as the server sent it. */
-export function surveyResultsView(survey, results) {
+export function surveyResultsView(survey, results, { split = false } = {}) {
   const n = results.respondents;
   const head = n == null ? t('sv.respondents_hidden', { n: results.min_responses })
     : plural('sv.respondents', n);
@@ -24,7 +24,7 @@ export function surveyResultsView(survey, results) {
     h('p', { class: 'muted' }, survey.series ? `${t('sv.round', { round: results.round })} · ${head}` : head),
     survey.questions.map((q, i) => h('section', { class: 'survey-result', dataset: { question: q.id } },
       h('h4', {}, `${i + 1}. ${q.title}`),
-      resultsView(asPoll(survey, q), results.questions[i] || { votes: 0 }))));
+      resultsView(asPoll(survey, q), results.questions[i] || { votes: 0 }, { split }))));
 }
 
 // -- answering one question -----------------------------------------------------------------
@@ -188,6 +188,7 @@ export function attendeeSurveys(ctx) {
     const open = all.filter((s) => s.state === 'open');
     const shown = open.length ? open : all.filter((s) => state.surveyResults.has(s.id)).slice(0, 1);
     empty.hidden = open.length > 0;
+    el.hidden = shown.length === 0; // no empty card on a phone: it appears with a survey
     fill(list, shown.map(card));
   }
 
@@ -224,7 +225,7 @@ export function moderatorSurveys(ctx) {
       h('div', { class: 'row spread wrap' }, h('h3', {}, survey.title),
         h('span', { class: `badge state-${survey.state}` }, t(`svb.state.${survey.state}`))),
       opens, privacyNote(survey), controls(survey),
-      results && results.questions ? surveyResultsView(survey, results) : null);
+      results && results.questions ? surveyResultsView(survey, results, { split: true }) : null);
   }
 
   return {

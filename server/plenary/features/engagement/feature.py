@@ -27,6 +27,8 @@ class EngagementFeature(Feature):
         self.store: AttendanceStore = host.open_store(STORE)
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:
+        if ctx.user.is_staff:
+            return  # speakers and moderators run the session: they are not its audience
         event = await ctx.event()
         who = f"{ctx.user.id}|{ctx.user.name}" if event.named_attendance \
             else self._pseudonym(event.id, ctx.user.id)

@@ -193,6 +193,8 @@ class SurveysFeature(Feature):
 
     async def mine(self, ctx: Context, data: SurveyRef) -> dict[str, Any]:
         survey = await self._require(ctx.event_id, data.survey)
+        if survey.state == "draft" and not ctx.user.is_staff:
+            raise not_found(f"Survey `{survey.id}`")  # drafts are the staff's own
         return {"survey": survey.id, **await self._my_state(ctx, survey)}
 
     async def _my_state(self, ctx: Context, survey: Survey) -> dict[str, Any]:
