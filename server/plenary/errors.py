@@ -17,6 +17,9 @@ class Code(enum.StrEnum):
     too_large = "too_large"
     unavailable = "unavailable"
     internal = "internal"
+    # -- the live room: a moderator closed the session's Q&A or chat --
+    qa_closed = "qa_closed"
+    chat_closed = "chat_closed"
 
 
 class ProtocolError(Exception):

@@ -87,6 +87,10 @@ class Feature:
         """May `user` (re)subscribe to `topic`? None: not this feature's topic."""
         return None
 
+    async def refuses(self, user: User) -> str | None:
+        """Why `hello` must refuse `user`'s token (a moderator removed them); None: welcome."""
+        return None
+
     async def joined(self, ctx: Context, session: SessionDef) -> None:
         """Called after a connection joined (or resumed) a session."""
 

@@ -110,8 +110,10 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         if frame is None:
             frame = message.get("bytes") or b""
         await _handle_frame(frame, conn, services, bucket)
-        if conn.user is None and conn.state.get("refused"):
-            await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        refused = conn.state.get("refused")
+        if conn.user is None and refused:
+            code = CLOSE_POLICY if refused == CLOSE_POLICY else CLOSE_NOT_AUTHENTICATED
+            await conn.flush_and_close(code, "not authenticated")
             return
 
 
@@ -210,6 +212,11 @@ async def hello(conn: Connection, services: Services, data: Hello,
     except ProtocolError:
         conn.state["refused"] = True
         raise
+    for feature in services.features:  # a person a moderator removed stays out (1008)
+        reason = await feature.refuses(user)
+        if reason is not None:
+            conn.state["refused"] = CLOSE_POLICY
+            raise ProtocolError(Code.forbidden, reason)
     conn.user = user
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)

@@ -49,6 +49,14 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl_s: int = 3600
     media_idle_timeout_s: float = 30.0
+    # -- the live room: reactions, session chat, moderation (config/example.env) --
+    reaction_interval_s: float = 1.0
+    reaction_limit_per_10s: int = 30
+    chat_limit_per_min: int = 30
+    chat_history_size: int = 200
+    profanity_languages: tuple[str, ...] = ("english", "french")
+    profanity_hold_questions: bool = True
+    profanity_mask_chat: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -44,6 +44,15 @@ class MemoryBroker:
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         return {k: self._seq.get(k, 0) for k in keys}
 
+    async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
+        frames = self._history.get(key)
+        index = len(frames) - 1 - (self._seq.get(key, 0) - seq) if frames else -1
+        if frames is None or not 0 <= index < len(frames) or seq < 1:
+            return False
+        head, tail = frame_parts(kind, key.partition("|")[2], data)
+        frames[index] = f"{head}{seq}{tail}"
+        return True
+
     async def subscribe(self, key: str) -> None:
         self._subscribed[key] += 1
 

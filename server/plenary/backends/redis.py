@@ -87,6 +87,16 @@ if after > last or after < last - n then return {last, false} end
 return {last, redis.call('LRANGE', KEYS[2], n - (last - after), -1)}
 """
 
+# KEYS: seq, history. ARGV: seq, frame. The list's last item is the event `last`.
+REDACT = """
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = redis.call('LLEN', KEYS[2])
+local seq = tonumber(ARGV[1])
+if seq < 1 or seq > last or seq <= last - n then return 0 end
+redis.call('LSET', KEYS[2], n - 1 - (last - seq), ARGV[2])
+return 1
+"""
+
 # Distinct users, and of them those with any connection in the room, without shipping every
 # member to the process each second (4000 members at a large session).
 COUNT_PRESENT = r"""
@@ -125,6 +135,7 @@ class RedisBroker:
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
+        self._redact = client.register_script(REDACT)
         self._refs: dict[str, int] = defaultdict(int)
         self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._pubsub: Any = None
@@ -153,6 +164,11 @@ class RedisBroker:
             return {}
         values = await self._client.mget([Keys.seq(k) for k in keys])
         return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+    async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
+        head, tail = frame_parts(kind, key.partition("|")[2], data)
+        keys = [Keys.seq(key), Keys.history(key)]
+        return int(await self._redact(keys, [seq, f"{head}{seq}{tail}"])) == 1
 
     async def subscribe(self, key: str) -> None:
         self._refs[key] += 1

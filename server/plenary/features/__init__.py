@@ -9,9 +9,15 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .chat import ChatFeature
     from .media import MediaFeature
+    from .moderation import ModerationFeature
     from .polls import PollsFeature
     from .qa import QAFeature
+    from .reactions import ReactionsFeature
     from .sessions import SessionsFeature
+    from .stage import StageFeature
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature]
+    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+            # The live room: moderation, reactions, the floor, the session chat.
+            ModerationFeature, ReactionsFeature, StageFeature, ChatFeature]

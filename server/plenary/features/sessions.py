@@ -34,6 +34,8 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     session: Slug
     live: bool | None = None
     qa_moderated: bool | None = None
+    qa_open: bool | None = None
+    chat_open: bool | None = None
 
 
 class SessionsFeature(Feature):
@@ -79,10 +81,11 @@ class SessionsFeature(Feature):
 
     async def update(self, ctx: Context, data: Update) -> dict[str, Any]:
         session = await self.services.events.session(ctx.event_id, data.session)
-        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated))
-                  if v is not None}
+        given = (("live", data.live), ("qa_moderated", data.qa_moderated),
+                 ("qa_open", data.qa_open), ("chat_open", data.chat_open))
+        values = {k: v for k, v in given if v is not None}
         if not values:
-            raise bad_request("data: give `live` or `qa_moderated`.")
+            raise bad_request("data: give `live`, `qa_moderated`, `qa_open` or `chat_open`.")
         await self.services.events.update_state(ctx.event_id, session.id, values)
         described = await self.services.events.describe(ctx.event_id, session)
         await ctx.publish(topics.session(session.id), "session.updated", {"session": described})

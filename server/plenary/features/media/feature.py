@@ -134,7 +134,9 @@ class MediaFeature(Feature):
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
         in_session, member = await self._standing(ctx, scope)
-        check_publish(ctx.user.role, scope, in_session=in_session, room_member=member)
+        on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
+        check_publish(ctx.user.role, scope, in_session=in_session, room_member=member,
+                      on_stage=on_stage)
         check_sdp(data.sdp)
         if sum(p.conn is ctx.conn for p in self._pubs.values()) >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
@@ -191,6 +193,19 @@ class MediaFeature(Feature):
             await self.services.events.session(ctx.event_id, scope.id)
             return ctx.conn.session == scope.id, False
         return False, await topic_allowed(self.services, ctx.user, topics.room(scope.id))
+
+    async def _on_stage(self, ctx: Context, session: str) -> bool:
+        """The stage feature's grant (an attendee a moderator brought on stage)."""
+        stage = self.services.feature("stage")
+        return bool(await stage.may_publish(ctx.user, session))  # type: ignore[attr-defined]
+
+    async def stop_user(self, event: str, session: str, user: str) -> None:
+        """End `user`'s publishers on `session`'s stage, in whichever process holds them
+        (their stage grant ended)."""
+        for entry in await self.store.in_scope(event, str(Scope("session", session))):
+            if entry.user == user:
+                with contextlib.suppress(Exception):
+                    await self.rpc.call(entry.node, "unpublish", {"publisher": entry.id})
 
     async def _entry(self, event: str, pid: str) -> Entry:
         entry = await self.store.get(event, pid)

@@ -46,11 +46,14 @@ def scope_of(session: str | None, room: str | None) -> Scope:
     return Scope("room", room)
 
 
-def check_publish(role: Role, scope: Scope, *, in_session: bool, room_member: bool) -> None:
-    """Speakers and moderators publish to a session they joined; members to their room."""
+def check_publish(role: Role, scope: Scope, *, in_session: bool, room_member: bool,
+                  on_stage: bool = False) -> None:
+    """Speakers and moderators publish to a session they joined, and attendees a moderator
+    brought on stage; members publish to their room."""
     if scope.kind == "session":
-        if role < Role.speaker:
-            raise forbidden("Only speakers and moderators publish to a session.")
+        if role < Role.speaker and not on_stage:
+            raise forbidden("Only speakers, moderators and attendees on stage publish to a "
+                            "session.")
         if not in_session:
             raise bad_request(f"data.session: join session `{scope.id}` first.")
     elif not room_member:

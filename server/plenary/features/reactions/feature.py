@@ -1,0 +1,85 @@
+"""Reactions: `reaction.send` adds one up; `reactions` tells everyone the counts, at most once
+per `reaction_interval_s` per session and never one event per reaction.
+
+Each process counts its own reactions in memory and adds them to the session's shared counter
+four times per interval; whichever process claims the session's tick takes the counter (read
+and reset at once) and publishes it. A reaction is thus counted exactly once, in the event of
+the interval it reached the shared counter in. The per-person limit is the gateway's shared
+limiter: across tabs, devices and processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+import msgspec
+
+from ... import topics
+from ...backends.base import topic_key
+from ...errors import forbidden
+from ...feature import Command, Context, Feature, Limit
+from ...messages import Slug
+from ...tasks import every, survive
+from . import rules
+from .rules import Kind
+from .store import open_store
+
+log = logging.getLogger("plenary.reactions")
+
+SessionKey = tuple[str, str]  # (event, session)
+
+
+class Send(msgspec.Struct, forbid_unknown_fields=True):
+    session: Slug
+    kind: Kind
+
+
+class ReactionsFeature(Feature):
+    name = "reactions"
+
+    def __init__(self, services: Any) -> None:
+        super().__init__(services)
+        self.store = open_store(services.backend)
+        self._pending: dict[SessionKey, Counter[str]] = {}
+        self._seen: dict[SessionKey, float] = {}  # sessions this process ticks for
+
+    def commands(self) -> list[Command]:
+        limit = self.services.settings.reaction_limit_per_10s
+        return [Command("reaction.send", Send, self.send, limit=Limit("reaction", limit, 10))]
+
+    async def send(self, ctx: Context, data: Send) -> dict[str, Any]:
+        if ctx.conn.session != data.session:
+            raise forbidden(f"Join session `{data.session}` before reacting in it.")
+        key = (ctx.event_id, data.session)
+        self._pending.setdefault(key, Counter())[data.kind] += 1
+        self._seen[key] = time.monotonic()
+        return {}
+
+    async def start(self) -> None:
+        self.services.spawn(self._run(), "reactions-tick")
+
+    async def _run(self) -> None:
+        interval = self.services.settings.reaction_interval_s
+        async for _ in every(interval / 4):
+            with survive(log, "reactions tick", quiet=True):  # the next tick tries again
+                await self._tick(interval)
+
+    async def _tick(self, interval: float) -> None:
+        pending, self._pending = self._pending, {}
+        for (event, session), counts in pending.items():
+            await self.store.add(event, session, counts)
+        for key in rules.idle(self._seen, time.monotonic(), 4 * interval):
+            del self._seen[key]
+        for event, session in list(self._seen):
+            await self._publish(event, session, interval)
+
+    async def _publish(self, event: str, session: str, interval: float) -> None:
+        key = topic_key(event, topics.session(session))
+        if not await self.services.backend.presence.claim_tick(f"{key}|reactions", interval):
+            return
+        data = rules.event_data(session, await self.store.take(event, session))
+        if data is not None:
+            await self.services.publish(event, topics.session(session), "reactions", data)
