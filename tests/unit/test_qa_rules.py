@@ -32,7 +32,9 @@ def test_moderated_session_makes_pending_questions() -> None:
 def test_public_form_has_the_contract_fields() -> None:
     out = rules.public(ask(votes=3))
     assert set(out) == {"id", "session", "text", "author", "votes", "status", "pinned",
-                        "answer", "created_at", "mode"}
+                        "answer", "created_at", "mode",
+                        # the live room's additions
+                        "edited", "flagged", "similar_to", "source"}
     assert out["author"] == {"id": "u-a", "name": "Zoë Müller"}
     assert out["votes"] == 3 and out["mode"] == "in_room"
 

@@ -21,6 +21,7 @@ from ...feature import Command, Context, Feature, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
+from .similar import most_similar
 from .store import open_store
 
 if TYPE_CHECKING:
@@ -53,6 +54,16 @@ class Withdraw(msgspec.Struct, forbid_unknown_fields=True):
     question: Ident
 
 
+class Edit(msgspec.Struct, forbid_unknown_fields=True):
+    question: Ident
+    text: Annotated[str, msgspec.Meta(max_length=4 * TEXT_MAX)]
+
+
+class Merge(msgspec.Struct, forbid_unknown_fields=True):
+    question: Ident
+    into: Ident
+
+
 VoteMark = tuple[str, str, str]  # (event, session, question)
 
 
@@ -73,6 +84,8 @@ class QAFeature(Feature):
                     limit=Limit("vote", settings.vote_limit_per_min, 60)),
             Command("qa.moderate", Moderate, self.moderate, role=Role.speaker),
             Command("qa.withdraw", Withdraw, self.withdraw),
+            Command("qa.edit", Edit, self.edit, role=Role.moderator),
+            Command("qa.merge", Merge, self.merge, role=Role.moderator),
         ]
 
     # -- commands ---------------------------------------------------------------------------
@@ -81,11 +94,18 @@ class QAFeature(Feature):
         if ctx.conn.session != session.id:
             raise forbidden(f"Join session `{session.id}` before asking in it.")
         text = clean_text(data.text, "text", high=TEXT_MAX)
-        moderated = await self._moderated(ctx.event_id, session)
+        state = await self.services.events.state(ctx.event_id, session)
+        rules.check_open(state["qa_open"], ctx.user.is_staff)
+        moderation = self.services.feature("moderation")
+        await moderation.check_voice(ctx.user)  # type: ignore[attr-defined]
+        flagged = bool(moderation.profanity.found(text))  # type: ignore[attr-defined]
+        held = flagged and self.services.settings.profanity_hold_questions
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=ctx.user.id,
             author_name=ctx.user.name, anonymous=data.anonymous, mode=ctx.conn.mode,
-            moderated=moderated, now_ms=int(time.time() * 1000))
+            moderated=state["qa_moderated"] or held, now_ms=int(time.time() * 1000))
+        similar = most_similar(text, await self.store.list(ctx.event_id, session.id))
+        q = msgspec.structs.replace(q, flagged=flagged, similar_to=similar)
         while not await self.store.add(ctx.event_id, q):  # an id taken: astronomically rare
             q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
         await self._announce(ctx.event_id, None, q.status, q)
@@ -114,8 +134,52 @@ class QAFeature(Feature):
                 return {"question": rules.public(q, mine=q.author_id == ctx.user.id)}
             if await self.store.replace(ctx.event_id, q, changed):
                 await self._announce(ctx.event_id, q.status, changed.status, changed)
+                if changed.status == "dismissed" and q.status != "dismissed":
+                    await self.services.publish(ctx.event_id, topics.user(q.author_id),
+                                                "qa.dismissed", {"question": q.id})
                 return {"question": rules.public(changed, mine=q.author_id == ctx.user.id)}
         raise conflict("Others keep changing this question: try again.")
+
+    async def edit(self, ctx: Context, data: Edit) -> dict[str, Any]:
+        text = clean_text(data.text, "text", high=TEXT_MAX)
+        for _ in range(RETRIES):
+            q = await self._require(ctx.event_id, data.question)
+            changed = rules.edit(q, text)
+            if changed is None:
+                return {"question": rules.public(q)}
+            if await self.store.replace(ctx.event_id, q, changed):
+                await self._announce(ctx.event_id, q.status, changed.status, changed)
+                return {"question": rules.public(changed)}
+        raise conflict("Others keep changing this question: try again.")
+
+    async def merge(self, ctx: Context, data: Merge) -> dict[str, Any]:
+        """`question` joins `into`: its voters vote for `into` (once each), it is removed."""
+        for _ in range(RETRIES):
+            q = await self._require(ctx.event_id, data.question)
+            into = await self._require(ctx.event_id, data.into)
+            rules.check_merge(q, into)
+            votes = await self.store.merge(ctx.event_id, q, into.id)
+            if votes is not None:
+                await self._announce(ctx.event_id, q.status, None, q)
+                await self.services.publish(ctx.event_id, topics.user(q.author_id), "qa.merged",
+                                            {"question": q.id, "into": into.id})
+                self._votes.mark((ctx.event_id, into.session, into.id))
+                return {"question": q.id, "into": into.id, "votes": votes}
+        raise conflict("Others keep changing these questions: try again.")
+
+    async def add_item(self, event_id: str, session: SessionDef, text: str, source: str,
+                       by: Any) -> dict[str, Any]:
+        """A visible question made by a moderator from a breakout report, naming its room."""
+        text = text.strip()[:TEXT_MAX]
+        q = rules.new_question(
+            "q-" + secrets.token_urlsafe(9), session.id, text, author_id=by.id,
+            author_name=by.name, anonymous=True, mode="remote", moderated=False,
+            now_ms=int(time.time() * 1000))
+        q = msgspec.structs.replace(q, source=source)
+        while not await self.store.add(event_id, q):
+            q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
+        await self._announce(event_id, None, q.status, q)
+        return rules.public(q)
 
     async def withdraw(self, ctx: Context, data: Withdraw) -> dict[str, str]:
         for _ in range(RETRIES):
