@@ -9,6 +9,7 @@ def all_features() -> list[type[Feature]]:
     # Imported here, not at module level: media pulls in aiortc and PyAV, which only the
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
+    from .breakouts.sharing import ReportBackFeature
     from .chat import ChatFeature
     from .media import MediaFeature
     from .moderation import ModerationFeature
@@ -20,4 +21,4 @@ def all_features() -> list[type[Feature]]:
 
     return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
             # The live room: moderation, reactions, the floor, the session chat.
-            ModerationFeature, ReactionsFeature, StageFeature, ChatFeature]
+            ModerationFeature, ReactionsFeature, StageFeature, ChatFeature, ReportBackFeature]

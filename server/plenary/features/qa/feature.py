@@ -170,7 +170,8 @@ class QAFeature(Feature):
     async def add_item(self, event_id: str, session: SessionDef, text: str, source: str,
                        by: Any) -> dict[str, Any]:
         """A visible question made by a moderator from a breakout report, naming its room."""
-        text = text.strip()[:TEXT_MAX]
+        text = " ".join(text.split())
+        text = text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=by.id,
             author_name=by.name, anonymous=True, mode="remote", moderated=False,
