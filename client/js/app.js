@@ -2,7 +2,7 @@
 //   #/join?event=…&code=…   join form       #/agenda            the event's sessions
 //   #/session/<id>[/<view>] a session, in the attendee, moderator or speaker view
 
-import { h, fill } from './dom.js';
+import { announce, h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
 import { loadAuth } from './auth.js';
 import { Connection, socketUrl } from './connection.js';
@@ -55,10 +55,15 @@ function connect() {
   const conn = new Connection({ url: socketUrl(), token: auth.token, mode: auth.mode });
   conn.on('status', showStatus);
   conn.on('closed', ({ code, reason }) => {
+    if (code === 1008 && /removed/.test(reason || '')) { // a moderator removed this person
+      announce(t('live.removed'));
+      notify(t('live.removed'));
+      return;
+    }
     notify(code === 4401 ? t('error.unauthorized') : t('error.closed_policy', { reason }));
     if (code === 4401) app.go('#/join');
   });
-  conn.on('refused', (err) => notify(errorText(err)));
+  conn.on('refused', (err) => { if (err.code !== 'forbidden') notify(errorText(err)); });
   conn.on('error', (err) => notify(errorText(err)));
   app.connection = conn.start();
   return conn;

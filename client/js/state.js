@@ -26,6 +26,14 @@ export class SessionState {
     this.presence = { online: 0, in_room: 0, remote: 0 };
     this.publishers = [];
     this.roomPublishers = [];
+    // The live room: reactions, the floor, the session chat, shared breakout reports.
+    this.reactions = null; // the last `reactions` counts
+    this.hands = []; // the queue (staff)
+    this.myHand = false;
+    this.onStage = []; // [{user, name, since}]
+    this.chat = []; // session chat messages, oldest first
+    this.chatSlow = 0;
+    this.sharedReports = null; // {breakout, reports: [...]}
   }
 
   /** Replace everything with a session.join snapshot. */
@@ -46,6 +54,24 @@ export class SessionState {
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
     this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+    this.hands = snapshot.hands || [];
+    this.myHand = !!snapshot.my_hand;
+    this.onStage = snapshot.stage || [];
+    this.chat = (snapshot.chat && snapshot.chat.messages) || [];
+    this.chatSlow = (snapshot.chat && snapshot.chat.slow_s) || 0;
+    this.sharedReports = snapshot.shared_reports || null;
+  }
+
+  /** Is this person on the session's stage (a moderator brought them up)? */
+  amOnStage() {
+    return !!this.user && this.onStage.some((g) => g.user === this.user.id);
+  }
+
+  /** A chat message, once per id (a snapshot and an event may both carry it). */
+  putChat(message) {
+    if (!message || this.chat.some((m) => m.id === message.id)) return;
+    this.chat.push(message);
+    if (this.chat.length > 500) this.chat.splice(0, this.chat.length - 500);
   }
 
   putQuestion(q, mine = false) {
@@ -156,12 +182,32 @@ const HANDLERS = {
   'room.presence': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
   presence: (s, d) => { s.presence = d; return 'presence'; },
   'session.updated': (s, d) => { s.session = d.session || s.session; return 'session'; },
+  // -- the live room --
+  reactions: (s, d) => { s.reactions = d.counts || null; return 'reactions'; },
+  hands: (s, d) => { s.hands = d.queue || []; return 'floor'; },
+  hand: (s, d) => {
+    if (s.session && d.session !== s.session.id) return null;
+    s.myHand = !!d.raised;
+    return 'floor';
+  },
+  stage: (s, d) => { s.onStage = d.on_stage || []; return 'floor'; },
+  'chat.message': (s, d) => { s.putChat(d.message); return 'chat'; },
+  'chat.deleted': (s, d) => { s.chat = s.chat.filter((m) => m.id !== d.message); return 'chat'; },
+  'chat.slow_mode': (s, d) => { s.chatSlow = d.slow_s || 0; return 'chat'; },
+  'breakout.shared': (s, d) => { s.sharedReports = d; return 'shared'; },
   'media.publishers': (s, d, msg) => {
     if (String(msg.topic || '').startsWith('room:')) s.roomPublishers = d.publishers || [];
     else s.publishers = d.publishers || [];
     return 'media';
   },
 };
+
+/** "Recent": newest first, pinned still on top. */
+export function sortRecent(list) {
+  return [...list].sort((a, b) => (
+    (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0) || (Number(b.created_at) || 0) - (Number(a.created_at) || 0)
+  ));
+}
 
 /** Questions as people expect them: pinned first, then most voted, then oldest first. */
 export function sortQuestions(list) {

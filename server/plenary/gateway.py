@@ -112,8 +112,10 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         await _handle_frame(frame, conn, services, bucket)
         refused = conn.state.get("refused")
         if conn.user is None and refused:
-            code = CLOSE_POLICY if refused == CLOSE_POLICY else CLOSE_NOT_AUTHENTICATED
-            await conn.flush_and_close(code, "not authenticated")
+            if refused == CLOSE_POLICY:
+                await conn.flush_and_close(CLOSE_POLICY, "removed by a moderator")
+            else:
+                await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
 
 

@@ -8,13 +8,19 @@ import { SessionState } from '../state.js';
 import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
-import { stagePanel } from './stage.js';
+import { liveStage } from './livestage.js';
+import { floorPanel } from './floor.js';
+import { chatPanel } from './chat.js';
+import { reportBackControls, sharedReportsPanel } from './reportback.js';
 
 const EVENT_TYPES = [
   'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
   'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
+  // the live room
+  'reactions', 'hands', 'hand', 'stage', 'chat.message', 'chat.deleted', 'chat.slow_mode',
+  'breakout.shared', 'qa.dismissed', 'qa.merged', 'user.muted',
 ];
 
 export function sessionView(app, sessionId, requested) {
@@ -131,6 +137,7 @@ export function sessionView(app, sessionId, requested) {
     return (data, message) => {
       if (!joined) return;
       if (type === 'poll.state') announcePoll(data.poll);
+      tellLiveRoom(type, data);
       if (type === 'room.closed' && state.room && message.topic === `room:${state.room.id}`) {
         leaveRoom();
         return;
@@ -138,6 +145,20 @@ export function sessionView(app, sessionId, requested) {
       const area = state.apply(type, data, message);
       if (area) update(area);
     };
+  }
+
+  /** What the live room says out loud: a hand lowered by a moderator, the stage, notices. */
+  function tellLiveRoom(type, data) {
+    const say = (key, vars) => { announce(t(key, vars)); app.notify(t(key, vars), 'info'); };
+    if (type === 'hand' && !data.raised && data.by === 'moderator') say('hand.lowered_by_moderator');
+    if (type === 'stage') {
+      const now = (data.on_stage || []).some((g) => g.user === user.id);
+      if (now && !state.amOnStage()) say('hand.brought_on_stage');
+      if (!now && state.amOnStage()) say('hand.stage_ended');
+    }
+    if (type === 'qa.dismissed') say('qa.dismissed_notice');
+    if (type === 'qa.merged') say('qa.merged_notice');
+    if (type === 'user.muted') say(data.muted ? 'live.muted' : 'live.unmuted');
   }
 
   function announcePoll(poll) {
@@ -225,10 +246,15 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), moderatorQA(ctx), moderatorPolls(ctx), moderatorBreakouts(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), floorPanel(ctx, true), moderatorQA(ctx), chatPanel(ctx, true), moderatorPolls(ctx),
+      moderatorBreakouts(ctx), reportBackControls(ctx), roomPanel(ctx)];
   }
-  if (view === 'speaker') return [stagePanel(ctx, true), speakerQA(ctx), speakerPolls(ctx)];
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), attendeePolls(ctx), attendeeQA(ctx)];
+  if (view === 'speaker') {
+    return [liveStage(ctx, 'presenter'), floorPanel(ctx, false), sharedReportsPanel(ctx), speakerQA(ctx), speakerPolls(ctx),
+      chatPanel(ctx, false)];
+  }
+  return [roomPanel(ctx), breakoutChooser(ctx), liveStage(ctx, 'attendee'), sharedReportsPanel(ctx), attendeePolls(ctx),
+    attendeeQA(ctx), chatPanel(ctx, false)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */
@@ -236,6 +262,14 @@ function sessionControls(ctx) {
   const { state, act, sessionId } = ctx;
   const liveButton = h('button', { type: 'button', id: 'session-live' });
   const moderated = h('input', { type: 'checkbox', id: 'session-moderated' });
+  const qaOpen = h('input', { type: 'checkbox', id: 'session-qa-open' });
+  const chatOpen = h('input', { type: 'checkbox', id: 'session-chat-open' });
+  for (const [box, field] of [[qaOpen, 'qa_open'], [chatOpen, 'chat_open']]) {
+    box.addEventListener('change', async () => {
+      const reply = await act('session.update', { session: sessionId, [field]: box.checked });
+      if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    });
+  }
   liveButton.addEventListener('click', async () => {
     const live = !(state.session && state.session.live);
     const reply = await act('session.update', { session: sessionId, live });
@@ -248,7 +282,9 @@ function sessionControls(ctx) {
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),
     h('div', { class: 'row wrap' }, liveButton,
-      h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated'))));
+      h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated')),
+      h('label', { class: 'choice', for: 'session-qa-open' }, qaOpen, ' ', t('mod.qa_open')),
+      h('label', { class: 'choice', for: 'session-chat-open' }, chatOpen, ' ', t('mod.chat_open'))));
   return {
     el,
     update() {
@@ -256,6 +292,8 @@ function sessionControls(ctx) {
       liveButton.textContent = live ? t('mod.end') : t('mod.go_live');
       liveButton.className = live ? 'danger' : 'primary';
       moderated.checked = !!(state.session && state.session.qa_moderated);
+      qaOpen.checked = !(state.session && state.session.qa_open === false);
+      chatOpen.checked = !(state.session && state.session.chat_open === false);
     },
   };
 }
