@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import LAPTOP, PHONE, People, shot
 from playwright.async_api import expect
+
+from conftest import LAPTOP, PHONE, People, shot
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,8 @@ async def test_reacting_raising_a_hand_and_the_chat(people: People) -> None:
     await expect(bo.locator("#reaction-counts")).to_contain_text(re.compile(r"Applause [12]"))
     # Raising a hand: the moderator's queue shows it, marked as in the room.
     await ana.get_by_role("button", name="Raise hand").click()
-    await expect(ana.get_by_role("button", name="Lower hand")).to_have_attribute("aria-pressed", "true")
+    lower = ana.get_by_role("button", name="Lower hand")
+    await expect(lower).to_have_attribute("aria-pressed", "true")
     queue = moderator.locator("#hands-queue")
     await expect(queue.locator("li.hand")).to_have_count(1)
     await expect(queue).to_contain_text("Ana")
