@@ -22,6 +22,7 @@ import itertools
 import json
 import multiprocessing as mp
 import os
+import re
 import resource
 import sys
 import time
@@ -39,6 +40,7 @@ from plenary.messages import Role
 KINDS = ("applause", "thumbs_up", "heart", "laugh", "surprise")
 UPDATED = b'"type":"session.updated"'
 REACTIONS = b'"type":"reactions"'
+ERROR_CODE = re.compile(rb'"type":"error"[^}]*"code":"(\w+)"')
 SLOTS = 10  # clients react in 10 staggered slots per period, not all at once
 
 
@@ -52,7 +54,7 @@ class Tally:
         self.arrivals: list[list[float]] = [[] for _ in range(n)]
         self.totals = [dict.fromkeys(KINDS, 0) for _ in range(n)]
         self.sent = dict.fromkeys(KINDS, 0)
-        self.errors = 0
+        self.errors: dict[str, int] = {}
 
 
 def loader(urls: list[str], tokens: list[str], events: int, args: dict[str, Any], sent: Any,
@@ -84,7 +86,9 @@ async def _load(urls: list[str], tokens: list[str], events: int, args: dict[str,
                         tally.arrivals[i].append(now)
                         for kind, n in item["data"]["counts"].items():
                             tally.totals[i][kind] += n
-            tally.errors += payload.count(b'"type":"error"')
+            if b'"type":"error"' in payload:
+                for code in ERROR_CODE.findall(payload):
+                    tally.errors[code.decode()] = tally.errors.get(code.decode(), 0) + 1
         return take
 
     async def client(i: int, url: str, token: str) -> LeanClient:
@@ -228,7 +232,10 @@ def report(args: argparse.Namespace, events: int, outcomes: list[dict[str, Any]]
     worst = max(most_in_a_second(a) for a in arrivals)
     gaps = [b - a for times in arrivals for a, b in itertools.pairwise(times)]
     exact = sum(t == sent for t in totals)
-    errors = sum(o["errors"] for o in outcomes)
+    errors: dict[str, int] = {}
+    for o in outcomes:
+        for code, n in o["errors"].items():
+            errors[code] = errors.get(code, 0) + n
     without, with_ = ([sum(h) for h in zip(*(o["histograms"][i] for o in outcomes),
                                            strict=True)] for i in (0, 1))
     print(f"clients={args.clients} workers={args.workers} reactions={args.rate}/s each for "

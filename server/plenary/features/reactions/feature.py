@@ -4,8 +4,12 @@ per `reaction_interval_s` per session and never one event per reaction.
 Each process counts its own reactions in memory and adds them to the session's shared counter
 four times per interval; whichever process claims the session's tick takes the counter (read
 and reset at once) and publishes it. A reaction is thus counted exactly once, in the event of
-the interval it reached the shared counter in. The per-person limit is the gateway's shared
-limiter: across tabs, devices and processes.
+the interval it reached the shared counter in.
+
+A reaction costs no backend round trip: the per-person limit (`reaction_limit_per_10s`, over
+all tabs, devices and processes) is kept in the same step. Each process adds up each person's
+reactions and syncs them with the person's shared window count at every flush; it refuses a
+reaction once the count it last learned plus its own since then reach the limit.
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ import msgspec
 
 from ... import topics
 from ...backends.base import topic_key
-from ...errors import forbidden
-from ...feature import Command, Context, Feature, Limit
+from ...errors import Code, ProtocolError, forbidden
+from ...feature import Command, Context, Feature
 from ...messages import Slug
 from ...tasks import every, survive
 from . import rules
 from .rules import Kind
-from .store import open_store
+from .store import PersonKey, open_store
 
 log = logging.getLogger("plenary.reactions")
 
 SessionKey = tuple[str, str]  # (event, session)
+WINDOW_S = 10  # the per-person limit's window
 
 
 class Send(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,18 +50,32 @@ class ReactionsFeature(Feature):
         self.store = open_store(services.backend)
         self._pending: dict[SessionKey, Counter[str]] = {}
         self._seen: dict[SessionKey, float] = {}  # sessions this process ticks for
+        self._window = -1
+        self._uses: Counter[PersonKey] = Counter()  # this process's, since the last sync
+        self._known: dict[PersonKey, int] = {}  # every process's, at the last sync
 
     def commands(self) -> list[Command]:
-        limit = self.services.settings.reaction_limit_per_10s
-        return [Command("reaction.send", Send, self.send, limit=Limit("reaction", limit, 10))]
+        return [Command("reaction.send", Send, self.send)]
 
     async def send(self, ctx: Context, data: Send) -> dict[str, Any]:
         if ctx.conn.session != data.session:
             raise forbidden(f"Join session `{data.session}` before reacting in it.")
+        self._check_limit((ctx.event_id, ctx.user.id))
         key = (ctx.event_id, data.session)
         self._pending.setdefault(key, Counter())[data.kind] += 1
         self._seen[key] = time.monotonic()
         return {}
+
+    def _check_limit(self, person: PersonKey) -> None:
+        window = rules.window(time.time(), WINDOW_S)
+        if window != self._window:
+            self._window, self._known = window, {}
+            self._uses.clear()
+        limit = self.services.settings.reaction_limit_per_10s
+        if not rules.allowed(self._known.get(person, 0), self._uses[person], limit):
+            raise ProtocolError(Code.rate_limited,
+                                f"At most {limit} reactions per {WINDOW_S} s: try again later.")
+        self._uses[person] += 1
 
     async def start(self) -> None:
         self.services.spawn(self._run(), "reactions-tick")
@@ -69,8 +88,12 @@ class ReactionsFeature(Feature):
 
     async def _tick(self, interval: float) -> None:
         pending, self._pending = self._pending, {}
-        for (event, session), counts in pending.items():
-            await self.store.add(event, session, counts)
+        uses, window = dict(self._uses), self._window
+        self._uses.clear()
+        if pending or uses:
+            known = await self.store.flush(pending, uses, window, WINDOW_S)
+            if window == self._window:
+                self._known.update(known)
         for key in rules.idle(self._seen, time.monotonic(), 4 * interval):
             del self._seen[key]
         for event, session in list(self._seen):

@@ -35,3 +35,15 @@ def idle(last_seen: Mapping[tuple[str, str], float], now: float,
          keep_s: float) -> Iterable[tuple[str, str]]:
     """The sessions nobody reacted in for `keep_s`: this process stops ticking for them."""
     return [key for key, seen in last_seen.items() if now - seen > keep_s]
+
+
+def window(now_s: float, window_s: int) -> int:
+    """The fixed window a reaction falls in, for the per-person limit."""
+    return int(now_s // window_s)
+
+
+def allowed(known: int, pending: int, limit: int) -> bool:
+    """May one more reaction go? `known`: the person's uses in this window on every process at
+    the last sync; `pending`: this process's since then. A person with tabs on several
+    processes may pass the limit by what those processes accept between two syncs."""
+    return known + pending < limit

@@ -6,10 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+SessionKey = tuple[str, str]  # (event, session)
+PersonKey = tuple[str, str]  # (event, user)
+
 
 class ReactionStore(Protocol):
     async def add(self, event: str, session: str, counts: Mapping[str, int]) -> None:
         """Add this process's counts to the session's."""
+
+    async def flush(self, counts: Mapping[SessionKey, Mapping[str, int]],
+                    uses: Mapping[PersonKey, int], window: int,
+                    window_s: int) -> dict[PersonKey, int]:
+        """Add this process's counts to the sessions' and each person's reactions to their
+        count in `window`, in one step; return each of those people's new window count."""
 
     async def take(self, event: str, session: str) -> dict[str, int]:
         """The session's counts, reset to nothing in the same step."""
@@ -18,6 +27,8 @@ class ReactionStore(Protocol):
 class MemoryReactionStore:
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str], dict[str, int]] = {}
+        self._window = -1
+        self._uses: dict[PersonKey, int] = {}
 
     async def add(self, event: str, session: str, counts: Mapping[str, int]) -> None:
         mine = self._counts.setdefault((event, session), {})
@@ -27,11 +38,26 @@ class MemoryReactionStore:
     async def take(self, event: str, session: str) -> dict[str, int]:
         return self._counts.pop((event, session), {})
 
+    async def flush(self, counts: Mapping[SessionKey, Mapping[str, int]],
+                    uses: Mapping[PersonKey, int], window: int,
+                    window_s: int) -> dict[PersonKey, int]:
+        for (event, session), some in counts.items():
+            await self.add(event, session, some)
+        if self._window != window:
+            self._window, self._uses = window, {}
+        for key, n in uses.items():
+            self._uses[key] = self._uses.get(key, 0) + n
+        return {key: self._uses[key] for key in uses}
+
 
 class Keys:
     @staticmethod
     def counts(event: str, session: str) -> str:  # hash: kind -> reactions since the last event
         return f"plenary:reactions:{{{event}}}:{session}"
+
+    @staticmethod
+    def uses(event: str, user: str, window: int) -> str:  # a person's reactions in a window
+        return f"plenary:reactions:{{{event}}}:uses:{user}:{window}"
 
 
 # KEYS: counts. Read and reset at once, so no reaction is counted twice or lost.
@@ -52,6 +78,20 @@ class RedisReactionStore:
         for kind, n in counts.items():
             pipe.hincrby(Keys.counts(event, session), kind, n)
         await pipe.execute()
+
+    async def flush(self, counts: Mapping[SessionKey, Mapping[str, int]],
+                    uses: Mapping[PersonKey, int], window: int,
+                    window_s: int) -> dict[PersonKey, int]:
+        pipe = self._client.pipeline(transaction=False)
+        for (event, session), some in counts.items():
+            for kind, n in some.items():
+                pipe.hincrby(Keys.counts(event, session), kind, n)
+        for (event, user), n in uses.items():
+            pipe.incrby(Keys.uses(event, user, window), n)
+            pipe.expire(Keys.uses(event, user, window), window_s + 1)
+        results = await pipe.execute()
+        totals = results[len(results) - 2 * len(uses):][::2]
+        return {key: int(n) for key, n in zip(uses, totals, strict=True)}
 
     async def take(self, event: str, session: str) -> dict[str, int]:
         flat = await self._take([Keys.counts(event, session)])
