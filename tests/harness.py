@@ -86,17 +86,27 @@ class RedisServer:
 
 
 # -- Plenary servers -------------------------------------------------------------------------------
+# The WebSocket transport the servers run on: Plenary's own (`plenary`, the default) or
+# uvicorn's with plain ASGI sends (`asgi`); PLENARY_TEST_TRANSPORT picks it for a whole run.
+TRANSPORT = os.environ.get("PLENARY_TEST_TRANSPORT", "plenary")
+
+
 class Server:
     """One Plenary process: `python -m plenary` under uvicorn, on a real socket."""
 
     def __init__(self, redis_url: str | None = None, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, transport: str | None = None) -> None:
         self.port = port or free_port()
         self.redis_url = redis_url
-        self.extra_env = env or {}
+        self.transport = transport or TRANSPORT
+        self.extra_env = {"PLENARY_WS_TRANSPORT": self.transport, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         fd, self.log_path = tempfile.mkstemp(prefix="plenary-server-", suffix=".log")
         os.close(fd)
+        # The embedded backend's SQLite folder: the server's own, kept across restarts of
+        # this Server (a durability test restarts it), unless the test names one.
+        self.data_dir = self.extra_env.get("PLENARY_DATA") or tempfile.mkdtemp(
+            prefix="plenary-data-")
 
     @property
     def http(self) -> str:
@@ -110,7 +120,7 @@ class Server:
         env = {**os.environ, "PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
                "HOST": "127.0.0.1", "PORT": str(self.port),
                "PLENARY_AGENDA_DIR": str(ROOT / "tests" / "no-agendas"),
-               "PYTHONUNBUFFERED": "1", **self.extra_env}
+               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1", **self.extra_env}
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url

@@ -4,7 +4,8 @@
 
 import { announce, h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
-import { loadAuth } from './auth.js';
+import { fetchAgenda, loadAuth } from './auth.js';
+import { applyBrand } from './brand.js';
 import { Connection, socketUrl } from './connection.js';
 import { joinView } from './views/join.js';
 import { agendaView } from './views/agenda.js';
@@ -31,6 +32,7 @@ function route() {
   const { parts, params } = parseHash();
   app.auth = loadAuth();
   const [page, ...rest] = parts;
+  brandFor((app.auth && app.auth.event) || params.get('event'));
   if (page === 'join' || !app.auth) return mount(joinView(app, params));
   if (page === 'session' && rest[0]) return mount(sessionView(app, rest[0], rest[1]));
   return mount(agendaView(app));
@@ -43,7 +45,45 @@ function mount(view) {
   fill(main, view.el);
   const heading = main.querySelector('h1');
   if (heading) document.title = `${heading.textContent} · Plenary`;
+  // A new page: the keyboard starts at its top, as after a page load (a view that builds
+  // its heading later moves the focus there itself).
+  if (!document.activeElement || document.activeElement === document.body) {
+    main.focus({ preventScroll: true });
+  }
 }
+
+/** The event's name, logo and accent in the top bar (once per event). */
+let brandedEvent = null;
+function brandFor(eventId) {
+  if (!eventId || eventId === brandedEvent) return;
+  brandedEvent = eventId;
+  fetchAgenda(eventId).then((agenda) => { if (brandedEvent === eventId) applyBrand(agenda); }, () => {});
+}
+
+// -- the theme: the system's until the person picks one, then remembered --------------------
+const THEME_KEY = 'plenary.theme';
+function savedTheme() {
+  try { return localStorage.getItem(THEME_KEY); } catch { return null; }
+}
+function isDark() {
+  const chosen = document.documentElement.dataset.theme;
+  return chosen ? chosen === 'dark' : window.matchMedia('(prefers-color-scheme: dark)').matches;
+}
+function renderTheme() {
+  const button = document.getElementById('theme-toggle');
+  button.setAttribute('aria-pressed', String(isDark()));
+  document.getElementById('theme-label').textContent = t('app.dark_theme');
+  button.title = t('app.dark_theme');
+}
+function toggleTheme() {
+  const next = isDark() ? 'light' : 'dark';
+  document.documentElement.dataset.theme = next;
+  try { localStorage.setItem(THEME_KEY, next); } catch { /* private mode */ }
+  renderTheme();
+}
+if (savedTheme() === 'light' || savedTheme() === 'dark') document.documentElement.dataset.theme = savedTheme();
+document.getElementById('theme-toggle').addEventListener('click', toggleTheme);
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', renderTheme);
 
 /** The one connection for the stored token (made on first use, kept across sessions). */
 function connect() {
@@ -63,8 +103,8 @@ function connect() {
     notify(code === 4401 ? t('error.unauthorized') : t('error.closed_policy', { reason }));
     if (code === 4401) app.go('#/join');
   });
-  conn.on('refused', (err) => { if (err.code !== 'forbidden') notify(errorText(err)); });
-  conn.on('error', (err) => notify(errorText(err)));
+  conn.on('refused', (err) => { if (err.code !== 'forbidden') notify(err); }); // removed: 'closed' says so
+  conn.on('error', (err) => notify(err));
   app.connection = conn.start();
   return conn;
 }
@@ -85,14 +125,55 @@ function showStatus(status) {
   el.textContent = text[status.state] || '';
 }
 
-/** A message the user can read and dismiss (errors mostly). */
-export function notify(message, kind = 'error') {
-  const box = document.getElementById('toasts');
-  const toast = h('div', { class: `toast toast-${kind}` },
-    h('span', {}, message),
-    h('button', { type: 'button', class: 'link', onclick: () => toast.remove() }, t('dismiss')));
-  box.append(toast);
-  setTimeout(() => toast.remove(), 8000);
+// Toasts: one per distinct message (a repeat restarts its timer instead of stacking),
+// dismissable, and for a rate limit a countdown that ends when the wait does. Screen readers
+// hear each message once through #alerts, not every tick of a countdown.
+const TOAST_MS = 6000;
+const toasts = new Map(); // key (the text, or code:field for an error) -> toast
+
+/** Tell the user something: a sentence, or a protocol error (shown in their language). */
+export function notify(what, kind = 'error') {
+  const error = typeof what === 'string' ? null : what;
+  const key = error ? `${error.code}:${error.field || ''}` : what;
+  const toast = toasts.get(key) || makeToast(key, kind);
+  const waitMs = error && error.code === 'rate_limited' && error.retry_after
+    ? error.retry_after * 1000 : 0;
+  const until = Date.now() + Math.max(waitMs, TOAST_MS);
+  toast.render = () => {
+    const left = Math.ceil((until - Date.now()) / 1000);
+    return error ? errorText(waitMs ? { ...error, retry_after: Math.max(1, left) } : error) : what;
+  };
+  toast.text.textContent = toast.render();
+  alertNow(toast.text.textContent);
+  clearInterval(toast.timer);
+  toast.timer = setInterval(() => {
+    if (Date.now() >= until) { dropToast(key); return; }
+    if (waitMs) toast.text.textContent = toast.render();
+  }, 1000);
+}
+
+function makeToast(key, kind) {
+  const text = h('span', { class: 'toast-text' });
+  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': t('toast.dismiss'),
+    onclick: () => dropToast(key) }, '×');
+  const toast = { el: h('div', { class: `toast toast-${kind}` }, text, close), text, timer: null };
+  document.getElementById('toasts').append(toast.el);
+  toasts.set(key, toast);
+  return toast;
+}
+
+function dropToast(key) {
+  const toast = toasts.get(key);
+  if (!toast) return;
+  clearInterval(toast.timer);
+  toast.el.remove();
+  toasts.delete(key);
+}
+
+function alertNow(text) {
+  const region = document.getElementById('alerts');
+  region.textContent = '';
+  requestAnimationFrame(() => { region.textContent = text; });
 }
 
 function renderChrome() {
@@ -101,7 +182,8 @@ function renderChrome() {
   select.value = lang();
   document.getElementById('lang-label').textContent = t('app.language');
   document.getElementById('skip-link').textContent = t('app.skip');
-  document.getElementById('brand').textContent = t('app.title');
+  if (!brandedEvent) document.getElementById('brand-name').textContent = t('app.title');
+  renderTheme();
   showStatus(lastStatus);
 }
 

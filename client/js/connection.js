@@ -14,6 +14,8 @@ export class ProtocolFailure extends Error {
     super(error.message || error.code);
     this.code = error.code;
     this.message = error.message || '';
+    this.field = error.field || null; // the refused value's path inside `data`
+    this.retry_after = error.retry_after || null; // seconds, when rate-limited
   }
 }
 
@@ -23,6 +25,7 @@ export class Connection {
     this.token = token;
     this.mode = mode;
     this.seqs = new Map();
+    this.epochs = new Map(); // topic -> the epoch of the stream its seq counts in
     this.handlers = new Map();
     this.pending = new Map(); // command id -> {resolve, reject}
     this.waiting = []; // commands given before hello succeeded
@@ -74,16 +77,29 @@ export class Connection {
   /** A session.join (or room.join) reply: each topic's events start after its seq.
    * A topic already followed keeps the higher seq: a second join of the same topic must
    * not make events already applied look new. (A topic the server could not resume was
-   * forgotten first, so a server that restarted from zero is followed from its new seq.) */
-  setTopics(topics) {
+   * forgotten first, so a server that restarted from zero is followed from its new seq.)
+   * A topic of another epoch is another stream (the server lost the old one): its seq is
+   * taken as it is. */
+  setTopics(topics, epochs) {
     for (const [topic, seq] of Object.entries(topics || {})) {
       const last = this.seqs.get(topic);
-      this.seqs.set(topic, last === undefined ? seq : Math.max(last, seq));
+      const epoch = (epochs || {})[topic];
+      const known = this.epochs.get(topic);
+      const sameStream = epoch === undefined || known === undefined || known === epoch;
+      this.seqs.set(topic, last === undefined || !sameStream ? seq : Math.max(last, seq));
+      if (epoch !== undefined) this.epochs.set(topic, epoch);
     }
   }
 
   forget(topic) {
     this.seqs.delete(topic);
+    this.epochs.delete(topic);
+  }
+
+  /** What `hello.resume` sends: [epoch, seq] per topic, or the bare seq if no epoch is known. */
+  positions() {
+    return Object.fromEntries([...this.seqs].map(([topic, seq]) =>
+      [topic, this.epochs.has(topic) ? [this.epochs.get(topic), seq] : seq]));
   }
 
   // -- internals -------------------------------------------------------------------------
@@ -104,7 +120,7 @@ export class Connection {
 
   hello() {
     const data = { token: this.token };
-    if (this.seqs.size) data.resume = Object.fromEntries(this.seqs);
+    if (this.seqs.size) data.resume = this.positions();
     if (this.mode) data.mode = this.mode;
     const resumedTopics = [...this.seqs.keys()];
     this.send({
@@ -115,7 +131,7 @@ export class Connection {
         this.user = reply.user;
         this.status('online');
         const stale = resumedTopics.filter((topic) => !(reply.resumed || {})[topic]);
-        for (const topic of stale) this.seqs.delete(topic);
+        for (const topic of stale) this.forget(topic);
         this.emit('ready', { reply, stale, reconnect: resumedTopics.length > 0 });
         for (const topic of stale) this.emit('stale', topic);
         const waiting = this.waiting.splice(0);

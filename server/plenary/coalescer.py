@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+from .clock import Clock, SystemClock
 from .tasks import cancelling, survive
 
 K = TypeVar("K", bound=Hashable)
@@ -22,9 +23,11 @@ log = logging.getLogger("plenary.coalescer")
 
 
 class Coalescer(Generic[K]):
-    def __init__(self, interval_s: float, flush: Callable[[set[K]], Awaitable[None]]) -> None:
+    def __init__(self, interval_s: float, flush: Callable[[set[K]], Awaitable[None]],
+                 clock: Clock | None = None) -> None:
         self._interval = interval_s
         self._flush = flush
+        self._clock = clock or SystemClock()
         self._dirty: set[K] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -39,7 +42,7 @@ class Coalescer(Generic[K]):
 
     async def _run(self) -> None:
         while self._dirty and not cancelling():
-            await asyncio.sleep(self._interval)
+            await self._clock.sleep(self._interval)
             batch, self._dirty = self._dirty, set()
             with survive(log, "coalesced flush"):
                 await self._flush(batch)

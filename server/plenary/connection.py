@@ -3,12 +3,12 @@
 The broadcast path calls `push`, which only appends to a list and marks the connection for
 the process's `Flusher`: it never awaits. The flusher sends whatever is pending for a
 connection as one frame (a JSON array when there are several), at most once per tick, so a
-busy connection gets fewer, larger frames instead of falling behind.
+busy connection gets fewer, larger frames instead of falling behind. Connections with the
+same pending messages share one frame (`outlets.Frames`): built once, written to each.
 
-Sending is eager: the flusher steps the ASGI send coroutine itself, which completes at once
-while the client's socket accepts data. Only a send that has to wait (the client stopped
-reading and its socket buffer is full) gets a task of its own; meanwhile that connection's
-messages pile up in its queue, and past the limit it is closed with 1013 (it resumes).
+Sending never waits (see `outlets`): a write the client's socket cannot take now (its buffer
+is over the high-water mark) gets a task of its own; meanwhile that connection's messages
+pile up in its queue, and past the limit it is closed with 1013 (it resumes).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from .auth import User
 from .messages import encode_str
+from .outlets import Frames, Outlet
 
 log = logging.getLogger("plenary.connection")
 
@@ -28,12 +29,15 @@ CLOSE_TOO_SLOW = 1013
 BURST = 3  # frames a quiet connection may send back to back before the tick applies
 _ids = itertools.count(1)
 
-Send = Callable[[str], Coroutine[Any, Any, None]]
 Close = Callable[[int, str], Coroutine[Any, Any, None]]
 
 
 class Connection:
-    def __init__(self, send: Send, close: Close, queue_limit: int, node: str = "n",
+    __slots__ = ("_close", "_closing", "_credit", "_credit_at", "_flusher", "_limit",
+                 "_outlet", "_pending", "id", "mode", "next_at", "sending", "session", "state",
+                 "topics", "user")
+
+    def __init__(self, outlet: Outlet, close: Close, queue_limit: int, node: str = "n",
                  flusher: Flusher | None = None) -> None:
         self.id = f"{node}-{next(_ids)}"
         self.user: User | None = None
@@ -42,7 +46,7 @@ class Connection:
         # broker key -> last seq delivered, or a list buffering events while (re)syncing
         self.topics: dict[str, int | list[tuple[int, str]]] = {}
         self.state: dict[str, Any] = {}  # per-connection data owned by features
-        self._send = send
+        self._outlet = outlet
         self._close = close
         self._limit = queue_limit
         self._flusher = flusher or Flusher(0.0)
@@ -59,8 +63,10 @@ class Connection:
         return self.user.event
 
     # -- outgoing ---------------------------------------------------------------------------
-    def push(self, key: str, seq: int, frame: str) -> None:
-        """Deliver one published event; drops what this connection already has."""
+    def push(self, key: str, seq: int, frame: str, frames: Frames | None = None) -> None:
+        """Deliver one published event; drops what this connection already has. Given the
+        fan-out's `frames` (shared by every recipient of the event), a connection with
+        nothing queued that may send now writes the shared frame at once."""
         state = self.topics.get(key)
         if state is None:
             return
@@ -68,7 +74,11 @@ class Connection:
             state.append((seq, frame))
         elif seq > state:
             self.topics[key] = seq
-            self.enqueue(frame)
+            if frames is not None and not self._pending and self.sending is None and \
+                    self.next_at <= frames.now and not self._closing:
+                self._write([frame], frames)
+            else:
+                self.enqueue(frame)
 
     def start_topic(self, key: str, seq: int) -> None:
         """End the buffering of `key`: events after `seq` go out, in order."""
@@ -81,7 +91,7 @@ class Connection:
     def reply(self, command_id: int | None, data: Any) -> None:
         self.enqueue(encode_str({"type": "ok", "id": command_id, "data": data}))
 
-    def error(self, command_id: int | None, error: dict[str, str]) -> None:
+    def error(self, command_id: int | None, error: dict[str, str | int]) -> None:
         self.enqueue(encode_str({"type": "error", "id": command_id, "error": error}))
 
     def enqueue(self, frame: str) -> None:
@@ -99,23 +109,23 @@ class Connection:
     def has_pending(self) -> bool:
         return bool(self._pending)
 
-    def flush(self, now: float, tick: float) -> None:
+    def flush(self, frames: Frames) -> None:
         """Send what is pending as one frame, without waiting (called by the Flusher)."""
         if not self._pending or self.sending is not None:
             return
         pending, self._pending = self._pending, []
-        self._spend(now, tick)
-        text = pending[0] if len(pending) == 1 else "[" + ",".join(pending) + "]"
+        self._write(pending, frames)
+
+    def _write(self, pending: list[str], frames: Frames) -> None:
+        self._spend(frames.now, self._flusher.tick)
         self._flusher.frames += 1
-        coro = self._send(text)
         try:
-            waiting = coro.send(None)
-        except StopIteration:
-            return  # sent at once: the usual case
+            waiting = self._outlet.put(frames, pending)
         except Exception as exc:
             self._failed(exc)
             return
-        self.sending = asyncio.get_running_loop().create_task(self._finish(coro, waiting))
+        if waiting is not None:
+            self.sending = asyncio.get_running_loop().create_task(self._finish(waiting))
 
     def _spend(self, now: float, tick: float) -> None:
         """One frame per tick on average, with a small burst: a stream slower than the tick
@@ -126,10 +136,10 @@ class Connection:
         self._credit_at = now
         self.next_at = now if self._credit >= 1 else now + (1 - self._credit) * tick
 
-    async def _finish(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
-        """Go on with a send that had to wait, as a task would have."""
+    async def _finish(self, waiting: Awaitable[None]) -> None:
+        """Go on with a write that had to wait."""
         try:
-            await _resume(coro, waiting)
+            await waiting
         except Exception as exc:
             self._failed(exc)
         finally:
@@ -152,7 +162,7 @@ class Connection:
 
     async def flush_and_close(self, code: int, reason: str) -> None:
         """Send what is pending (a last error, say), then close."""
-        self.flush(0.0, 0.0)
+        self.flush(Frames(0.0))
         self._closing = True
         if self.sending is not None:
             try:
@@ -167,32 +177,6 @@ class Connection:
         self._pending.clear()
         if self.sending is not None:
             self.sending.cancel()
-
-
-class _Resume:
-    """Await what a half-run coroutine waits on, then step it on, until it finishes."""
-
-    def __init__(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
-        self.coro, self.waiting = coro, waiting
-
-    def __await__(self) -> Generator[Any, None, None]:
-        while True:
-            try:
-                yield self.waiting  # exactly what the coroutine yielded to its runner
-            except BaseException as exc:
-                try:
-                    self.waiting = self.coro.throw(exc)
-                except StopIteration:
-                    return  # it handled the exception and finished
-                continue
-            try:
-                self.waiting = self.coro.send(None)
-            except StopIteration:
-                return
-
-
-async def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> None:
-    await _Resume(coro, waiting)
 
 
 class Flusher:
@@ -238,9 +222,9 @@ class Flusher:
 
     def _flush(self, conns: set[Connection]) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
+        frames = Frames(loop.time())
         for conn in conns:
-            if conn.next_at > now:
+            if conn.next_at > frames.now:
                 self.mark(conn)  # not yet its turn
             elif conn.has_pending:
-                conn.flush(now, self.tick)
+                conn.flush(frames)

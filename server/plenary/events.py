@@ -14,12 +14,11 @@ from .messages import decode
 CACHE_S = 1.0  # another process's PUT is seen within this long
 
 
-def _doc_key(event_id: str) -> str:
-    return f"event:{event_id}"
+DEFINITION = "definition"  # the event's document
 
 
-def _state_key(event_id: str, session_id: str) -> str:
-    return f"session-state:{event_id}:{session_id}"
+def _state_name(session_id: str) -> str:
+    return f"session-state:{session_id}"
 
 
 class Events:
@@ -28,14 +27,14 @@ class Events:
         self._cache: dict[str, tuple[float, EventDef]] = {}
 
     async def put(self, event: EventDef) -> None:
-        await self._docs.put(_doc_key(event.id), msgspec.json.encode(event))
+        await self._docs.put(event.id, DEFINITION, msgspec.json.encode(event))
         self._cache[event.id] = (time.monotonic() + CACHE_S, event)
 
     async def get(self, event_id: str) -> EventDef | None:
         cached = self._cache.get(event_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        raw = await self._docs.get(_doc_key(event_id))
+        raw = await self._docs.get(event_id, DEFINITION)
         if raw is None:
             return None
         event = parse_event(decode(raw))
@@ -56,7 +55,7 @@ class Events:
 
     async def state(self, event_id: str, session: SessionDef) -> dict[str, bool]:
         """The session's live switches: the agenda's defaults, overridden by moderators."""
-        fields = await self._docs.fields(_state_key(event_id, session.id))
+        fields = await self._docs.fields(event_id, _state_name(session.id))
         return {
             "live": fields.get("live", "0") == "1",
             "qa_moderated": fields.get("qa_moderated", "1" if session.qa_moderated else "0")
@@ -68,7 +67,7 @@ class Events:
 
     async def update_state(self, event_id: str, session_id: str, values: dict[str, bool]) -> None:
         fields = {k: "1" if v else "0" for k, v in values.items()}
-        await self._docs.set_fields(_state_key(event_id, session_id), fields)
+        await self._docs.set_fields(event_id, _state_name(session_id), fields)
 
     async def describe(self, event_id: str, session: SessionDef) -> dict[str, object]:
         """The session as clients see it: the agenda entry plus its live state."""

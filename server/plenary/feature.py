@@ -1,27 +1,106 @@
 """What a feature is: its commands, its part of the session snapshot and report, its topics.
 
-A feature (sessions, qa, polls, breakouts, media) is a class deriving from `Feature`; the app
-builds one of each with the shared `Services`. Guards that every handler would repeat (the
-role, having joined a session, the rate limit) are declared on the `Command` and enforced
-once by the dispatcher.
+A feature (qa, polls, breakouts, media) is a class deriving from `Feature`; the app builds
+one of each with the `Host`, the narrow part of the app's services a feature may use. The
+guards every handler would repeat are declared on the `Command` and enforced once by the
+dispatcher: the role, the rate limit, and having joined the session the data names
+(`session=`). A command whose data names an object instead (a poll, a room) calls
+`await ctx.require_joined(obj.session)` after loading it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import dataclasses
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from .auth import User
+from .backends.base import Broker, Presence, Scheduler, StoreKind
+from .clock import Clock
 from .connection import Connection
+from .errors import not_joined
+from .events import Events
 from .messages import Role
+from .metrics import Metrics
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .agenda import EventDef, SessionDef
-    from .services import Services
 
 Handler = Callable[["Context", Any], Awaitable[Any]]
+S = TypeVar("S")
+
+
+class Subscriptions(Protocol):
+    """The hub, as features use it: connections on topic keys, and in-process listeners."""
+
+    async def attach(self, conn: Connection, key: str) -> None:
+        """Subscribe `conn` to `key`; its events wait until `start`."""
+
+    def start(self, conn: Connection, key: str, seq: int) -> None:
+        """Deliver `key`'s events after `seq` to `conn` (after the reply that carried seq)."""
+
+    def detach(self, conn: Connection, key: str, *, unsubscribe: bool = True) -> None: ...
+
+    async def listen(self, key: str, callback: Callable[[int, str], None]) -> None: ...
+
+    async def unlisten(self, key: str) -> None: ...
+
+
+class Host(Protocol):
+    """What a feature may use of the app. `Services` is the one implementation; a test may
+    bring its own."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def node(self) -> str:
+        """This process's id (where a publisher's peer lives, whom to ask over RPC)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def events(self) -> Events: ...
+
+    @property
+    def hub(self) -> Subscriptions: ...
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def presence(self) -> Presence: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    @property
+    def connections(self) -> Collection[Connection]:
+        """This process's live connections."""
+
+    async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
+        """Encode once and publish on the event's topic; returns the event's seq."""
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """A background task owned by the app: cancelled at shutdown."""
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        """The feature store `kind` (its `STORE`, naming the embedded and the Redis class)
+        built on whichever backend runs; the backend chooses, never the feature."""
+
+    async def topic_allowed(self, user: User, topic: str) -> bool:
+        """May `user` (re)subscribe to `topic`? (access.py: the one rule)"""
+
+    def peer(self, name: str) -> Feature:
+        """Another feature of this app, by name, for the few that build on another's rules
+        (media.publish asks the stage for its grant; chat and Q&A ask moderation)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -35,18 +114,25 @@ class Limit:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Command:
+    """A command type: its typed data, handler and the guards the dispatcher enforces.
+
+    `session(data)` names the session the command acts in (None: none); the dispatcher then
+    refuses it, with `not_found` or `forbidden`, unless this connection joined that session.
+    """
+
     type: str
     data: builtins.type[Any]
     handler: Handler
     role: Role = Role.attendee
     limit: Limit | None = None
+    session: Callable[[Any], str | None] | None = None
 
 
 @dataclasses.dataclass(slots=True)
 class Context:
-    """What a handler sees: who asks, on which connection, and the app's services."""
+    """What a handler sees: who asks, on which connection, and the host."""
 
-    services: Services
+    host: Host
     conn: Connection
     user: User
     followups: list[Callable[[], None]] = dataclasses.field(default_factory=list)
@@ -60,23 +146,35 @@ class Context:
         return self.user.event
 
     async def event(self) -> EventDef:
-        return await self.services.events.require(self.user.event)
+        return await self.host.events.require(self.user.event)
 
     async def publish(self, topic: str, kind: str, data: Any) -> int:
-        return await self.services.publish(self.user.event, topic, kind, data)
+        return await self.host.publish(self.user.event, topic, kind, data)
+
+    async def require_joined(self, session_id: str) -> None:
+        """The one "joined this session" guard: `not_found` if there is no such session,
+        `forbidden` if this connection is not in it."""
+        if self.conn.session == session_id:
+            return
+        await self.host.events.session(self.user.event, session_id)
+        raise not_joined(session_id)
 
 
 class Feature:
-    name = "feature"
+    """A feature of a session. `snapshot_keys` declares this feature's keys of the
+    `session.join` reply with their empty values; `snapshot` fills them."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    name: ClassVar[str] = "feature"
+    snapshot_keys: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
 
     def commands(self) -> list[Command]:
         return []
 
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        """This feature's part of the `session.join` reply."""
+        """This feature's part of the `session.join` reply (the keys of `snapshot_keys`)."""
         return {}
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:

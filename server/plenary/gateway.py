@@ -1,8 +1,8 @@
 """The WebSocket endpoint `/ws`: handshake, `hello`, then one command after another.
 
 Each command gets exactly one `ok` or `error` with its id. The guards every command shares
-(a known type, valid data, the role, the rate limit) live here once; handlers raise
-`ProtocolError` before changing anything.
+(a known type, valid data, the role, having joined the session it names, the rate limit)
+live here once; handlers raise `ProtocolError` before changing anything.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Coroutine
 from typing import Annotated, Any
 
 import msgspec
@@ -25,9 +24,10 @@ from . import topics
 from .auth import User, read_token
 from .backends.base import topic_key
 from .connection import Connection
-from .errors import Code, ProtocolError, bad_request, conflict
+from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
-from .messages import MODES, FrameError, Ident, Mode, convert, parse_frame
+from .messages import FrameError, Mode, convert, parse_frame
+from .outlets import outlet_for
 from .services import Services
 
 log = logging.getLogger("plenary.gateway")
@@ -39,7 +39,7 @@ CLOSE_POLICY = 1008
 
 class Hello(msgspec.Struct, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
-    resume: dict[str, int] = {}
+    resume: dict[str, int | tuple[str, int]] = {}  # topic -> seq, or [epoch, seq]
     mode: Mode | None = None
 
 
@@ -59,12 +59,8 @@ async def websocket_endpoint(websocket: WebSocket, send: ASGISend, services: Ser
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-
-    def send_text(text: str) -> Coroutine[Any, Any, None]:
-        return send({"type": "websocket.send", "text": text})  # type: ignore[return-value]
-
-    conn = Connection(send_text, _closer(websocket), services.settings.send_queue_limit,
-                      services.node, services.flusher)
+    conn = Connection(outlet_for(websocket.scope, send), _closer(websocket),
+                      services.settings.send_queue_limit, services.node, services.flusher)
     services.connections.add(conn)
     services.metrics.connections.inc()
     try:
@@ -130,7 +126,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     outcome = "ok"
     try:
         if not bucket.take():
-            raise ProtocolError(Code.rate_limited, "Too many commands: slow down.")
+            raise rate_limited("Too many commands: slow down.", 1)
         followups: list[Any] = []
         result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
         conn.reply(envelope.id, result if result is not None else {})
@@ -167,8 +163,13 @@ async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
     user = conn.user
     if not user.can(command.role):
         raise ProtocolError(Code.forbidden, f"`{kind}` needs the {command.role.name} role.")
+    ctx = Context(services, conn, user, followups)
+    if command.session is not None:
+        session_id = command.session(typed)
+        if session_id is not None:
+            await ctx.require_joined(session_id)
     await _check_limit(command, user, services)
-    return await command.handler(Context(services, conn, user, followups), typed)
+    return await command.handler(ctx, typed)
 
 
 async def _check_limit(command: Command, user: User, services: Services) -> None:
@@ -177,8 +178,9 @@ async def _check_limit(command: Command, user: User, services: Services) -> None
     limit = command.limit
     key = f"{user.event}:{user.id}:{limit.bucket}"
     if not await services.backend.limiter.hit(key, limit.count, limit.window_s):
-        raise ProtocolError(Code.rate_limited,
-                            f"At most {limit.count} per {limit.window_s} s: try again later.")
+        # Both limiters count in fixed windows aligned on the epoch: the next one opens then.
+        raise rate_limited(f"At most {limit.count} per {limit.window_s} s: try again later.",
+                           limit.window_s - time.time() % limit.window_s)
 
 
 class _Bucket:
@@ -222,7 +224,7 @@ async def hello(conn: Connection, services: Services, data: Hello,
     conn.user = user
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
-    resumed = await _resume(ctx, data.resume)
+    resumed = await _resume(services, ctx, data.resume)
     if not resumed.get(topics.user(user.id)):  # everyone hears their own topic
         own = topic_key(user.event, topics.user(user.id))
         await services.hub.attach(conn, own)
@@ -236,58 +238,27 @@ async def hello(conn: Connection, services: Services, data: Hello,
     }
 
 
-async def _resume(ctx: Context, wanted: dict[str, int]) -> dict[str, bool]:
+async def _resume(services: Services, ctx: Context,
+                  wanted: dict[str, int | tuple[str, int]]) -> dict[str, bool]:
     """Re-subscribe each topic the user may still see; its missed events follow the reply."""
-    services, conn = ctx.services, ctx.conn
+    conn = ctx.conn
     resumed: dict[str, bool] = {}
-    for topic, after in wanted.items():
+    for topic, position in wanted.items():
+        epoch, after = (None, position) if isinstance(position, int) else position
         resumed[topic] = False
-        if after < 0 or not await topic_allowed(services, ctx.user, topic):
+        if after < 0 or not await services.topic_allowed(ctx.user, topic):
             continue
         key = topic_key(ctx.event_id, topic)
         await services.hub.attach(conn, key)
-        history = await services.hub.history(conn, key, after)
+        history = await services.hub.history(conn, key, after, epoch)
         if history is not None:
             resumed[topic] = True
             ctx.after_reply(functools.partial(services.hub.replay, conn, key, after, history))
-    sessions = [t for t, ok in resumed.items() if ok and topics.parse(t)[0] == "session"]
-    if sessions:
-        await services.rejoin(ctx, topics.parse(sessions[0])[1])
+    await services.membership.resumed(ctx, [t for t, ok in resumed.items() if ok])
     return resumed
 
 
-async def topic_allowed(services: Services, user: User, topic: str) -> bool:
-    kind, ident, staff_only = topics.parse(topic)
-    if not _valid_ident(ident):
-        return False
-    if kind == "user":
-        return ident == user.id
-    if kind == "session":
-        event = await services.events.get(user.event)
-        return event is not None and event.session(ident) is not None and (
-            user.is_staff or not staff_only)
-    for feature in services.features:
-        verdict = await feature.topic_allowed(user, topic)
-        if verdict is not None:
-            return verdict
-    return False
-
-
-def _valid_ident(value: str) -> bool:
-    try:
-        convert(value, Ident)
-    except ProtocolError:
-        return False
-    return True
-
-
 async def _cleanup(conn: Connection, services: Services) -> None:
-    if conn.session is not None:
-        for feature in services.features:
-            with contextlib.suppress(Exception):
-                await feature.left(conn, conn.session)
+    await services.membership.gone(conn)
     services.hub.detach_all(conn)
     await conn.closed()
-
-
-__all__ = ["MODES", "Gateway"]

@@ -1,10 +1,13 @@
 """The process's fan-out: which local connections hear which topics.
 
 Every event arrives here once per process, already encoded by the broker, and the same
-string object is pushed to each subscriber. The hub remembers the last seq it saw per key:
-a jump means something was lost (a pub/sub reconnect), so it replays the missing events from
-the broker's history before going on; if the history no longer reaches, it closes the
-affected connections with 1013 so that they resume or take a fresh snapshot.
+string object is pushed to each subscriber, with one `Frames` for the whole fan-out: its
+wire frame is built once and written as is to every connection that has nothing queued.
+
+The hub remembers the last seq it saw per key: a jump means something was lost (a pub/sub
+reconnect), so it replays the missing events from the broker's history before going on; if
+the history no longer reaches, it closes the affected connections with 1013 so that they
+resume or take a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 
 from .backends.base import Broker
 from .connection import CLOSE_TOO_SLOW, Connection
+from .outlets import Frames
 
 log = logging.getLogger("plenary.hub")
 
@@ -62,8 +66,9 @@ class Hub:
             listener(seq, frame)
         subs = self._subs.get(key)
         if subs:
+            frames = Frames(asyncio.get_running_loop().time())  # framed once, for all
             for conn in subs:
-                conn.push(key, seq, frame)
+                conn.push(key, seq, frame, frames)
             self.delivered += len(subs)
 
     def _start_fill(self, key: str, after: int, buffered: list[tuple[int, str]]) -> None:
@@ -131,9 +136,11 @@ class Hub:
             self._last.setdefault(key, seq)
         conn.start_topic(key, seq)
 
-    async def history(self, conn: Connection, key: str, after: int) -> list[tuple[int, str]] | None:
-        """What `conn` missed on `key` (already attached); None, and detached, if too old."""
-        history = await self._broker.history(key, after)
+    async def history(self, conn: Connection, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        """What `conn` missed on `key` (already attached); None, and detached, if too old or
+        of another epoch (the stream `conn` followed was lost)."""
+        history = await self._broker.history(key, after, epoch)
         if history is None:
             self.detach(conn, key)
         return history

@@ -1,29 +1,41 @@
-"""The app's resources, owned by its lifespan: backend, hub, events, features, metrics."""
+"""The app's resources, owned by its lifespan: backend, hub, events, membership, features.
+
+`Services` is the one implementation of `feature.Host`: features see it only through that
+protocol.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
+from . import access
+from .auth import User
 from .backends import open_backend
-from .backends.base import Backend, topic_key
+from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
+from .clock import Clock, SystemClock
 from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
+from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
 
 log = logging.getLogger("plenary")
+S = TypeVar("S")
 
 
 class Services:
-    def __init__(self, settings: Settings, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, backend: Backend | None = None,
+                 clock: Clock | None = None) -> None:
         self.settings = settings
         self.node = secrets.token_hex(4)
+        self.clock: Clock = clock or SystemClock()
         self.backend = backend or open_backend(settings)
         self.hub = Hub(self.backend.broker)
         self.events = Events(self.backend.docs)
@@ -39,35 +51,57 @@ class Services:
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.membership = Membership(self, self.backend.docs, self.features)
+        self._register(self.membership.commands())
 
     def add(self, feature: Feature) -> None:
         self.features.append(feature)
-        for command in feature.commands():
+        self._register(feature.commands())
+
+    def _register(self, commands: list[Command]) -> None:
+        for command in commands:
             if command.type in self.commands:
                 raise ValueError(f"two features define {command.type}")
             self.commands[command.type] = command
 
-    def feature(self, name: str) -> Feature:
-        return next(f for f in self.features if f.name == name)
+    # -- the Host protocol --------------------------------------------------------------------
+    @property
+    def broker(self) -> Broker:
+        return self.backend.broker
 
-    async def rejoin(self, ctx: Any, session_id: str) -> None:
-        """A resumed connection is back in its session (presence, feature hooks)."""
-        await self.feature("sessions").rejoin(ctx, session_id)  # type: ignore[attr-defined]
+    @property
+    def presence(self) -> Presence:
+        return self.backend.presence
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.backend.scheduler
 
     async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
         """Encode once and publish; every subscriber on every process gets the same text."""
         self.metrics.published.inc()
         return await self.backend.broker.publish(topic_key(event_id, topic), kind, encode(data))
 
-    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """A background task owned by the app: cancelled at shutdown."""
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return self.backend.open_store(kind)
+
+    async def topic_allowed(self, user: User, topic: str) -> bool:
+        return await access.topic_allowed(self.events, self.features, user, topic)
+
+    def peer(self, name: str) -> Feature:
+        return next(f for f in self.features if f.name == name)
+
+    # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         await self.backend.start()
+        self.membership.start()
         for feature in self.features:
             await feature.start()
 

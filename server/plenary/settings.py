@@ -14,6 +14,7 @@ from typing import Any
 DEMO_SECRET = "plenary-demo-secret-change-me"
 DEMO_ADMIN_KEY = "plenary-demo-admin-key"
 ROOT = Path(__file__).resolve().parents[2]
+WS_TRANSPORTS = ("plenary", "asgi")  # Plenary's own protocol class; uvicorn's, plain ASGI
 
 
 class SettingsError(ValueError):
@@ -49,6 +50,18 @@ class Settings:
     turn_secret: str | None = None
     turn_ttl_s: int = 3600
     media_idle_timeout_s: float = 30.0
+    # -- the WebSocket transport and per-user budgets (issue 10) --
+    ws_transport: str = "plenary"
+    event_loop: str = "asyncio"
+    connections_per_user: int = 10
+    joins_per_user_per_min: int = 30
+    # -- media across processes (issue 11) --
+    media_address: str = ""
+    media_max_viewers: int = 0
+    # -- durability and failover (issue 13) --
+    data_dir: Path = ROOT / "data"
+    data_sync: str = "full"
+    redis_accept_data_loss: bool = False
     # -- the live room: reactions, session chat, moderation (config/example.env) --
     reaction_interval_s: float = 1.0
     reaction_limit_per_10s: int = 30
@@ -74,6 +87,10 @@ class Settings:
 
     def check(self) -> None:
         """Refuse to run a real event on the demo secrets."""
+        if self.ws_transport not in WS_TRANSPORTS:
+            raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
+        if self.data_sync not in ("full", "normal"):
+            raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:
             return
         if self.secret == DEMO_SECRET or len(self.secret) < 16:
@@ -90,7 +107,8 @@ class Settings:
 
 
 # Names that do not follow the PLENARY_ prefix, as PROTOCOL.md fixes them.
-_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT"}
+_PLAIN_NAMES = {"redis_url": "REDIS_URL", "host": "HOST", "port": "PORT",
+                "data_dir": "PLENARY_DATA"}
 
 
 def _env_name(field: str) -> str:

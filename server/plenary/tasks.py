@@ -13,6 +13,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 
+from .clock import Clock, SystemClock
+
+_SYSTEM = SystemClock()
+
 
 def cancelling() -> bool:
     task = asyncio.current_task()
@@ -33,11 +37,11 @@ def survive(log: logging.Logger, what: str, *, quiet: bool = False) -> Iterator[
             log.warning("%s failed: %s", what, exc, exc_info=not isinstance(exc, OSError))
 
 
-async def every(interval_s: float) -> AsyncIterator[None]:
-    """Once per interval until this task is cancelled, even if a library swallowed the
-    cancellation on the way (the task then still says it is cancelling)."""
+async def every(interval_s: float, clock: Clock = _SYSTEM) -> AsyncIterator[None]:
+    """Once per interval (on `clock`) until this task is cancelled, even if a library
+    swallowed the cancellation on the way (the task then still says it is cancelling)."""
     while not cancelling():
-        await asyncio.sleep(interval_s)
+        await clock.sleep(interval_s)
         if cancelling():
             return
         yield

@@ -1,16 +1,18 @@
-"""Fan-out benchmark: N clients over W Plenary processes on one Redis, K events at R per second.
+"""Fan-out benchmark: Plenary against the `websockets.broadcast()` floor, in one invocation.
 
-    .venv/bin/python tests/bench/fanout.py --clients 1000 --workers 2 --rate 20 --seconds 10
-    .venv/bin/python tests/bench/fanout.py --clients 1000 --workers 2 --rate 200 --seconds 10
-    .venv/bin/python tests/bench/fanout.py --clients 4000 --workers 2 --rate 10 --seconds 10
+    .venv/bin/python tests/bench/fanout.py --workloads 1000x20,4000x10,10000x10,1000x200
 
-It starts its own redis-server and W `python -m plenary` processes (real uvicorn, real
-sockets), connects N clients spread over the processes from L load-generator processes, and
-has a moderator publish K `session.update` events at R per second. Every client must receive
-every event. Printed: delivered/expected, p50/p99/max publish→receive latency (publish =
-when the moderator sent the command, so it includes the command's handling, Redis and the
-fan-out), server CPU µs per delivered message, and server RSS per connection. Everything runs
-on this machine, load generator included.
+For each workload (CLIENTSxRATE) and each of `--runs` runs, it starts W `python -m plenary`
+processes (real uvicorn, real sockets) on its own redis-server, connects N clients spread over
+them from L load-generator processes (a lean RFC 6455 client on uvloop), and has a moderator
+publish `session.update` events at R per second for `--seconds`; then the same against W
+floor processes (`floor.py`: the plain `websockets.broadcast()` loop, same Redis, same event
+size, same clients). Every client must receive every event. Printed per workload: the medians
+(and ranges) of p50/p99/max publish→receive latency (publish = when the moderator sent the
+command, so command handling, Redis and the fan-out are included), server CPU µs per delivered
+message, server RSS per connection and the time all clients took to connect and join; then
+Plenary's ratio to the floor, measured in the same invocation (the figure to trust on a
+machine shared with other work). It raises its own open-files limit for 10 000 clients.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +35,7 @@ from typing import Any
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import SECRET, RedisServer, Server, create_event
+from harness import SECRET, RedisServer, Server, create_event, free_port, wait_port
 from plenary.auth import issue_token
 from plenary.messages import Role
 
@@ -147,11 +151,15 @@ async def _load(urls: list[str], tokens: list[str], events: int, sent: Any, read
     finished = [0]
     mark = MARK.encode()
 
+    size = [0]
+
     def counter(i: int) -> Any:
         def on_text(payload: bytes) -> None:
             n = payload.count(mark)
             if not n or received[i] >= events:
                 return
+            if n == 1 and not size[0]:
+                size[0] = len(payload)
             now = time.time()
             for _ in range(n):
                 k = received[i]
@@ -200,7 +208,7 @@ async def _load(urls: list[str], tokens: list[str], events: int, sent: Any, read
         c.transport.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"received": sum(min(r, events) for r in received), "histogram": histogram,
-            "closes": closes, "cpu": usage.ru_utime + usage.ru_stime}
+            "closes": closes, "cpu": usage.ru_utime + usage.ru_stime, "size": size[0]}
 
 
 # -- the publisher ------------------------------------------------------------------------------
@@ -237,79 +245,153 @@ def percentile(histogram: list[int], q: float) -> float:
     return float("nan")
 
 
+class Floor:
+    """One floor process (`floor.py`): `websockets.broadcast()` on the same Redis."""
+
+    def __init__(self, redis_url: str, size: int) -> None:
+        self.port, self.redis_url, self.size = free_port(), redis_url, size
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> Floor:
+        script = Path(__file__).with_name("floor.py")
+        self.proc = subprocess.Popen([sys.executable, str(script), str(self.port),
+                                      self.redis_url, str(self.size)])
+        wait_port(self.port, proc=self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2, help="Plenary processes")
+    parser.add_argument("--workloads", default="1000x20,4000x10",
+                        help="CLIENTSxRATE, comma-separated (e.g. 1000x20,4000x10,10000x10)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes of each kind")
     parser.add_argument("--loaders", type=int, default=2, help="load-generator processes")
-    parser.add_argument("--rate", type=float, default=20, help="events per second")
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each; the median is shown")
+    parser.add_argument("--no-floor", action="store_true", help="Plenary only")
+    parser.add_argument("--env", action="append", default=[],
+                        help="NAME=VALUE for Plenary (PLENARY_EVENT_LOOP=uvloop, say)")
     args = parser.parse_args()
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    events = int(args.rate * args.seconds)
-
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # 10 000 connections need more fds
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     redis = RedisServer()
     redis.start()
-    servers = [Server(redis.url, env={"PLENARY_SEND_QUEUE_LIMIT": "100000",
-                                      "PLENARY_COMMAND_LIMIT_PER_S": "100000"}).start()
-               for _ in range(args.workers)]
+    table: list[str] = []
     try:
-        run(args, events, servers)
+        for workload in args.workloads.split(","):
+            clients, rate = (float(x) for x in workload.split("x"))
+            table.append(compare(args, int(clients), rate, redis))
     finally:
-        for server in servers:
-            server.stop()
         redis.stop()
+    print("\n| workload | | p50 ms | p99 ms | max ms | CPU µs/delivery | KiB/conn | joined in s | "
+          "delivered |\n|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(table))
 
 
-def run(args: argparse.Namespace, events: int, servers: list[Server]) -> None:
-    event = create_event(servers[0])
+def compare(args: argparse.Namespace, clients: int, rate: float, redis: RedisServer) -> str:
+    """`runs` runs of Plenary and of the floor, alternating; their medians and the ratio."""
+    events = int(rate * args.seconds)
+    env = {"PLENARY_SEND_QUEUE_LIMIT": "100000", "PLENARY_COMMAND_LIMIT_PER_S": "100000",
+           **dict(e.split("=", 1) for e in args.env)}
+    mine: list[dict[str, float]] = []
+    floor: list[dict[str, float]] = []
+    size = 235
+    for _ in range(args.runs):
+        servers = [Server(redis.url, env=env).start() for _ in range(args.workers)]
+        try:
+            result = run(clients, rate, events, args.loaders, servers, create_event(servers[0]))
+        finally:
+            for server in servers:
+                server.stop()
+        mine.append(result)
+        size = int(result["size"]) or size
+        if args.no_floor:
+            continue
+        floors = [Floor(redis.url, size).start() for _ in range(args.workers)]
+        try:
+            floor.append(run(clients, rate, events, args.loaders, floors, None))
+        finally:
+            for f in floors:
+                f.stop()
+    name = f"{clients}×{rate:g}/s"
+    rows = [row(name, "Plenary", mine)]
+    if floor:
+        rows.append(row(name, "floor", floor))
+        ratio = {k: statistics.median(r[k] for r in mine) / max(1e-9, statistics.median(
+            r[k] for r in floor)) for k in ("p50", "p99", "max", "cpu_us", "kib", "join_s")}
+        rows.append(f"| {name} | **ratio** | {ratio['p50']:.2f} | **{ratio['p99']:.2f}** | "
+                    f"{ratio['max']:.2f} | **{ratio['cpu_us']:.2f}** | {ratio['kib']:.2f} | "
+                    f"{ratio['join_s']:.2f} | |")
+    print("\n".join(rows), flush=True)
+    return "\n".join(rows)
+
+
+def row(name: str, who: str, results: list[dict[str, float]]) -> str:
+    def med(key: str) -> str:
+        values = sorted(r[key] for r in results)
+        text = f"{statistics.median(values):.1f}"
+        return text if len(values) == 1 else f"{text} ({values[0]:.1f}–{values[-1]:.1f})"
+    delivered = sum(r["delivered"] for r in results)
+    expected = sum(r["expected"] for r in results)
+    lost = "all" if delivered == expected else f"LOST {expected - delivered}"
+    return (f"| {name} | {who} | {med('p50')} | {med('p99')} | {med('max')} | {med('cpu_us')} | "
+            f"{med('kib')} | {med('join_s')} | {lost} |")
+
+
+def run(clients: int, rate: float, events: int, loaders: int, servers: list[Any],
+        event: Any) -> dict[str, float]:
+    event_id = event.id if event is not None else "floor"
     urls = [s.ws for s in servers]
-    tokens = [issue_token(SECRET, event=event.id, name=f"a{i}", role=Role.attendee, ttl_s=3600)
-              for i in range(args.clients)]
+    tokens = [issue_token(SECRET, event=event_id, name=f"a{i}", role=Role.attendee, ttl_s=3600)
+              for i in range(clients)]
     pids = [s.proc.pid for s in servers if s.proc]
     rss_before = sum(rss_bytes(p) for p in pids)
     ctx = mp.get_context("fork")
     sent = ctx.Array("d", events, lock=False)
     ready, go, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
-    shares = [tokens[i::args.loaders] for i in range(args.loaders)]
+    shares = [tokens[i::loaders] for i in range(loaders)]
     procs = [ctx.Process(target=loader, args=(urls[i % len(urls):] + urls[:i % len(urls)],
                                               share, events, sent, ready, go, results))
              for i, share in enumerate(shares)]
+    joining = time.time()
     for p in procs:
         p.start()
     for _ in procs:
         ready.acquire()
+    joined_s = time.time() - joining
     rss_after = sum(rss_bytes(p) for p in pids)
     cpu_before = sum(cpu_seconds(p) for p in pids)
     go.set()
-    moderator = issue_token(SECRET, event=event.id, name="mod", role=Role.moderator, ttl_s=3600)
-    started = time.time()
-    asyncio.run(publish(urls[0], moderator, events, args.rate, sent))
+    moderator = issue_token(SECRET, event=event_id, name="mod", role=Role.moderator, ttl_s=3600)
+    asyncio.run(publish(urls[0], moderator, events, rate, sent))
     outcomes = [results.get() for _ in procs]
-    elapsed = time.time() - started
     cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
     for p in procs:
         p.join()
     histogram = [sum(h) for h in zip(*(o["histogram"] for o in outcomes), strict=True)]
     delivered = sum(o["received"] for o in outcomes)
-    expected = events * args.clients
-    print(f"clients={args.clients} workers={args.workers} rate={args.rate}/s events={events} "
-          f"cores={os.cpu_count()}")
     closes: dict[str, int] = {}
     for o in outcomes:
         for code, n in o["closes"].items():
             closes[code] = closes.get(code, 0) + n
-    lost = "nothing lost" if delivered == expected else \
-        f"LOST {expected - delivered}; clients short, by close code: {closes}"
-    print(f"delivered {delivered}/{expected} ({lost})")
-    print(f"latency ms: p50 {percentile(histogram, .5):.1f}  p99 {percentile(histogram, .99):.1f}"
-          f"  max {percentile(histogram, 1.0):.1f}")
-    print(f"server CPU: {cpu:.2f} s over {elapsed:.1f} s = "
-          f"{cpu / max(delivered, 1) * 1e6:.1f} µs per delivered message")
-    print(f"load generators' CPU: {sum(o['cpu'] for o in outcomes):.2f} s")
-    print(f"server RSS per connection: {(rss_after - rss_before) / args.clients / 1024:.1f} KiB")
+    if closes:
+        print(f"  clients short, by close code: {closes}", file=sys.stderr)
+    return {"p50": percentile(histogram, .5), "p99": percentile(histogram, .99),
+            "max": percentile(histogram, 1.0), "cpu_us": cpu / max(delivered, 1) * 1e6,
+            "kib": (rss_after - rss_before) / clients / 1024, "join_s": joined_s,
+            "delivered": delivered, "expected": events * clients,
+            "size": max(o["size"] for o in outcomes)}
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Backends under contract: each test runs against the embedded backend and a real Redis."""
+"""Backends under contract: each test runs against the embedded backend (in memory and on
+SQLite) and a real Redis."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -11,12 +13,17 @@ import redis.asyncio as aioredis
 from harness import RedisServer
 from plenary.backends.base import Backend
 from plenary.backends.memory import MemoryBackend
+from plenary.backends.tables import Database
+from stores import Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "memory":
         chosen: Backend = MemoryBackend(history_size=5, presence_ttl_s=30)
+    elif request.param == "sqlite":
+        chosen = MemoryBackend(history_size=5, presence_ttl_s=30,
+                               db=Database(tmp_path / "plenary.db"))
     else:
         from plenary.backends.redis import RedisBackend
 
@@ -39,3 +46,10 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redi
 @pytest.fixture
 def ev() -> str:
     return "ev-" + secrets.token_hex(4)  # a fresh event: tests never share keys
+
+
+@pytest.fixture
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    opened = Stores(request, tmp_path / "stores.db")
+    yield opened
+    opened.close()

@@ -74,6 +74,19 @@ async def test_history_replays_after_a_seq_until_it_no_longer_reaches(backend: B
     assert await backend.broker.history(KEY, 8) is None  # from the future
 
 
+async def test_a_stream_has_one_epoch_from_its_first_position_on(backend: Backend) -> None:
+    other = topic_key("ev", "session:quiet")
+    first = await backend.broker.positions([KEY, other])
+    assert first[KEY].seq == 0 and first[KEY].epoch and first[other].epoch != first[KEY].epoch
+    await backend.broker.publish(KEY, "t", b"{}")
+    await backend.broker.publish(KEY, "t", b"{}")
+    now = await backend.broker.positions([KEY])
+    assert now[KEY] == (first[KEY].epoch, 2)
+    assert [s for s, _ in await backend.broker.history(KEY, 1, now[KEY].epoch) or []] == [2]
+    assert await backend.broker.history(KEY, 1, "another-stream") is None
+    assert await backend.broker.history(KEY, 1) is not None  # a bare seq keeps working
+
+
 async def test_a_kept_event_can_be_redacted_under_its_own_seq(backend: Backend) -> None:
     for n in range(1, 8):  # seqs 3..7 are kept
         await backend.broker.publish(KEY, "chat.message", b'{"n":%d}' % n)
@@ -144,10 +157,11 @@ async def test_the_limiter_counts_per_key_within_a_window(backend: Backend) -> N
 
 
 async def test_documents_and_fields(backend: Backend) -> None:
-    assert await backend.docs.get("event:x") is None
-    await backend.docs.put("event:x", b'{"a":1}')
-    assert await backend.docs.get("event:x") == b'{"a":1}'
-    await backend.docs.set_fields("state:x", {"live": "1"})
-    await backend.docs.set_fields("state:x", {"qa_moderated": "0"})
-    assert await backend.docs.fields("state:x") == {"live": "1", "qa_moderated": "0"}
+    assert await backend.docs.get("ev", "definition") is None
+    await backend.docs.put("ev", "definition", b'{"a":1}')
+    assert await backend.docs.get("ev", "definition") == b'{"a":1}'
+    assert await backend.docs.get("other", "definition") is None
+    await backend.docs.set_fields("ev", "state:x", {"live": "1"})
+    await backend.docs.set_fields("ev", "state:x", {"qa_moderated": "0"})
+    assert await backend.docs.fields("ev", "state:x") == {"live": "1", "qa_moderated": "0"}
     assert await backend.ready()

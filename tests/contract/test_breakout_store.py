@@ -1,4 +1,5 @@
-"""The breakout store's contract: the memory and the Redis store keep the same rules."""
+"""The breakout store's contract: the embedded store (in memory and on SQLite) and the Redis
+store keep the same rules."""
 
 from __future__ import annotations
 
@@ -8,20 +9,15 @@ import msgspec
 import pytest
 
 from plenary.features.breakouts import rules
-from plenary.features.breakouts.store import (
-    BreakoutStore,
-    MemoryBreakoutStore,
-    RedisBreakoutStore,
-    Report,
-)
+from plenary.features.breakouts.store import STORE, BreakoutStore, Report
+from stores import STORE_BACKENDS, Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> BreakoutStore:
-    if request.param == "memory":
-        return MemoryBreakoutStore()
-    request.getfixturevalue("redis_server").flush()  # these tests share the event "ev"
-    return RedisBreakoutStore(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, stores: Stores) -> BreakoutStore:
+    if request.param == "redis":
+        request.getfixturevalue("redis_server").flush()  # these tests share the event "ev"
+    return stores.open(STORE, request.param)
 
 
 def make(session: str = "s", n: int = 2, **kw: object) -> rules.Breakout:
@@ -33,7 +29,7 @@ async def opened(store: BreakoutStore, **kw: object) -> rules.Breakout:
     b = make(**kw)
     assert await store.create(b)
     new = rules.opened(b, 2.0)
-    assert await store.replace(new)
+    assert await store.replace(b, new)
     return new
 
 
@@ -53,7 +49,7 @@ async def test_one_breakout_per_session_until_it_closes(store: BreakoutStore) ->
     assert await store.create(first)
     assert not await store.create(make())
     assert await store.create(make(session="other"))
-    assert await store.replace(rules.closed(first, 3.0))
+    assert await store.replace(first, rules.closed(first, 3.0))
     assert await store.current("ev", "s") is None
     second = make()
     assert await store.create(second)
@@ -64,10 +60,11 @@ async def test_replace_is_compare_and_set_on_the_version(store: BreakoutStore) -
     b = make()
     await store.create(b)
     one, other = rules.opened(b, 2.0), rules.closed(b, 2.0)
-    results = await asyncio.gather(store.replace(one), store.replace(other))
+    results = await asyncio.gather(store.replace(b, one), store.replace(b, other))
     assert sorted(results) == [False, True]
-    assert not await store.replace(rules.closed(b, 9.0))  # stale version
-    assert not await store.replace(make())  # unknown
+    assert not await store.replace(b, rules.closed(b, 9.0))  # stale version
+    unknown = make()
+    assert not await store.replace(unknown, rules.opened(unknown, 2.0))
 
 
 async def test_replace_may_seat_everyone_at_once(store: BreakoutStore) -> None:
@@ -75,7 +72,7 @@ async def test_replace_may_seat_everyone_at_once(store: BreakoutStore) -> None:
     await store.create(b)
     await store.place("ev", b.id, "old", "assign", b.rooms[0].id)
     where = {"a": b.rooms[0].id, "b": b.rooms[1].id}
-    assert await store.replace(rules.opened(b, 2.0), where)
+    assert await store.replace(b, rules.opened(b, 2.0), where)
     assert await store.members("ev", b.id) == where
 
 
@@ -108,7 +105,7 @@ async def test_nobody_joins_a_draft_or_closed_breakout_but_moderators_assign_dra
     assert (await store.place("ev", b.id, "a", "join", b.rooms[0].id)).status == "closed"
     assert (await store.place("ev", b.id, "a", "assign", b.rooms[0].id)).status == "ok"
     closed = rules.closed(b, 2.0)
-    await store.replace(closed)
+    await store.replace(b, closed)
     assert (await store.place("ev", b.id, "z", "assign", b.rooms[0].id)).status == "closed"
     assert await store.members("ev", b.id) == {"a": b.rooms[0].id}
     assert (await store.place("ev", "nope", "a", "join", "r")).status == "closed"
@@ -134,11 +131,11 @@ async def test_reports_are_kept_only_while_open(store: BreakoutStore) -> None:
     room = b.rooms[0].id
     assert not await store.set_report("ev", b.id, room, report)
     opened_b = rules.opened(b, 2.0)
-    await store.replace(opened_b)
+    await store.replace(b, opened_b)
     assert await store.set_report("ev", b.id, room, report)
     edited = msgspec.structs.replace(report, text="We mostly agree.")
     assert await store.set_report("ev", b.id, room, edited)
-    await store.replace(rules.closed(opened_b, 3.0))
+    await store.replace(opened_b, rules.closed(opened_b, 3.0))
     assert not await store.set_report("ev", b.id, room, report)
     assert await store.reports("ev", b.id) == {room: edited}
 
@@ -152,3 +149,22 @@ async def test_people_are_remembered_per_event(store: BreakoutStore) -> None:
     assert (await store.people("other"))["u2"].role == "moderator"
     assert list(await store.people("ev", ["u1", "unknown"])) == ["u1"]
     assert await store.people("ev", []) == {}
+
+
+async def test_the_sqlite_store_reopens_with_everything_acknowledged(stores: Stores) -> None:
+    store = stores.open(STORE, "sqlite")
+    b = await opened(store)
+    await store.place("ev", b.id, "a", "join", b.rooms[0].id)
+    await store.place("ev", b.id, "b", "join", b.rooms[1].id)
+    await store.set_report("ev", b.id, b.rooms[0].id, Report("We agree.", "a", "Ana", 5.0))
+    await store.remember("ev", "a", "Ana", "attendee")
+    again = stores.reopen(STORE)
+    assert await again.current("ev", "s") == b
+    assert await again.by_room("ev", b.rooms[1].id) == b
+    assert await again.members("ev", b.id) == {"a": b.rooms[0].id, "b": b.rooms[1].id}
+    assert list(await again.reports("ev", b.id)) == [b.rooms[0].id]
+    assert (await again.people("ev"))["a"].name == "Ana"
+    assert await again.replace(b, rules.closed(b, 3.0))
+    later = stores.reopen(STORE)
+    assert await later.current("ev", "s") is None
+    assert [x.state for x in await later.in_session("ev", "s")] == ["closed"]

@@ -10,14 +10,13 @@ import pytest
 
 from harness import RedisServer
 from plenary.features.polls.rules import Poll
-from plenary.features.polls.store import Ballot, MemoryPollStore, PollStore, RedisPollStore
+from plenary.features.polls.store import STORE, Ballot, PollStore, RedisPollStore
+from stores import STORE_BACKENDS, Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> PollStore:
-    if request.param == "memory":
-        return MemoryPollStore()
-    return RedisPollStore(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, stores: Stores) -> PollStore:
+    return stores.open(STORE, request.param)
 
 
 
@@ -152,3 +151,25 @@ async def test_redis_keeps_no_trace_of_voting_order(redis_server: RedisServer, e
     assert await client.zrange(Keys.voters(ev, "p1"), 0, -1) == [b"u1", b"u2", b"u3"]
     assert await client.exists(Keys.records(ev, "p1")) == 0
     await client.aclose()
+
+
+async def test_the_sqlite_store_reopens_with_everything_acknowledged(stores: Stores,
+                                                                     ev: str) -> None:
+    store = stores.open(STORE, "sqlite")
+    now = await opened(store, ev, anonymous=False)
+    await store.create(ev, poll("p22"))
+    for voter in ("u1", "u2", "u3"):
+        record = {"mode": "remote", "items": ["A"]}
+        await store.vote(ev, "p1", ballot(voter, "A", record=record), allow_change=True)
+    changed = ballot("u2", "B", mode="in_room", record={"mode": "in_room", "items": ["B"]})
+    assert await store.vote(ev, "p1", changed, allow_change=True) == "replaced"
+    before = (await store.counts(ev, "p1"), await store.records(ev, "p1"),
+              await store.of_session(ev, "opening"))
+    again = stores.reopen(STORE)
+    after = (await again.counts(ev, "p1"), await again.records(ev, "p1"),
+             await again.of_session(ev, "opening"))
+    assert after == before and after[0][0] == now
+    assert await again.voted(ev, [("p1", "u2"), ("p1", "u9")]) == [True, False]
+    assert await again.vote(ev, "p1", ballot("u1", "C"), allow_change=False) == "already_voted"
+    await again.delete(ev, now)
+    assert await stores.reopen(STORE).get(ev, "p1") is None

@@ -9,14 +9,13 @@ import pytest
 
 from plenary.features.qa import rules
 from plenary.features.qa.rules import Question
-from plenary.features.qa.store import MemoryQAStore, QAStore, RedisQAStore
+from plenary.features.qa.store import STORE, QAStore
+from stores import STORE_BACKENDS, Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> QAStore:
-    if request.param == "memory":
-        return MemoryQAStore()
-    return RedisQAStore(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, stores: Stores) -> QAStore:
+    return stores.open(STORE, request.param)
 
 
 
@@ -119,6 +118,26 @@ async def test_status_change_stops_votes_at_once(store: QAStore, ev: str) -> Non
     assert answered is not None
     await store.replace(ev, dismissed, answered)
     assert await store.vote(ev, "q-1", "u-1", True) == 1
+
+
+async def test_the_sqlite_store_reopens_with_everything_acknowledged(stores: Stores,
+                                                                     ev: str) -> None:
+    store = stores.open(STORE, "sqlite")
+    await store.add(ev, question())
+    await store.add(ev, question("q-2", session="other"))
+    for user in ("u1", "u2", "u3"):
+        await store.vote(ev, "q-1", user, up=True)
+    await store.vote(ev, "q-1", "u2", up=False)
+    q = await store.get(ev, "q-2")
+    assert q is not None
+    await store.replace(ev, q, msgspec.structs.replace(q, status="answered", rev=q.rev + 1))
+    again = stores.reopen(STORE)
+    assert await again.list(ev, "opening") == await store.list(ev, "opening")
+    assert (await again.get(ev, "q-1") or question()).votes == 2
+    assert await again.my_votes(ev, "u1") == {"q-1"} and await again.my_votes(ev, "u2") == set()
+    assert (await again.get(ev, "q-2") or question()).status == "answered"
+    assert await again.remove(ev, await again.get(ev, "q-1") or question())
+    assert await stores.reopen(STORE).get(ev, "q-1") is None
 
 
 async def test_merging_moves_the_votes_one_per_person(store: QAStore, ev: str) -> None:

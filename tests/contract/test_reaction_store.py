@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from plenary.features.reactions.store import MemoryReactionStore, ReactionStore, RedisReactionStore
+from plenary.features.reactions.store import STORE, ReactionStore
+from stores import STORE_BACKENDS, Stores
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request: pytest.FixtureRequest) -> ReactionStore:
-    if request.param == "memory":
-        return MemoryReactionStore()
-    return RedisReactionStore(request.getfixturevalue("redis_client"))
+@pytest.fixture(params=STORE_BACKENDS)
+def store(request: pytest.FixtureRequest, stores: Stores) -> ReactionStore:
+    return stores.open(STORE, request.param)
 
 
 async def test_counts_add_up_across_flushes_and_are_taken_once(store: ReactionStore,

@@ -57,8 +57,8 @@ ERROR_CODES = ["bad_request", "unauthorized", "forbidden", "not_found", "conflic
                "internal"]
 
 
-async def test_every_text_and_error_code_in_both_languages(browser: Browser,
-                                                           server: Server) -> None:
+async def test_every_text_and_error_code_in_every_language(browser: Browser,
+                                                            server: Server) -> None:
     page = await browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     await page.goto(f"{server.http}/#/join")
@@ -66,13 +66,50 @@ async def test_every_text_and_error_code_in_both_languages(browser: Browser,
       const { DICTIONARIES } = await import('/js/i18n.js');
       const keys = (lang) => Object.keys(DICTIONARIES[lang]).sort();
       const missing = (lang) => codes.filter((c) => !DICTIONARIES[lang]['error.' + c]);
-      const same = Object.keys(DICTIONARIES.en).filter((k) => k !== 'app.title'
-        && !k.startsWith('br.seats') && DICTIONARIES.en[k] === DICTIONARIES.fr[k]);
-      return { en: keys('en'), fr: keys('fr'), missingEn: missing('en'),
-               missingFr: missing('fr'), untranslated: same };
+      const same = (lang) => Object.keys(DICTIONARIES.en).filter((k) => k !== 'app.title'
+        && !k.startsWith('br.seats') && DICTIONARIES.en[k] === DICTIONARIES[lang][k]);
+      const out = { en: keys('en'), missingEn: missing('en'),
+                    languages: Object.keys(DICTIONARIES) };
+      for (const lang of out.languages) {
+        out[lang] = keys(lang);
+        out['missing_' + lang] = missing(lang);
+        out['same_' + lang] = same(lang);
+      }
+      return out;
     }""", ERROR_CODES)
-    assert found["en"] == found["fr"]
-    assert found["missingEn"] == [] and found["missingFr"] == []
+    assert found["languages"] == ["en", "fr", "es"]
+    assert found["missingEn"] == []
+    for lang in ("fr", "es"):
+        assert found[lang] == found["en"], lang
+        assert found[f"missing_{lang}"] == [], lang
     # Words that are the same in French ("Questions", "Question", "Message", …) only.
-    assert set(found["untranslated"]) <= {"qa.title", "mod.session", "pollb.question",
-                                          "br.say", "qa.votes", "qa.votes_one", "poll.title"}, found
+    assert set(found["same_fr"]) <= {"qa.title", "mod.session", "pollb.question",
+                                     "br.say", "qa.votes", "qa.votes_one", "poll.title"}, found
+    assert found["same_es"] == [], found
+
+
+async def test_plurals_numbers_and_dates_follow_the_language(browser: Browser,
+                                                             server: Server) -> None:
+    """Intl.PluralRules picks the form: French says "0 réponse", English "0 answers"."""
+    page = await browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(f"{server.http}/#/join")
+    found = await page.evaluate("""async () => {
+      const i18n = await import('/js/i18n.js');
+      const out = {};
+      for (const lang of ['en', 'fr', 'es']) {
+        i18n.setLang(lang);
+        out[lang] = [0, 1, 2, 1234].map((n) => i18n.plural('poll.votes', n));
+        out[lang + '_mean'] = i18n.t('poll.mean', { mean: 3.5, scale: 5 });
+        out[lang + '_date'] = i18n.formatDate(Date.UTC(2026, 0, 15, 12), { month: 'long',
+                                                                          timeZone: 'UTC' });
+      }
+      return out;
+    }""")
+    assert found["en"] == ["0 answers", "1 answer", "2 answers", "1,234 answers"]
+    assert found["fr"] == ["0 réponse", "1 réponse", "2 réponses", "1\u202f234 réponses"]
+    assert found["es"] == ["0 respuestas", "1 respuesta", "2 respuestas", "1234 respuestas"]
+    assert found["en_mean"] == "Average 3.5 out of 5"
+    assert found["fr_mean"] == "Moyenne 3,5 sur 5"
+    assert (found["en_date"], found["fr_date"], found["es_date"]) == ("January", "janvier",
+                                                                      "enero")

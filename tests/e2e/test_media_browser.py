@@ -7,8 +7,11 @@ only in there. The server serves a tiny test page next to the real `client/js/me
 (copied into a client folder of the test's own); pages come from 127.0.0.1, which keeps
 Chromium's candidates free of mDNS names.
 
-Run by pytest (the test below re-runs this file as a script inside the namespace), or by
-hand: `unshare -n .venv/bin/python tests/e2e/test_media_browser.py`.
+Run by pytest (the tests below re-run this file as a script inside the namespace), or by
+hand: `unshare -n .venv/bin/python tests/e2e/test_media_browser.py [--cross]`. With
+`--cross` the viewer's page comes from a second Plenary process on a Redis of the test's
+own: that process pulls the publisher from the first over a relay leg and serves the
+browser itself.
 """
 
 from __future__ import annotations
@@ -101,13 +104,26 @@ PLAYBACK = """async () => {
 
 
 def test_a_browser_publishes_and_another_plays_it() -> None:
+    check_playback(run_scenario())
+
+
+def test_a_browser_watches_a_publisher_on_another_process() -> None:
+    result = run_scenario("--cross")
+    check_playback(result)
+    assert result["legs"] == 1, "the viewer's process pulled the publisher over one leg"
+
+
+def run_scenario(*args: str) -> dict[str, Any]:
     assert os.geteuid() == 0, "the network namespace of this test needs root"
     assert Path(CHROMIUM).exists(), "Debian's chromium package provides /usr/bin/chromium"
-    run = subprocess.run(["unshare", "-n", sys.executable, __file__], capture_output=True,
-                         text=True, timeout=240, cwd=ROOT)
+    run = subprocess.run(["unshare", "-n", sys.executable, __file__, *args],
+                         capture_output=True, text=True, timeout=240, cwd=ROOT)
     lines = [line for line in run.stdout.splitlines() if line.startswith(RESULT)]
     assert lines, f"no result:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    result = json.loads(lines[-1][len(RESULT):])
+    return dict(json.loads(lines[-1][len(RESULT):]))
+
+
+def check_playback(result: dict[str, Any]) -> None:
     assert result.get("error") is None, result
     first, last = result["first"], result["last"]
     assert last["decoded"] >= first["decoded"] + 30, "the viewer keeps decoding frames"
@@ -121,26 +137,50 @@ def _network() -> None:
     make_network(VETH, ADDRESSES)
 
 
-async def _scenario(client_dir: Path) -> dict[str, Any]:
+async def _scenario(client_dir: Path, cross: bool) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "tests"))
     from playwright.async_api import async_playwright
 
-    from harness import Server, create_event
+    from harness import RedisServer, Server, create_event
 
-    server = Server(env={"PLENARY_CLIENT_DIR": str(client_dir)}).start()
+    env = {"PLENARY_CLIENT_DIR": str(client_dir)}
+    redis = RedisServer() if cross else None
+    servers: list[Server] = []
     try:
-        event = create_event(server)
+        if redis is not None:
+            redis.start()
+            servers = [Server(redis.url, env=env).start(), Server(redis.url, env=env).start()]
+        else:
+            servers = [Server(env=env).start()]
+        event = create_event(servers[0])
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             try:
-                return await _pages(browser, server.http, event)
+                result = await _pages(browser, servers[0].http, servers[-1].http, event)
+                if cross and result.get("error") is None:
+                    result["legs"] = _legs(servers[0])
+                return result
             finally:
                 await browser.close()
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
+        if redis is not None:
+            redis.stop()
 
 
-async def _pages(browser: Any, base: str, event: Any) -> dict[str, Any]:
+def _legs(origin: Any) -> int:
+    """The relay legs the publisher's process sends (from its /metrics)."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(origin.http + "/metrics", timeout=10) as response:
+        body = response.read().decode()
+    found = re.search(r'^plenary_media_peers\{role="leg_out"\} (\S+)$', body, re.M)
+    return int(float(found.group(1))) if found else -1
+
+
+async def _pages(browser: Any, base: str, viewer_base: str, event: Any) -> dict[str, Any]:
     speaker = await browser.new_page()
     await speaker.goto(f"{base}/test.html#role=publish&token={event.token('speaker')}")
     await speaker.wait_for_function("window.status_ !== 'starting'", timeout=30_000)
@@ -149,7 +189,7 @@ async def _pages(browser: Any, base: str, event: Any) -> dict[str, Any]:
         return {"error": f"publisher: {status}"}
     publisher = await speaker.evaluate("window.publisher")
     viewer = await browser.new_page()
-    await viewer.goto(f"{base}/test.html#role=watch&publisher={publisher}"
+    await viewer.goto(f"{viewer_base}/test.html#role=watch&publisher={publisher}"
                       f"&token={event.token('attendee')}")
     await viewer.wait_for_function("window.status_ !== 'starting'", timeout=30_000)
     status = await viewer.evaluate("window.status_")
@@ -173,7 +213,7 @@ def main() -> None:
         shutil.copy(ROOT / "client" / "js" / "media.js", client_dir / "js" / "media.js")
         (client_dir / "test.html").write_text(PAGE)
         try:
-            result = asyncio.run(_scenario(client_dir))
+            result = asyncio.run(_scenario(client_dir, "--cross" in sys.argv))
         except Exception as exc:
             result = {"error": f"{type(exc).__name__}: {exc}"}
         print(RESULT + json.dumps(result), flush=True)

@@ -12,8 +12,10 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import queue
 import re
 import time
+from typing import Any
 
 import av
 import pytest
@@ -26,6 +28,7 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
 from harness import Client, CommandFailed, Event, Server, create_event, http
+from plenary.features.media import aiortc_hooks
 from plenary.features.media.forwarder import ForwardTrack, RelayStats
 
 pytestmark = pytest.mark.media
@@ -87,22 +90,62 @@ async def publish(client: Client, *, session: str | None = "opening", room: str 
     return reply["publisher"], pc
 
 
-class Watcher:
-    """A viewer: a recvonly peer that decodes what it receives."""
+class _Count(queue.Queue[Any]):
+    """Stands in for a viewer's decoder queue: counts complete video frames, decodes none."""
 
-    def __init__(self, audio: bool = True) -> None:
+    def __init__(self, watcher: Watcher) -> None:
+        super().__init__()
+        self.watcher = watcher
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(item, block, timeout)
+        else:
+            self.watcher.counted()
+
+
+class Watcher:
+    """A viewer: a recvonly peer that decodes what it receives (or, with `decode=False`,
+    only counts the video frames it receives: far cheaper, where decoding is not the point)."""
+
+    def __init__(self, audio: bool = True, decode: bool = True) -> None:
         self.pc = peer()
         self.pc.addTransceiver("video", direction="recvonly")
         if audio:
             self.pc.addTransceiver("audio", direction="recvonly")
+        self.decode = decode
         self.video: list[av.VideoFrame] = []
+        self.count = 0  # video frames received
         self.audio = 0
         self.got_video = asyncio.Event()
+        self._arrived = asyncio.Event()
+        self.ended = asyncio.Event()  # the server closed (or lost) this viewer's connection
         self.viewer = ""
         self._tasks: list[asyncio.Task[None]] = []
         self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+
+    def _on_state(self) -> None:
+        if self.pc.connectionState in ("closed", "failed"):
+            self.ended.set()
+
+    def counted(self) -> None:
+        self.count += 1
+        self._arrived.set()
+        if self.count >= 10:
+            self.got_video.set()
+
+    async def until(self, count: int) -> None:
+        """Wait until this viewer has received `count` video frames in all."""
+        while self.count < count:
+            self._arrived.clear()
+            await self._arrived.wait()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
+        if not self.decode and track.kind == "video":
+            receiver = next(t.receiver for t in self.pc.getTransceivers()
+                            if t.receiver.track is track)
+            aiortc_hooks.tap_decoder(receiver, _Count(self))
         self._tasks.append(asyncio.ensure_future(self._read(track)))
 
     async def _read(self, track: MediaStreamTrack) -> None:
@@ -111,8 +154,7 @@ class Watcher:
                 frame = await track.recv()
                 if isinstance(frame, av.VideoFrame):
                     self.video.append(frame)
-                    if len(self.video) >= 10:
-                        self.got_video.set()
+                    self.counted()
                 else:
                     self.audio += 1
 
@@ -141,13 +183,13 @@ def luma(frame: av.VideoFrame) -> int:
     return bytes(plane)[row * plane.line_size + frame.width // 2]
 
 
-def peers(server: Server) -> int:
-    """The server's count of media peer connections, from /metrics."""
+def peers(server: Server, role: str | None = None) -> int:
+    """The server's count of media peer connections (of one role, or all), from /metrics."""
     _, text = http("GET", server.http + "/metrics", raw=True)
     body = text.decode() if isinstance(text, bytes) else str(text)
-    found = re.search(r"^plenary_media_peers (\S+)$", body, re.M)
+    found = re.findall(r'^plenary_media_peers\{role="(\w+)"\} (\S+)$', body, re.M)
     assert found, "the peer gauge is exported"
-    return int(float(found.group(1)))
+    return sum(int(float(n)) for r, n in found if role in (None, r))
 
 
 async def settled(server: Server, want: int = 0, timeout: float = 30) -> int:
@@ -276,7 +318,7 @@ async def test_rights(server: Server, event: Event) -> None:
                                                   "sdp": sdp}) == "forbidden"
     outsider = await Client.connect(server, event.token("speaker"))  # never joined
     assert await outsider.error("media.publish", {"session": "opening", "kind": "camera",
-                                                  "sdp": sdp}) == "bad_request"
+                                                  "sdp": sdp}) == "forbidden"
     speaker = await staff(server, event)
     for bad in ({"session": "opening", "kind": "webcam", "sdp": sdp},
                 {"session": "opening", "room": "r", "kind": "camera", "sdp": sdp},
@@ -345,7 +387,7 @@ async def test_breakout_room_members_see_each_other(server: Server, event: Event
 
 
 async def test_viewers_on_another_process(cluster: tuple[Server, Server]) -> None:
-    """The publisher's peer lives where it published; the other process forwards to it."""
+    """Viewers on another process are served there, from one relay leg into that process."""
     a, b = cluster
     event = create_event(a)
     speaker = await staff(a, event)
@@ -355,19 +397,22 @@ async def test_viewers_on_another_process(cluster: tuple[Server, Server]) -> Non
     watcher = await Watcher(audio=False).watch(attendee, pid)
     assert abs(luma((await watcher.frames())[-1]) - BRIGHT) < 8
     await attendee.call("media.unsubscribe", {"viewer": watcher.viewer})
-    other = await Watcher(audio=False).watch(moderator, pid)
+    assert await settled(b) == 0, "the last viewer's end ended the leg"
+    other = await Watcher(audio=False, decode=False).watch(moderator, pid)
     await other.frames()
-    gone = await Watcher(audio=False).watch(attendee, pid)
+    gone = await Watcher(audio=False, decode=False).watch(attendee, pid)
     await gone.frames()
-    assert await settled(a, 3) == 3
-    await attendee.close()  # its process tells the publisher's process to drop its viewer
-    assert await settled(a, 2) == 2
+    assert (peers(a, "publisher"), peers(a, "leg_out"), peers(a, "viewer")) == (1, 1, 0)
+    assert (peers(b, "leg_in"), peers(b, "viewer")) == (1, 2)
+    await attendee.close()  # its process ends its viewer; the leg stays for the other
+    assert await settled(b, 2) == 2
     attendee = await staff(b, event, "attendee")
     await moderator.call("media.unpublish", {"publisher": pid})
     await attendee.event("media.publishers", where=lambda d: d["publishers"] == [])
     assert await attendee.error("media.subscribe", {"publisher": pid,
                                                     "sdp": await viewer_offer()}) == "not_found"
     assert await settled(a) == 0
+    assert await settled(b) == 0
     for w in (watcher, other, gone):
         await w.close()
     await pub_pc.close()

@@ -192,6 +192,8 @@ async def test_invalid_polls_name_the_field(event: Event, fields: dict[str, Any]
     reply = await mod.request("poll.create", {"session": SESSION, "title": "T", **fields})
     assert reply["type"] == "error" and reply["error"]["code"] == "bad_request"
     assert field in reply["error"]["message"]
+    # The field is machine-readable too, so the client can say what to fix in its language.
+    assert reply["error"].get("field") == (field[5:] if field.startswith("data.") else None)
     assert await mod.error("poll.create", {"session": "nowhere", "title": "T",
                                            "kind": "text"}) == "not_found"
     assert (await mod.join(SESSION))["polls"] == []

@@ -8,6 +8,7 @@ from collections import Counter
 import msgspec
 import pytest
 
+from plenary.backends.base import Position
 from plenary.backends.memory import MemoryBroker
 from plenary.errors import Code, ProtocolError
 from plenary.features.breakouts import rules
@@ -66,9 +67,53 @@ def test_a_breakout_goes_draft_open_closed_and_never_back() -> None:
         assert caught.value.code is Code.conflict
 
 
+def conflict(step: object) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        step()  # type: ignore[operator]
+    assert caught.value.code is Code.conflict
+    return caught.value.message
+
+
+def test_every_transition_bumps_the_version_by_one() -> None:
+    opened = rules.opened(make(2, duration_s=120), 1000.0)
+    assert opened.version == 1
+    assert rules.extended(opened, 60, 1010.0).version == 2
+    assert rules.closed(opened, 1010.0).version == 2
+    assert rules.closed(make(2), 1010.0).version == 1  # a draft may close unopened
+
+
 def test_extending_adds_time_to_the_end() -> None:
     opened = rules.opened(make(2, duration_s=120), 1000.0)
     assert rules.extended(opened, 300, 1010.0).ends_at == 1420.0
+    assert rules.extended(opened, 300, 1200.0).ends_at == 1500.0  # past the end: from now
+    assert "no timer" in conflict(lambda: rules.extended(rules.opened(make(2), 1.0), 60, 2.0))
+    assert "only an open" in conflict(lambda: rules.extended(make(2), 60, 2.0))
+
+
+def test_rooms_are_open_while_their_breakout_is() -> None:
+    draft = make(2, "self")
+    opened = rules.opened(draft, 10.0)
+    rules.rooms_open(opened)
+    rules.self_selecting(opened)
+    rules.broadcastable(opened)
+    rules.assignable(draft)
+    rules.assignable(opened)
+    closed = rules.closed(opened, 20.0)
+    for check in (rules.rooms_open, rules.self_selecting, rules.broadcastable):
+        conflict(lambda check=check: check(draft))  # type: ignore[misc]
+        conflict(lambda check=check: check(closed))  # type: ignore[misc]
+    assert "closed" in conflict(lambda: rules.assignable(closed))
+    assert "no self-select" in conflict(lambda: rules.self_selecting(rules.opened(make(2), 1.0)))
+
+
+def test_a_timer_job_warns_or_closes_only_an_open_round_that_was_not_extended() -> None:
+    opened = rules.opened(make(2, duration_s=120), 1000.0)  # ends at 1120
+    assert rules.timer_due(opened, "closing", 1060.0) == "closing"
+    assert rules.timer_due(opened, "close", 1119.6) == "close"  # half a second early is due
+    assert rules.timer_due(opened, "close", 1119.0) is None  # extended meanwhile: not yet
+    assert rules.timer_due(rules.closed(opened, 1100.0), "close", 1200.0) is None
+    assert rules.timer_due(rules.opened(make(2), 1.0), "close", 1200.0) is None  # no timer
+    assert rules.timer_due(None, "closing", 1.0) is None
 
 
 def test_the_closing_warning_is_60_s_before_or_at_once() -> None:
@@ -215,12 +260,12 @@ def test_people_view_puts_those_to_place_first_then_by_name() -> None:
 
 
 # -- a room's recent messages, read back from the topic's history ----------------------------
-async def _room_topic(depth: int, events: list[str]) -> tuple[MemoryBroker, int]:
+async def _room_topic(depth: int, events: list[str]) -> tuple[MemoryBroker, Position]:
     broker = MemoryBroker(depth)
     for i, kind in enumerate(events):
         data = {"room": "r", "message": {"id": f"m{i}"}} if kind == "room.message" else {}
-        seq = await broker.publish(KEY, kind, msgspec.json.encode(data))
-    return broker, seq
+        await broker.publish(KEY, kind, msgspec.json.encode(data))
+    return broker, (await broker.positions([KEY]))[KEY]
 
 
 async def test_recent_messages_reach_back_past_other_events() -> None:
@@ -231,11 +276,14 @@ async def test_recent_messages_reach_back_past_other_events() -> None:
 
 
 async def test_recent_messages_stop_at_the_seq_and_the_depth_of_the_history() -> None:
-    broker, _ = await _room_topic(100, ["room.message"] * 150 + ["breakout.report"])
-    found = await recent_messages(broker, KEY, 140, 50, 100)  # 141.. follow the reply
+    broker, last = await _room_topic(100, ["room.message"] * 150 + ["breakout.report"])
+    upto = last._replace(seq=140)  # 141.. follow the reply
+    found = await recent_messages(broker, KEY, upto, 50, 100)
     assert [m["id"] for m in found] == [f"m{i}" for i in range(90, 140)]
     broker, last = await _room_topic(100, ["room.message"] * 3 + ["room.presence"] * 120)
     assert await recent_messages(broker, KEY, last, 50, 100) == []  # trimmed away
     broker, last = await _room_topic(100, ["room.presence", "room.message"])
     assert [m["id"] for m in await recent_messages(broker, KEY, last, 50, 100)] == ["m1"]
-    assert await recent_messages(MemoryBroker(100), KEY, 0, 50, 100) == []
+    empty = MemoryBroker(100)
+    assert await recent_messages(empty, KEY, (await empty.positions([KEY]))[KEY], 50, 100) == []
+    assert await recent_messages(broker, KEY, Position("another", last.seq), 50, 100) == []

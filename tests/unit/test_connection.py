@@ -6,6 +6,7 @@ import asyncio
 import json
 
 from plenary.connection import Connection, Flusher
+from plenary.outlets import SendOutlet
 
 
 class Wire:
@@ -38,7 +39,7 @@ class Wire:
 
 
 def connection(wire: Wire, flusher: Flusher, limit: int = 10) -> Connection:
-    conn = Connection(wire.send, wire.close, queue_limit=limit, flusher=flusher)
+    conn = Connection(SendOutlet(wire.send), wire.close, queue_limit=limit, flusher=flusher)
     conn.topics["k"] = 0
     return conn
 

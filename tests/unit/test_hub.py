@@ -8,6 +8,7 @@ import json
 from plenary.backends.memory import MemoryBroker
 from plenary.connection import Connection, Flusher
 from plenary.hub import Hub
+from plenary.outlets import SendOutlet
 
 
 class Wire:
@@ -32,7 +33,7 @@ class Wire:
 
 
 async def subscribed(hub: Hub, key: str, wire: Wire) -> Connection:
-    conn = Connection(wire.send, wire.close, queue_limit=100, flusher=Flusher(0.0))
+    conn = Connection(SendOutlet(wire.send), wire.close, queue_limit=100, flusher=Flusher(0.0))
     await hub.attach(conn, key)
     hub.start(conn, key, 0)
     return conn

@@ -31,6 +31,52 @@ def vote(**fields: Any) -> VoteData:
     return VoteData(poll="p1", **fields)
 
 
+def conflict(call: Any) -> str:
+    with pytest.raises(ProtocolError) as caught:
+        call()
+    assert caught.value.code is Code.conflict
+    return caught.value.message
+
+
+# -- states --------------------------------------------------------------------------------------
+def test_a_poll_goes_draft_open_closed_and_never_back() -> None:
+    draft = make(duration_s=30)
+    opened = rules.opened(draft, 5000)
+    assert opened is not None and (opened.state, opened.closes_at) == ("open", 35000)
+    assert rules.opened(opened, 6000) is None  # open already: nothing to do
+    untimed = rules.opened(make(), 5000)
+    assert untimed is not None and untimed.closes_at is None
+    assert "draft" in conflict(lambda: rules.closed(draft))
+    closed = rules.closed(opened)
+    assert closed is not None and closed.state == "closed"
+    assert rules.closed(closed) is None  # closed already
+    assert "does not open again" in conflict(lambda: rules.opened(closed, 7000))
+
+
+def test_the_timer_closes_only_an_open_poll() -> None:
+    opened = rules.opened(make(duration_s=30), 5000)
+    assert opened is not None
+    timed = rules.timed_out(opened)
+    assert timed is not None and timed.state == "closed"
+    assert rules.timed_out(make()) is None and rules.timed_out(None) is None
+    assert rules.timed_out(timed) is None
+
+
+def test_votes_go_to_open_polls_only() -> None:
+    opened = rules.opened(make(), 5000)
+    assert opened is not None
+    rules.check_open(opened)
+    for poll in (make(), rules.closed(opened)):
+        with pytest.raises(ProtocolError) as caught:
+            rules.check_open(poll)  # type: ignore[arg-type]
+        assert caught.value.code is Code.poll_closed
+
+
+def test_a_polls_own_events_go_to_staff_while_a_draft() -> None:
+    assert rules.state_audience(make()) == "staff"
+    assert rules.state_audience(rules.opened(make(), 1)) == "session"  # type: ignore[arg-type]
+
+
 # -- creating ------------------------------------------------------------------------------------
 def test_new_poll_defaults() -> None:
     poll = make()

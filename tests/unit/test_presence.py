@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from plenary.backends.memory import merge_modes
-from plenary.features.presence import counts
+from plenary.membership import counts
 
 
 def test_a_person_counts_once_and_in_the_room_if_any_device_is() -> None:

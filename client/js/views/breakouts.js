@@ -86,8 +86,9 @@ export function roomPanel(ctx) {
     reportInput.value = (report && report.text) || '';
     reportNote.textContent = '';
     sayInput.value = '';
-    fill(el, heading, status, membersLine, h('h3', {}, t('br.chat')), messages, sayForm,
-      staff ? null : reportForm, roomStage.el);
+    // The room's video first (above the chat, as in any call), then the talk, then the report.
+    fill(el, heading, status, membersLine, roomStage.el, h('h3', {}, t('br.chat')), messages, sayForm,
+      staff ? null : reportForm);
     roomStage.update('all');
   }
 

@@ -1,7 +1,7 @@
 // Q&A: the attendee's ask form and list, the moderator's queue, the speaker's big list.
 
 import { h, fill } from '../dom.js';
-import { plural, t } from '../i18n.js';
+import { formatNumber, plural, t } from '../i18n.js';
 import { sortQuestions, sortRecent } from '../state.js';
 
 const TEXT_MAX = 500;
@@ -107,9 +107,12 @@ export function attendeeQA(ctx) {
       h('div', { class: 'q-body' }, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q), answerBlock(q)),
       h('div', { class: 'q-actions' },
         votable ? h('button', { type: 'button', class: 'vote', 'aria-pressed': voted ? 'true' : 'false',
-          dataset: { key: `vote-${q.id}` }, onclick: () => vote(q),
-          'aria-label': `${voted ? t('qa.upvoted') : t('qa.upvote')} (${plural('qa.votes', q.votes || 0)})` },
-        h('span', { 'aria-hidden': 'true' }, '▲ '), h('span', { class: 'vote-count' }, String(q.votes || 0)))
+          dataset: { key: `vote-${q.id}` }, onclick: () => vote(q), title: plural('qa.votes', q.votes || 0) },
+        // The name is "Upvote 3" (aria-pressed says whether it is mine): the visible count is
+        // part of it, as speech-input users say what they see.
+        h('span', { class: 'visually-hidden' }, `${t('qa.upvote')} `),
+        h('span', { class: 'vote-arrow', 'aria-hidden': 'true' }, '▲'),
+        h('span', { class: 'vote-count' }, formatNumber(q.votes || 0)))
           : h('span', { class: 'vote-count muted' }, plural('qa.votes', q.votes || 0)),
         state.myQuestion(q) && q.status !== 'answered'
           ? h('button', { type: 'button', class: 'link', dataset: { key: `wd-${q.id}` }, onclick: () => withdraw(q) }, t('qa.withdraw'))
@@ -149,11 +152,15 @@ export function moderatorQA(ctx) {
     h('option', { value: 'remote' }, t('mod.filter_remote')));
   select.addEventListener('change', () => { filter = select.value; render(); });
   const split = h('p', { class: 'muted small', id: 'qa-split' });
+  // Open work first: what to review and what is published stay open; answered and
+  // dismissed questions fold away (a <details> each) so the page fits one screen.
   const sections = new Map(GROUPS.map(([status, label]) => {
     const count = h('span', { class: 'count' });
     const list = h('ol', { class: 'questions', id: `queue-${status}` });
-    const section = h('section', { class: `queue queue-${status}`, 'aria-labelledby': `queue-${status}-h` },
-      h('h3', { id: `queue-${status}-h` }, t(label), ' ', count), list);
+    const heading = h('h3', { id: `queue-${status}-h` }, t(label), ' ', count);
+    const section = status === 'answered' || status === 'dismissed'
+      ? h('details', { class: `queue queue-${status} queue-done` }, h('summary', {}, heading), list)
+      : h('section', { class: `queue queue-${status}`, 'aria-labelledby': `queue-${status}-h` }, heading, list);
     return [status, { section, list, count }];
   }));
   const el = h('section', { class: 'card panel', id: 'qa-panel', 'aria-labelledby': 'qa-h' },
@@ -173,12 +180,28 @@ export function moderatorQA(ctx) {
       onclick: () => moderate(q, action) }, t(label));
   }
 
+  const answering = new Set(); // questions whose answer form is open, across re-renders
+
+  /** "Mark answered" is a button (aria-expanded) that opens a small form for an optional
+   * written answer; the focus goes into it, and back to the button when it closes. */
   function answerForm(q) {
+    const formId = `answer-form-${q.id}`;
     const input = h('input', { type: 'text', maxlength: 2000, id: `answer-${q.id}`, dataset: { key: `answer-${q.id}` } });
-    return h('details', { class: 'answer-form' }, h('summary', {}, t('mod.answer')),
-      h('form', { class: 'row wrap', onsubmit: (e) => { e.preventDefault(); moderate(q, 'answer', input.value.trim()); } },
-        h('label', { for: input.id, class: 'visually-hidden' }, t('mod.answer_text')), input,
-        h('button', { type: 'submit', class: 'primary' }, t('mod.answer'))));
+    const open = answering.has(q.id);
+    const toggle = h('button', { type: 'button', class: 'answer-toggle', 'aria-expanded': String(open),
+      'aria-controls': formId, dataset: { key: `answer-toggle-${q.id}` } }, t('mod.answer'));
+    const form = h('form', { class: 'row wrap answer-form', id: formId, hidden: !open,
+      onsubmit: (e) => { e.preventDefault(); answering.delete(q.id); moderate(q, 'answer', input.value.trim()); } },
+    h('label', { for: input.id }, t('mod.answer_text')), input,
+    h('button', { type: 'submit', class: 'primary' }, t('mod.confirm_answer')));
+    toggle.addEventListener('click', () => {
+      const now = !answering.has(q.id);
+      if (now) answering.add(q.id); else answering.delete(q.id);
+      toggle.setAttribute('aria-expanded', String(now));
+      form.hidden = !now;
+      if (now) input.focus();
+    });
+    return [toggle, form];
   }
 
   function actions(q) {

@@ -42,7 +42,7 @@ export function sessionView(app, sessionId, requested) {
     try {
       return await conn.call(type, data);
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     }
   }
@@ -57,7 +57,7 @@ export function sessionView(app, sessionId, requested) {
       .then(async (snapshot) => {
         state.load(snapshot);
         takeReports(state, snapshot.breakout);
-        conn.setTopics(snapshot.topics);
+        conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
         await followRoom(snapshot.breakout);
@@ -100,13 +100,13 @@ export function sessionView(app, sessionId, requested) {
     if (entering === room.id) return;
     entering = room.id;
     const reply = await conn.call('room.join', { room: room.id }).catch((err) => {
-      app.notify(errorText(err));
+      app.notify(err);
       return null;
     });
     if (entering !== room.id) return; // moved elsewhere meanwhile
     entering = null;
     if (!reply) return;
-    conn.setTopics(reply.topics);
+    conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
     state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
@@ -169,12 +169,20 @@ export function sessionView(app, sessionId, requested) {
   }
 
   // -- rendering ----------------------------------------------------------------------------
+  let built = false;
   function build() {
     for (const panel of panels) if (panel.destroy) panel.destroy();
     panels = makePanels(view, ctx);
-    const layout = h('div', { class: 'layout' }, panels.map((p) => p.el));
+    const layout = h('div', { class: `layout mode-${auth.mode || 'remote'}` }, panels.map((p) => p.el));
     fill(el, header(), layout);
     update('all');
+    // Once the session is there, the keyboard starts at its title (not at <body>), unless
+    // the person already moved on.
+    const active = document.activeElement;
+    if (!built && (!active || active === document.body || active.id === 'main')) {
+      el.querySelector('h1')?.focus({ preventScroll: true });
+    }
+    built = true;
   }
 
   function update(area) {
@@ -192,7 +200,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap' }, h('h1', {}, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
       presenceEl, tabs);
   }
 
@@ -252,6 +260,12 @@ function makePanels(view, ctx) {
   if (view === 'speaker') {
     return [liveStage(ctx, 'presenter'), floorPanel(ctx, false), sharedReportsPanel(ctx), speakerQA(ctx), speakerPolls(ctx),
       chatPanel(ctx, false)];
+  }
+  // Phone first: someone in the room lands on the running poll and the questions; the stage
+  // (with the reactions and the raised hand) comes after. Online, the stage leads.
+  if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeQA(ctx), liveStage(ctx, 'attendee'),
+      sharedReportsPanel(ctx), chatPanel(ctx, false)];
   }
   return [roomPanel(ctx), breakoutChooser(ctx), liveStage(ctx, 'attendee'), sharedReportsPanel(ctx), attendeePolls(ctx),
     attendeeQA(ctx), chatPanel(ctx, false)];

@@ -3,7 +3,7 @@
 // WebRTC in the browser, the stage says so and everything else works.
 
 import { h, fill } from '../dom.js';
-import { errorText, t } from '../i18n.js';
+import { t } from '../i18n.js';
 
 let mediaModule = null;
 function loadMedia() {
@@ -40,6 +40,7 @@ export function stagePanel(ctx, canPublish, room = null) {
   const iceServers = () => state.iceServers || [];
 
   async function sync() {
+    showOrHide();
     const media = await loadMedia();
     if (destroyed) return;
     if (!media || typeof RTCPeerConnection === 'undefined') {
@@ -54,18 +55,30 @@ export function stagePanel(ctx, canPublish, room = null) {
     }
     for (const [id, p] of wanted) {
       if (watching.has(id)) continue;
-      const video = h('video', { autoplay: true, playsinline: true, muted: p.kind === 'screen', class: `video video-${p.kind}`, 'aria-label': p.kind });
-      const entry = { node: video, handle: null };
+      const label = t(p.kind === 'screen' ? 'stage.video_screen' : 'stage.video_camera', { name: p.name || '' });
+      const video = h('video', { autoplay: true, playsinline: true, muted: p.kind === 'screen', class: `video video-${p.kind}`, 'aria-label': label });
+      // Each video says whose it is, on screen and to a screen reader.
+      const figure = h('figure', { class: 'video-tile', dataset: { publisher: id } }, video,
+        h('figcaption', { class: 'video-name' }, label));
+      const entry = { node: figure, handle: null };
       watching.set(id, entry);
-      videos.append(video);
+      videos.append(figure);
       media.watch(call, id, iceServers()).then((handle) => {
         if (!watching.has(id) || destroyed) { handle.stop(); return; }
         entry.handle = handle;
         video.srcObject = handle.stream;
-      }, (err) => app.notify(errorText(err)));
+      }, (err) => app.notify(err));
     }
     note.hidden = watching.size > 0 || mine.size > 0;
   }
+
+  // In the room the stage is on the wall: an attendee there sees this card only while
+  // something is live, so the poll and the questions come first on a phone.
+  const hideWhenQuiet = !canPublish && !room && ctx.app.auth && ctx.app.auth.mode === 'in_room';
+  function showOrHide() {
+    if (hideWhenQuiet) el.hidden = publishers().length === 0;
+  }
+  showOrHide();
 
   async function share(kind) {
     const media = await loadMedia();
@@ -84,7 +97,7 @@ export function stagePanel(ctx, canPublish, room = null) {
       renderButtons();
       sync();
     } catch (err) {
-      app.notify(errorText(err));
+      app.notify(err);
     }
   }
 

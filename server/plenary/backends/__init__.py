@@ -1,4 +1,5 @@
-"""Backends, chosen by URL: no REDIS_URL is the embedded backend, `redis://…` is Redis.
+"""Backends, chosen by URL: no REDIS_URL is the embedded backend on SQLite (in PLENARY_DATA),
+`memory://` the embedded backend keeping nothing, `redis://…` Redis.
 
 Redis support is imported only when asked for.
 """
@@ -10,10 +11,16 @@ from .base import Backend
 
 
 def open_backend(settings: Settings) -> Backend:
-    if not settings.redis_url or settings.redis_url.startswith("memory://"):
-        from .memory import MemoryBackend
+    from .memory import MemoryBackend
 
+    if settings.redis_url and settings.redis_url.startswith("memory://"):
         return MemoryBackend(settings.history_size, settings.presence_ttl_s)
+    if not settings.redis_url:
+        from .tables import Database
+
+        db = Database(settings.data_dir / "plenary.db",
+                      "normal" if settings.data_sync == "normal" else "full")
+        return MemoryBackend(settings.history_size, settings.presence_ttl_s, db)
     if settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisBackend
 

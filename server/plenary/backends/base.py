@@ -1,6 +1,8 @@
 """The backend interfaces. The embedded backend and Redis implement them alike and pass one
 contract suite (tests/contract). Features that need atomic rules of their own (one vote per
-user) keep a small store of their own with one implementation per backend, next to the feature.
+user) keep a small store of their own with one implementation per backend, next to the
+feature, and ask the backend to open it: `backend.open_store(STORE)`, where `STORE` is the
+feature's `StoreKind` naming both implementations (see docs/ARCHITECTURE.md, "Stores").
 
 A *key* names a topic within an event (`topic_key`); brokers never see a bare topic, so two
 events can both have a `session:opening`.
@@ -8,8 +10,29 @@ events can both have a `session:opening`.
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+    from .tables import Tables
+
+S = TypeVar("S")
+
+class Position(NamedTuple):
+    """Where a topic's stream is: its epoch (drawn when the stream's seq is first created,
+    so a stream that was lost and began again has another) and the seq of its last event."""
+
+    epoch: str
+    seq: int
+
+
+def new_epoch() -> str:
+    return secrets.token_hex(4)
+
 
 # (key, seq, frame): one encoded event, exactly as clients receive it.
 Deliver = Callable[[str, int, str], None]
@@ -38,11 +61,16 @@ class Broker(Protocol):
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         """Publish an event (data is its encoded JSON object); return its seq."""
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
-        """Events with seq > after, in order; None if the history no longer reaches back."""
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        """Events with seq > after, in order; None if the history no longer reaches back,
+        or if `epoch` is given and is not the stream's (it was lost and began again)."""
 
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         """The seq of the last event published on each key (0 if none)."""
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        """Each key's epoch and last seq; a stream with no epoch yet gets one now."""
 
     async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
         """Replace the kept event `seq` by another under the same seq (a moderator deleted a
@@ -56,6 +84,15 @@ class Broker(Protocol):
 
     def set_receiver(self, deliver: Deliver, resync: Resync) -> None:
         """Where events go, and what to call after a lost connection came back."""
+
+
+def merge_modes(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One mode per user: in_room wins, so a delegate with a laptop and a phone counts once."""
+    users: dict[str, str] = {}
+    for user, mode in pairs:
+        if users.get(user) != "in_room":
+            users[user] = mode
+    return users
 
 
 class Presence(Protocol):
@@ -96,19 +133,30 @@ class Limiter(Protocol):
 
 
 class Documents(Protocol):
-    """Small JSON documents and field maps (events, session state)."""
+    """Small JSON documents and field maps (events, session state), named within an event."""
 
-    async def get(self, key: str) -> bytes | None: ...
+    async def get(self, event: str, name: str) -> bytes | None: ...
 
-    async def put(self, key: str, value: bytes) -> None: ...
+    async def put(self, event: str, name: str, value: bytes) -> None: ...
 
-    async def fields(self, key: str) -> dict[str, str]: ...
+    async def fields(self, event: str, name: str) -> dict[str, str]: ...
 
-    async def set_fields(self, key: str, values: dict[str, str]) -> None: ...
+    async def set_fields(self, event: str, name: str, values: dict[str, str]) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoreKind(Generic[S]):
+    """One feature store, built for whichever backend runs: `embedded(tables)` on the
+    embedded backend (its rows durable in SQLite unless memory-only), `redis(client)` on
+    Redis. Declaring `STORE: StoreKind[QAStore] = StoreKind(EmbeddedQAStore, RedisQAStore)`
+    makes mypy prove that both implementations meet the store's protocol."""
+
+    embedded: Callable[[Tables], S]
+    redis: Callable[[aioredis.Redis], S]
 
 
 class Backend(Protocol):
-    name: str  # "memory" | "redis"
+    name: str  # "sqlite" | "memory" | "redis": for /readyz and logs, never for choices
 
     @property
     def broker(self) -> Broker: ...
@@ -124,6 +172,9 @@ class Backend(Protocol):
 
     @property
     def docs(self) -> Documents: ...
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        """The feature store `kind` built on this backend."""
 
     async def start(self) -> None: ...
 

@@ -1,6 +1,11 @@
 """The embedded single-process backend: no Redis, for the demo and small events.
 
-Everything runs on the event loop, so each method is atomic by construction.
+Everything runs on the event loop, so each method is atomic by construction. What must
+outlive the process (event definitions, session state, timers, and the feature stores it
+opens) lives in `Tables`: in SQLite when the backend has a database (the default, see
+`open_backend`), in memory only when it has none (tests, and an explicit `memory://`).
+Streams (seq, history) and presence are not kept: after a restart every topic starts a new
+epoch, so a client that resumes gets a fresh snapshot instead of a wrong replay.
 """
 
 from __future__ import annotations
@@ -11,14 +16,18 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
-from .base import Deliver, Resync, frame_parts
+import msgspec
+
+from .base import Deliver, Position, Resync, S, StoreKind, frame_parts, merge_modes, new_epoch
 from .polling import PollingScheduler
+from .tables import Database, Tables
 
 
 class MemoryBroker:
     def __init__(self, history_size: int) -> None:
         self._size = history_size
         self._seq: dict[str, int] = defaultdict(int)
+        self._epochs: dict[str, str] = {}  # never kept: a restart begins every stream anew
         self._history: dict[str, deque[str]] = {}
         self._subscribed: dict[str, int] = defaultdict(int)
         self._deliver: Deliver | None = None
@@ -27,13 +36,23 @@ class MemoryBroker:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
         self._seq[key] += 1
         seq = self._seq[key]
+        self._epoch(key)
         frame = f"{head}{seq}{tail}"
         self._history.setdefault(key, deque(maxlen=self._size)).append(frame)
         if self._subscribed.get(key) and self._deliver is not None:
             self._deliver(key, seq, frame)
         return seq
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
+    def _epoch(self, key: str) -> str:
+        epoch = self._epochs.get(key)
+        if epoch is None:
+            epoch = self._epochs[key] = new_epoch()
+        return epoch
+
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        if epoch is not None and epoch != self._epoch(key):
+            return None
         last = self._seq.get(key, 0)
         frames = self._history.get(key, deque())
         first = last - len(frames) + 1
@@ -43,6 +62,9 @@ class MemoryBroker:
 
     async def last_seqs(self, keys: Iterable[str]) -> dict[str, int]:
         return {k: self._seq.get(k, 0) for k in keys}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        return {k: Position(self._epoch(k), self._seq.get(k, 0)) for k in keys}
 
     async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
         frames = self._history.get(key)
@@ -101,41 +123,43 @@ class MemoryPresence:
         return True
 
 
-def merge_modes(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """One mode per user: in_room wins, so a delegate with a laptop and a phone counts once."""
-    users: dict[str, str] = {}
-    for user, mode in pairs:
-        if users.get(user) != "in_room":
-            users[user] = mode
-    return users
+class Job(msgspec.Struct, array_like=True):
+    due: float
+    payload: dict[str, Any]
 
 
 class MemoryScheduler(PollingScheduler):
-    def __init__(self, poll_s: float = 0.05) -> None:
+    """Jobs are rows, so timers set before a restart run after it (late ones at once)."""
+
+    def __init__(self, tables: Tables | None = None, poll_s: float = 0.05) -> None:
         super().__init__(poll_s)
-        self._due: dict[str, float] = {}
-        self._payloads: dict[str, dict[str, Any]] = {}
-        self._heap: list[tuple[float, str]] = []
+        self._tables = tables or Tables()
+        self._jobs = self._tables.table("timers", Job)
+        self._heap: list[tuple[float, str]] = [(j.due, k[0]) for k, j in self._jobs.items()]
+        heapq.heapify(self._heap)
 
     async def schedule(self, job: str, due: float, payload: dict[str, Any]) -> None:
-        self._due[job] = due
-        self._payloads[job] = payload
+        self._jobs.put((job,), Job(due, payload))
         heapq.heappush(self._heap, (due, job))
+        await self._tables.durable()
 
     async def cancel(self, job: str) -> None:
-        self._due.pop(job, None)
-        self._payloads.pop(job, None)
+        self._jobs.pop((job,))
+        await self._tables.durable()
 
     async def _take_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
-        return self._pop_due(now)
+        ready = self._pop_due(now)
+        await self._tables.durable()
+        return ready
 
     def _pop_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         ready = []
         while self._heap and self._heap[0][0] <= now:
             due, job = heapq.heappop(self._heap)
-            if self._due.get(job) == due:  # not cancelled, not moved
-                del self._due[job]
-                ready.append((job, self._payloads.pop(job)))
+            found = self._jobs.get((job,))
+            if found is not None and found.due == due:  # not cancelled, not moved
+                self._jobs.pop((job,))
+                ready.append((job, found.payload))
         return ready
 
 
@@ -153,38 +177,49 @@ class MemoryLimiter:
 
 
 class MemoryDocuments:
-    def __init__(self) -> None:
-        self._docs: dict[str, bytes] = {}
-        self._fields: dict[str, dict[str, str]] = defaultdict(dict)
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._docs = self._tables.table("docs", bytes)
+        self._fields = self._tables.table("fields", dict[str, str])
 
-    async def get(self, key: str) -> bytes | None:
-        return self._docs.get(key)
+    async def get(self, event: str, name: str) -> bytes | None:
+        return self._docs.get((event, name))
 
-    async def put(self, key: str, value: bytes) -> None:
-        self._docs[key] = value
+    async def put(self, event: str, name: str, value: bytes) -> None:
+        self._docs.put((event, name), value)
+        await self._tables.durable()
 
-    async def fields(self, key: str) -> dict[str, str]:
-        return dict(self._fields.get(key, {}))
+    async def fields(self, event: str, name: str) -> dict[str, str]:
+        return dict(self._fields.get((event, name)) or {})
 
-    async def set_fields(self, key: str, values: dict[str, str]) -> None:
-        self._fields[key].update(values)
+    async def set_fields(self, event: str, name: str, values: dict[str, str]) -> None:
+        self._fields.put((event, name), {**(self._fields.get((event, name)) or {}), **values})
+        await self._tables.durable()
 
 
 class MemoryBackend:
-    name = "memory"
+    """The embedded backend; with a `Database` its state survives a restart."""
 
-    def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
+    def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 db: Database | None = None) -> None:
+        self.tables = Tables(db)
+        self.name = "sqlite" if db is not None else "memory"
         self.broker = MemoryBroker(history_size)
         self.presence = MemoryPresence(presence_ttl_s)
-        self.scheduler = MemoryScheduler()
+        self.scheduler = MemoryScheduler(self.tables)
         self.limiter = MemoryLimiter()
-        self.docs = MemoryDocuments()
+        self.docs = MemoryDocuments(self.tables)
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return kind.embedded(self.tables)
 
     async def start(self) -> None:
         self.scheduler.start()
 
     async def close(self) -> None:
         await self.scheduler.stop()
+        if self.tables.db is not None:
+            self.tables.db.close()
 
     async def ready(self) -> bool:
         return True

@@ -42,9 +42,14 @@ class PollingScheduler:
     async def _take_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         raise NotImplementedError
 
+    async def schedule(self, job: str, due: float, payload: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     async def _run_job(self, job: str, payload: dict[str, Any]) -> None:
         handler = self._handlers.get(job.partition(":")[0])
-        if handler is None:
+        if handler is None:  # taken before its feature started (a restart with late timers)
+            log.warning("no handler yet for job %s: trying again in a second", job)
+            await self.schedule(job, time.time() + 1, payload)
             return
         with survive(log, f"job {job}"):  # a failing job must not stop everyone else's timers
             await handler(job, payload)

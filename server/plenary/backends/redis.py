@@ -4,7 +4,7 @@ Each process keeps one pub/sub connection and SUBSCRIBEs to exactly the channels
 need (no PSUBSCRIBE). A publish is one Lua script: the seq increment, the history append and
 the PUBLISH happen together, so seq order is delivery order on every process.
 
-Every key this module writes is spelled in `Keys`.
+Every key this module writes is spelled in `Keys`, built with the one key scheme (`keys.py`).
 """
 
 from __future__ import annotations
@@ -24,54 +24,91 @@ from redis.exceptions import RedisError
 
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
-from .base import Deliver, Resync, frame_parts
-from .memory import merge_modes
+from .base import (
+    Deliver,
+    Position,
+    Resync,
+    S,
+    StoreKind,
+    frame_parts,
+    merge_modes,
+    new_epoch,
+    split_key,
+    topic_key,
+)
+from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
+from .replies import text
 
 log = logging.getLogger("plenary.redis")
 
 
+STREAM = KeySpace("stream")  # a topic's seq, history and channel
+PRESENCE = KeySpace("presence")  # who is on a topic, and its presence tick
+RATE = KeySpace("rate")
+DOC = KeySpace("doc")
+TIMERS = KeySpace("timers")  # every event's timers, in one slot
+
+
 class Keys:
-    prefix = "plenary:"
+    """The backend's keys, each built from a broker key (`event|topic`) with its KeySpace."""
 
-    @classmethod
-    def seq(cls, key: str) -> str:
-        return f"{cls.prefix}seq:{{{key}}}"
+    @staticmethod
+    def seq(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "seq", topic)
 
-    @classmethod
-    def history(cls, key: str) -> str:
-        return f"{cls.prefix}hist:{{{key}}}"
+    @staticmethod
+    def history(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "hist", topic)
 
-    @classmethod
-    def channel(cls, key: str) -> str:
-        return f"{cls.prefix}ch:{key}"
+    @staticmethod
+    def epoch(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "epoch", topic)
 
-    @classmethod
-    def presence(cls, key: str) -> str:
-        return f"{cls.prefix}presence:{key}"
+    @staticmethod
+    def channel(key: str) -> str:
+        event, topic = split_key(key)
+        return STREAM(event, "ch", topic)
 
-    @classmethod
-    def tick(cls, key: str) -> str:
-        return f"{cls.prefix}tick:{key}"
+    @staticmethod
+    def key_of_channel(channel: str) -> str:
+        event, rest = STREAM.event_of(channel)
+        return topic_key(event, rest.removeprefix("ch:"))
 
-    timers = "plenary:timers"
-    timer_payloads = "plenary:timers:payload"
+    @staticmethod
+    def presence(key: str) -> str:
+        event, topic = split_key(key)
+        return PRESENCE(event, "members", topic)
 
-    @classmethod
-    def limit(cls, key: str, window: int) -> str:
-        return f"{cls.prefix}rate:{key}:{window}"
+    @staticmethod
+    def tick(key: str) -> str:
+        event, topic = split_key(key)
+        return PRESENCE(event, "tick", topic)
 
-    @classmethod
-    def doc(cls, key: str) -> str:
-        return f"{cls.prefix}doc:{key}"
+    timers = TIMERS(GLOBAL, "due")
+    timer_payloads = TIMERS(GLOBAL, "payload")
 
-    @classmethod
-    def fields(cls, key: str) -> str:
-        return f"{cls.prefix}fields:{key}"
+    @staticmethod
+    def limit(key: str, window: int) -> str:
+        event, _, rest = key.partition(":")
+        return RATE(event, rest, str(window))
+
+    @staticmethod
+    def doc(event: str, name: str) -> str:
+        return DOC(event, "doc", name)
+
+    @staticmethod
+    def fields(event: str, name: str) -> str:
+        return DOC(event, "fields", name)
 
 
+# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch.
 PUBLISH = """
 local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[3], ARGV[5], 'NX')
 local frame = ARGV[2] .. seq .. ARGV[3]
 redis.call('RPUSH', KEYS[2], frame)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
@@ -79,12 +116,20 @@ redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
 return seq
 """
 
+# KEYS: seq, history, epoch. ARGV: after, expected epoch ('' for any).
 HISTORY = """
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then return {last, false} end
 local after = tonumber(ARGV[1])
 local n = redis.call('LLEN', KEYS[2])
 if after > last or after < last - n then return {last, false} end
 return {last, redis.call('LRANGE', KEYS[2], n - (last - after), -1)}
+"""
+
+# KEYS: seq, epoch. ARGV: a new epoch, taken if the stream has none yet.
+POSITION = """
+redis.call('SET', KEYS[2], ARGV[1], 'NX')
+return {redis.call('GET', KEYS[2]), tonumber(redis.call('GET', KEYS[1]) or '0')}
 """
 
 # KEYS: seq, history. ARGV: seq, frame. The list's last item is the event `last`.
@@ -135,6 +180,7 @@ class RedisBroker:
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
+        self._position = client.register_script(POSITION)
         self._redact = client.register_script(REDACT)
         self._refs: dict[str, int] = defaultdict(int)
         self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
@@ -148,11 +194,14 @@ class RedisBroker:
 
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
-        keys = [Keys.seq(key), Keys.history(key)]
-        return int(await self._publish(keys, [Keys.channel(key), head, tail, self._size]))
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch()]
+        return int(await self._publish(keys, args))
 
-    async def history(self, key: str, after: int) -> list[tuple[int, str]] | None:
-        last, frames = await self._history([Keys.seq(key), Keys.history(key)], [after])
+    async def history(self, key: str, after: int,
+                      epoch: str | None = None) -> list[tuple[int, str]] | None:
+        keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
+        last, frames = await self._history(keys, [after, epoch or ""])
         if frames is None:
             return None
         first = int(last) - len(frames) + 1
@@ -162,8 +211,20 @@ class RedisBroker:
         keys = list(keys)
         if not keys:
             return {}
-        values = await self._client.mget([Keys.seq(k) for k in keys])
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.get(Keys.seq(key))  # one command per key: keys of many events, many slots
+        values = await pipe.execute()
         return {k: int(v or 0) for k, v in zip(keys, values, strict=True)}
+
+    async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
+        keys = list(keys)
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            await self._position([Keys.seq(key), Keys.epoch(key)], [new_epoch()], client=pipe)
+        replies = await pipe.execute() if keys else []
+        return {k: Position(text(epoch), int(seq))
+                for k, (epoch, seq) in zip(keys, replies, strict=True)}
 
     async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
@@ -234,7 +295,7 @@ class RedisBroker:
         client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
                                          retry=Retry(NoBackoff(), 0))
         self._pubsub = client.pubsub()
-        await self._pubsub.subscribe(Keys.channel("-"))  # opens the connection
+        await self._pubsub.subscribe(Keys.channel(topic_key(GLOBAL, "-")))  # opens it
         reader = asyncio.create_task(self._read(), name="redis-pubsub-read")
         try:
             if self._refs:
@@ -270,7 +331,7 @@ class RedisBroker:
     def _on_message(self, channel: bytes, data: bytes) -> None:
         text = data.decode()
         seq, _, frame = text.partition("|")
-        key = channel.decode()[len(Keys.channel("")):]
+        key = Keys.key_of_channel(channel.decode())
         if self._deliver is not None:
             self._deliver(key, int(seq), frame)
 
@@ -373,24 +434,21 @@ class RedisDocuments:
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
 
-    async def get(self, key: str) -> bytes | None:
-        value = await self._client.get(Keys.doc(key))
+    async def get(self, event: str, name: str) -> bytes | None:
+        value = await self._client.get(Keys.doc(event, name))
         return value.encode() if isinstance(value, str) else value
 
-    async def put(self, key: str, value: bytes) -> None:
-        await self._client.set(Keys.doc(key), value)
+    async def put(self, event: str, name: str, value: bytes) -> None:
+        await self._client.set(Keys.doc(event, name), value)
 
-    async def fields(self, key: str) -> dict[str, str]:
-        raw = await self._client.hgetall(Keys.fields(key))
-        return {_text(k): _text(v) for k, v in raw.items()}
+    async def fields(self, event: str, name: str) -> dict[str, str]:
+        raw = await self._client.hgetall(Keys.fields(event, name))
+        return {text(k): text(v) for k, v in raw.items()}
 
-    async def set_fields(self, key: str, values: dict[str, str]) -> None:
+    async def set_fields(self, event: str, name: str, values: dict[str, str]) -> None:
         if values:
-            await self._client.hset(Keys.fields(key), mapping=values)  # type: ignore[arg-type]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+            await self._client.hset(Keys.fields(event, name),
+                                    mapping=values)  # type: ignore[arg-type]
 
 
 class RedisBackend:
@@ -408,6 +466,9 @@ class RedisBackend:
         self.scheduler = RedisScheduler(self.redis)
         self.limiter = RedisLimiter(self.redis)
         self.docs = RedisDocuments(self.redis)
+
+    def open_store(self, kind: StoreKind[S]) -> S:
+        return kind.redis(self.redis)
 
     async def start(self) -> None:
         self.broker.start()

@@ -1,4 +1,5 @@
-"""The features, in the order their parts appear in a snapshot or report."""
+"""The features, in the order their parts appear in a snapshot or report (membership, the
+sessions themselves, is core: `plenary.membership`)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ def all_features() -> list[type[Feature]]:
     from .polls import PollsFeature
     from .qa import QAFeature
     from .reactions import ReactionsFeature
-    from .sessions import SessionsFeature
     from .stage import StageFeature
 
-    return [SessionsFeature, QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
             # The live room: moderation, reactions, the floor, the session chat.
             ModerationFeature, ReactionsFeature, StageFeature, ChatFeature, ReportBackFeature]

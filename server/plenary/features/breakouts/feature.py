@@ -9,9 +9,8 @@ disconnected at a move or a close hears it when they come back.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ... import topics
 from ...agenda import EventDef, SessionDef
@@ -20,13 +19,13 @@ from ...backends.base import topic_key
 from ...coalescer import Coalescer
 from ...connection import Connection
 from ...errors import bad_request, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role, clean_text
 from . import commands as c
 from . import rules
 from .rooms import LocalRooms, recent_messages, rooms_of
 from .rules import Breakout
-from .store import BreakoutStore, Report, open_store
+from .store import STORE, BreakoutStore, Report
 
 SAY_MAX = 1000
 BROADCAST_MAX = 1000
@@ -41,14 +40,15 @@ def job_id(event: str, breakout_id: str, what: str) -> str:
 
 class BreakoutsFeature(Feature):
     name = "breakouts"
+    snapshot_keys: ClassVar = {"breakout": None}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store: BreakoutStore = open_store(services.backend)
-        self.rooms = LocalRooms(services)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: BreakoutStore = host.open_store(STORE)
+        self.rooms = LocalRooms(host)
         # Seats change one by one (self-select, latecomers): one count update per interval.
         self._counts: Coalescer[tuple[str, str]] = Coalescer(
-            services.settings.coalesce_interval_s, self._flush_counts)
+            host.settings.coalesce_interval_s, self._flush_counts, host.clock)
 
     def commands(self) -> list[Command]:
         mod = Role.moderator
@@ -68,6 +68,9 @@ class BreakoutsFeature(Feature):
             Command("room.leave", c.InRoom, self.room_leave),
             Command("room.say", c.Say, self.room_say, limit=Limit("say", 30, 60)),
         ]
+
+    def _now(self) -> float:
+        return self.host.clock.time()
 
     # -- lookups (each raises before anything is written) ----------------------------------
     async def _breakout(self, event: str, breakout_id: str) -> Breakout:
@@ -91,8 +94,7 @@ class BreakoutsFeature(Feature):
         member = where.get(ctx.user.id) == room_id
         if not member and not (visit and ctx.user.can(Role.moderator)):
             raise forbidden(f"You are not a member of room `{room_id}`.")
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
+        rules.rooms_open(b)
         return b, room, where
 
     async def _names(self, event: str, users: Iterable[str] | None = None) -> dict[str, str]:
@@ -112,7 +114,7 @@ class BreakoutsFeature(Feature):
 
     # -- publishing ------------------------------------------------------------------------
     async def _publish(self, event: str, topic: str, kind: str, data: Any) -> None:
-        await self.services.publish(event, topic, kind, data)
+        await self.host.publish(event, topic, kind, data)
 
     async def _state(self, b: Breakout, where: Mapping[str, str] | None = None) -> None:
         if where is None:
@@ -179,11 +181,11 @@ class BreakoutsFeature(Feature):
 
     # -- breakout.create / assign / open ---------------------------------------------------
     async def create(self, ctx: Context, data: c.Create) -> dict[str, Any]:
-        session = await self.services.events.session(ctx.event_id, data.session)
+        session = await self.host.events.session(ctx.event_id, data.session)
         names = await self._create_names(ctx, data)
         if data.assign == "self" and data.mix != "mixed":
             raise bad_request("data.mix: only auto assignment mixes or separates people.")
-        b = rules.new_breakout(ctx.event_id, session.id, names, data.assign, now=time.time(),
+        b = rules.new_breakout(ctx.event_id, session.id, names, data.assign, now=self._now(),
                                capacity=data.capacity, duration_s=data.duration_s,
                                mix=data.mix, reuse=data.reuse)
         if not await self.store.create(b):
@@ -211,8 +213,7 @@ class BreakoutsFeature(Feature):
             raise not_found(f"Room `{data.room}` of breakout `{b.id}`")
         if not await self.store.people(ctx.event_id, [data.user]):
             raise not_found(f"User `{data.user}` (nobody by that id has joined this event)")
-        if b.state == "closed":
-            raise conflict(f"Breakout `{b.id}` is closed.")
+        rules.assignable(b)
         placed = await self.store.place(ctx.event_id, b.id, data.user, "assign", data.room)
         if placed.status != "ok":
             raise conflict(f"Breakout `{b.id}` is closed.")
@@ -225,12 +226,10 @@ class BreakoutsFeature(Feature):
 
     async def open(self, ctx: Context, data: c.Which) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state != "draft":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: only a draft can be opened.")
-        now = time.time()
+        now = self._now()
         where, rooms = await self._seating(b)
         new = rules.opened(b, now, rooms)
-        if not await self.store.replace(new, where if b.assign == "auto" else None):
+        if not await self.store.replace(b, new, where if b.assign == "auto" else None):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         where = await self.store.members(new.event, new.id)
         await self._state(new, where)
@@ -252,7 +251,7 @@ class BreakoutsFeature(Feature):
 
     async def _present(self, b: Breakout) -> dict[str, str]:
         key = topic_key(b.event, topics.session(b.session))
-        online: dict[str, str] = await self.services.backend.presence.members(key)
+        online: dict[str, str] = await self.host.presence.members(key)
         people = await self.store.people(b.event, online)
         return {u: mode for u, mode in online.items()
                 if u in people and people[u].role != Role.moderator.name}
@@ -261,7 +260,7 @@ class BreakoutsFeature(Feature):
     async def _schedule(self, b: Breakout, now: float) -> None:
         if b.ends_at is None:
             return
-        scheduler = self.services.backend.scheduler
+        scheduler = self.host.scheduler
         payload = {"event": b.event, "breakout": b.id}
         await scheduler.schedule(job_id(b.event, b.id, "close"), b.ends_at, payload)
         closing = job_id(b.event, b.id, "closing")
@@ -279,27 +278,25 @@ class BreakoutsFeature(Feature):
         try:
             await self._run_job(job, payload)
         except Exception:  # a timer must not be lost to a hiccup: try again shortly
-            await self.services.backend.scheduler.schedule(job, time.time() + 2, payload)
+            await self.host.scheduler.schedule(job, self._now() + 2, payload)
             raise
 
     async def _run_job(self, job: str, payload: dict[str, Any]) -> None:
         b = await self.store.get(str(payload["event"]), str(payload["breakout"]))
-        if b is None or b.state != "open" or b.ends_at is None:
-            return
-        if job.endswith(":closing"):
+        due = rules.timer_due(b, "closing" if job.endswith(":closing") else "close",
+                              self._now())
+        if b is not None and due == "closing":
             await self._closing(b)
-        elif b.ends_at <= time.time() + 0.5:  # not extended since the job was set
+        elif b is not None and due == "close":
             await self._close(b)
 
     async def extend(self, ctx: Context, data: c.Extend) -> dict[str, Any]:
         if (data.minutes is None) == (data.seconds is None):
             raise bad_request("data: give either `minutes` or `seconds`.")
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state == "open" and b.ends_at is None:
-            raise conflict(f"Breakout `{b.id}` has no timer to extend.")
-        now = time.time()
+        now = self._now()
         new = rules.extended(b, data.seconds or 60 * (data.minutes or 0), now)
-        if not await self.store.replace(new):
+        if not await self.store.replace(b, new):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         await self._state(new)
         await self._schedule(new, now)
@@ -313,8 +310,6 @@ class BreakoutsFeature(Feature):
     # -- closing ---------------------------------------------------------------------------
     async def close(self, ctx: Context, data: c.Which) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
-        if b.state == "closed":
-            raise conflict(f"Breakout `{b.id}` is already closed.")
         if not await self._close(b):
             raise conflict(f"Breakout `{b.id}` changed meanwhile: try again.")
         closed = await self._breakout(ctx.event_id, b.id)
@@ -323,11 +318,11 @@ class BreakoutsFeature(Feature):
     async def _close(self, b: Breakout) -> bool:
         """Close once (compare-and-set: a moderator and the timer cannot both), then send
         everyone back to the main session."""
-        new = rules.closed(b, time.time())
-        if not await self.store.replace(new):
+        new = rules.closed(b, self._now())
+        if not await self.store.replace(b, new):
             return False
         for what in ("closing", "close"):
-            await self.services.backend.scheduler.cancel(job_id(b.event, b.id, what))
+            await self.host.scheduler.cancel(job_id(b.event, b.id, what))
         where = await self.store.members(b.event, b.id)
         await self._state(new, where)
         if new.opened_at is not None:
@@ -340,7 +335,7 @@ class BreakoutsFeature(Feature):
     # -- self-select -----------------------------------------------------------------------
     async def join(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
-        self._self_select(ctx, b)
+        await self._self_select(ctx, b)
         placed = await self.store.place(ctx.event_id, b.id, ctx.user.id, "join", room.id,
                                         b.capacity)
         if placed.status == "full":
@@ -353,7 +348,7 @@ class BreakoutsFeature(Feature):
 
     async def leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
-        self._self_select(ctx, b)
+        await self._self_select(ctx, b)
         where = await self.store.members(ctx.event_id, b.id)
         if where.get(ctx.user.id) != room.id:
             raise bad_request(f"data.room: you are not in room `{room.id}`.")
@@ -364,33 +359,28 @@ class BreakoutsFeature(Feature):
         await self._after_move(b, ctx.user.id, placed.previous, None)
         return {"room": None}
 
-    def _self_select(self, ctx: Context, b: Breakout) -> None:
-        if b.assign != "self":
-            raise conflict(f"Breakout `{b.id}` assigns its rooms ({b.assign}): no self-select.")
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
-        if ctx.conn.session != b.session:
-            raise forbidden(f"Join session `{b.session}` first.")
+    async def _self_select(self, ctx: Context, b: Breakout) -> None:
+        rules.self_selecting(b)
+        await ctx.require_joined(b.session)
 
     # -- in a room -------------------------------------------------------------------------
     async def room_join(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room, where = await self._in_room(ctx, data.room)
-        if ctx.conn.session != b.session:  # leaving the session leaves its rooms
-            raise forbidden(f"Join session `{b.session}` first.")
+        await ctx.require_joined(b.session)  # leaving the session leaves its rooms
         topic = topics.room(room.id)
-        seq = await self.rooms.enter(ctx.conn, room.id)
+        at = await self.rooms.enter(ctx.conn, room.id)
         key = self.rooms.key(ctx.event_id, room.id)
-        ctx.after_reply(lambda: self.services.hub.start(ctx.conn, key, seq))
+        ctx.after_reply(lambda: self.host.hub.start(ctx.conn, key, at.seq))
         people = await self._room_people(b, room.id, where)
         reports = await self.store.reports(ctx.event_id, b.id)
-        messages = await recent_messages(self.services.backend.broker, key, seq, HISTORY_MAX,
-                                         self.services.settings.history_size)
+        messages = await recent_messages(self.host.broker, key, at, HISTORY_MAX,
+                                         self.host.settings.history_size)
         await self._publish(b.event, topic, "room.presence", people)
         return {"room": {"id": room.id, "name": room.name, "breakout": b.id,
                          "ends_at": rules.ms(b.ends_at)},
                 "members": people["members"], "visitors": people["visitors"],
                 "report": _report_view(reports.get(room.id)), "messages": messages,
-                "topics": {topic: seq}}
+                "topics": {topic: at.seq}, "epochs": {topic: at.epoch}}
 
     async def room_leave(self, ctx: Context, data: c.InRoom) -> dict[str, Any]:
         b, room = await self._room(ctx.event_id, data.room)
@@ -404,7 +394,7 @@ class BreakoutsFeature(Feature):
         b, room, _ = await self._in_room(ctx, data.room)
         text = clean_text(data.text, "text", high=SAY_MAX)
         message = {"id": rules.new_id("m"), "user": {"id": ctx.user.id, "name": ctx.user.name},
-                   "text": text, "at": rules.ms(time.time())}
+                   "text": text, "at": rules.ms(self._now())}
         await self._publish(b.event, topics.room(room.id), "room.message",
                             {"room": room.id, "message": message})
         return {"message": message}
@@ -412,9 +402,8 @@ class BreakoutsFeature(Feature):
     async def broadcast(self, ctx: Context, data: c.Broadcast) -> dict[str, Any]:
         b = await self._breakout(ctx.event_id, data.breakout)
         text = clean_text(data.text, "text", high=BROADCAST_MAX)
-        if b.state != "open":
-            raise conflict(f"Breakout `{b.id}` is {b.state}: nobody is in its rooms.")
-        message = {"breakout": b.id, "text": text, "at": rules.ms(time.time()),
+        rules.broadcastable(b)
+        message = {"breakout": b.id, "text": text, "at": rules.ms(self._now()),
                    "from": {"id": ctx.user.id, "name": ctx.user.name}}
         await asyncio.gather(*[self._publish(b.event, topics.room(r.id), "breakout.message",
                                              {**message, "room": r.id}) for r in b.rooms])
@@ -423,7 +412,7 @@ class BreakoutsFeature(Feature):
     async def report_back(self, ctx: Context, data: c.Say) -> dict[str, Any]:
         b, room, _ = await self._in_room(ctx, data.room)
         text = clean_text(data.text, "text", high=REPORT_MAX)
-        report = Report(text, ctx.user.id, ctx.user.name, time.time())
+        report = Report(text, ctx.user.id, ctx.user.name, self._now())
         if not await self.store.set_report(ctx.event_id, b.id, room.id, report):
             raise conflict(f"Breakout `{b.id}` is closed: its reports are final.")
         shown = _report_view(report)
@@ -499,8 +488,8 @@ class BreakoutsFeature(Feature):
         return {"breakouts": rounds, "csv": {"breakout reports": rows}}
 
     async def start(self) -> None:
-        self.services.backend.scheduler.handle(JOB, self.on_job)
-        self.services.spawn(self.rooms.refresh_forever(), "room-presence-refresh")
+        self.host.scheduler.handle(JOB, self.on_job)
+        self.host.spawn(self.rooms.refresh_forever(), "room-presence-refresh")
 
     async def stop(self) -> None:
         await self._counts.stop()

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ... import topics
-from ...backends.base import split_key, topic_key
+from ...backends.base import Position, split_key, topic_key
 from ...connection import Connection
+from ...feature import Host
 from ...liveness import keep_present
 from ...messages import Role, decode
 
@@ -35,32 +36,32 @@ def rooms_of(conn: Connection) -> set[str]:
 
 
 class LocalRooms:
-    def __init__(self, services: Any) -> None:
-        self.services = services
+    def __init__(self, host: Host) -> None:
+        self.host = host
         self._local: dict[str, set[Connection]] = {}  # room key -> connections
         self._listening: set[str] = set()
 
     def key(self, event: str, room_id: str) -> str:
         return topic_key(event, topics.room(room_id))
 
-    async def enter(self, conn: Connection, room_id: str) -> int:
-        """Attach `conn` to the room; returns the seq its events start after."""
+    async def enter(self, conn: Connection, room_id: str) -> Position:
+        """Attach `conn` to the room; returns where its events start after."""
         key = self.key(conn.event, room_id)
-        await self.services.hub.attach(conn, key)
-        seq: int = (await self.services.backend.broker.last_seqs([key]))[key]
+        await self.host.hub.attach(conn, key)
+        at: Position = (await self.host.broker.positions([key]))[key]
         await self.adopt(conn, room_id)
-        return seq
+        return at
 
     async def adopt(self, conn: Connection, room_id: str) -> None:
         """Count `conn`, already attached to the room's topic (a resume), as in the room."""
         key = self.key(conn.event, room_id)
         assert conn.user is not None
-        await self.services.backend.presence.enter(key, conn.id, conn.user.id, conn.mode)
+        await self.host.presence.enter(key, conn.id, conn.user.id, conn.mode)
         rooms_of(conn).add(room_id)
         self._local.setdefault(key, set()).add(conn)
         if key not in self._listening:
             self._listening.add(key)
-            await self.services.hub.listen(key, self._listener(key))
+            await self.host.hub.listen(key, self._listener(key))
 
     async def leave(self, conn: Connection, room_id: str) -> bool:
         """Detach `conn` from the room; False if it was not in it."""
@@ -68,7 +69,7 @@ class LocalRooms:
             return False
         key = self.key(conn.event, room_id)
         self._drop(conn, key, room_id)
-        await self.services.backend.presence.leave(key, conn.id)
+        await self.host.presence.leave(key, conn.id)
         return True
 
     def resumed(self, conn: Connection) -> list[str]:
@@ -83,23 +84,23 @@ class LocalRooms:
 
     def _drop(self, conn: Connection, key: str, room_id: str) -> None:
         rooms_of(conn).discard(room_id)
-        self.services.hub.detach(conn, key)
+        self.host.hub.detach(conn, key)
         local = self._local.get(key)
         if local is None:
             return
         local.discard(conn)
         if not local:
             del self._local[key]
-            self.services.spawn(self._unlisten(key), "room-unlisten")
+            self.host.spawn(self._unlisten(key), "room-unlisten")
 
     async def _unlisten(self, key: str) -> None:
         # Someone may have entered the room again meanwhile: then keep listening.
         if key in self._listening and key not in self._local:
             self._listening.discard(key)
-            await self.services.hub.unlisten(key)
+            await self.host.hub.unlisten(key)
 
     async def online(self, event: str, room_id: str) -> dict[str, str]:
-        result: dict[str, str] = await self.services.backend.presence.members(
+        result: dict[str, str] = await self.host.presence.members(
             self.key(event, room_id))
         return result
 
@@ -121,20 +122,20 @@ class LocalRooms:
                 if leaving(conn):
                     room_id = topics.parse(key.partition("|")[2])[1]
                     self._drop(conn, key, room_id)
-                    self.services.spawn(self._forget(key, conn.id), "room-presence-leave")
+                    self.host.spawn(self._forget(key, conn.id), "room-presence-leave")
 
         asyncio.get_running_loop().call_soon(run)
 
     async def _forget(self, key: str, conn_id: str) -> None:
         with contextlib.suppress(Exception):
-            await self.services.backend.presence.leave(key, conn_id)
+            await self.host.presence.leave(key, conn_id)
 
     # -- keep this process's room presence alive ------------------------------------------
     async def refresh_forever(self) -> None:
-        await keep_present(self.services, self._local, "room presence refresh")
+        await keep_present(self.host, self._local, "room presence refresh")
 
 
-async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
+async def recent_messages(broker: Any, key: str, upto: Position, n: int, depth: int
                           ) -> list[dict[str, Any]]:
     """The last `n` `room.message` messages published on `key` up to seq `upto`, oldest
     first, read back from the broker's history (at most `depth` events deep): nothing is
@@ -144,12 +145,12 @@ async def recent_messages(broker: Any, key: str, upto: int, n: int, depth: int
     oldest = max(0, (await broker.last_seqs([key]))[key] - depth)  # what history still holds
     window = HISTORY_SCAN
     while True:
-        after = max(oldest, upto - window)
-        frames = await broker.history(key, after)
+        after = max(oldest, upto.seq - window)
+        frames = await broker.history(key, after, upto.epoch)
         if frames is None:  # trimmed past the window meanwhile: what the last read found
             return found
         found = [decode(f)["data"]["message"] for seq, f in frames
-                 if seq <= upto and f.startswith(_MESSAGE)][-n:]
+                 if seq <= upto.seq and f.startswith(_MESSAGE)][-n:]
         if len(found) >= n or after == oldest:
             return found
         window *= 4

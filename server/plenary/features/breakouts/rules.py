@@ -109,8 +109,47 @@ def closed(b: Breakout, now: float) -> Breakout:
 def extended(b: Breakout, seconds: int, now: float) -> Breakout:
     if b.state != "open":
         raise conflict(f"Breakout `{b.id}` is {b.state}: only an open breakout can be extended.")
+    if b.ends_at is None:
+        raise conflict(f"Breakout `{b.id}` has no timer to extend.")
     base = b.ends_at if b.ends_at is not None else now
     return msgspec.structs.replace(b, ends_at=max(base, now) + seconds, version=b.version + 1)
+
+
+def rooms_open(b: Breakout) -> None:
+    """Rooms are entered, spoken in and reported from while their breakout is open."""
+    if b.state != "open":
+        raise conflict(f"Breakout `{b.id}` is {b.state}: its rooms are not open.")
+
+
+def self_selecting(b: Breakout) -> None:
+    """People pick their own room only in an open self-select round."""
+    if b.assign != "self":
+        raise conflict(f"Breakout `{b.id}` assigns its rooms ({b.assign}): no self-select.")
+    rooms_open(b)
+
+
+def assignable(b: Breakout) -> None:
+    """Moderators place people until the breakout closes."""
+    if b.state == "closed":
+        raise conflict(f"Breakout `{b.id}` is closed.")
+
+
+def broadcastable(b: Breakout) -> None:
+    if b.state != "open":
+        raise conflict(f"Breakout `{b.id}` is {b.state}: nobody is in its rooms.")
+
+
+TimerJob = Literal["closing", "close"]
+
+
+def timer_due(b: Breakout | None, job: TimerJob, now: float) -> TimerJob | None:
+    """What a timer job must do now: warn, close, or nothing (closed, or extended since the
+    job was set: a close job then finds the end moved on)."""
+    if b is None or b.state != "open" or b.ends_at is None:
+        return None
+    if job == "closing":
+        return "closing"
+    return "close" if b.ends_at <= now + 0.5 else None
 
 
 def closing_at(ends_at: float) -> float:

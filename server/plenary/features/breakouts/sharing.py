@@ -5,14 +5,17 @@ room. Reports themselves stay the breakouts feature's (`breakout.report`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Protocol
 
 import msgspec
 
 from ... import topics
 from ...agenda import SessionDef
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 from ...errors import bad_request, not_found
-from ...feature import Command, Context, Feature
+from ...feature import Command, Context, Feature, Host
 from ...messages import Ident, Role, decode, encode
 from ..polls.rules import MAX_OPTIONS, MAX_TEXT, CreateData
 from .rules import Breakout
@@ -32,8 +35,43 @@ class ToPoll(msgspec.Struct, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(max_length=4 * MAX_TEXT)]
 
 
-def _shared_key(event: str, session: str) -> str:  # a document: the reports on show
-    return f"shared-reports:{event}:{session}"
+class SharedStore(Protocol):
+    """The reports on show in each session (the `breakout.shared` object), or none."""
+
+    async def get(self, event: str, session: str) -> dict[str, Any] | None: ...
+
+    async def put(self, event: str, session: str, shared: dict[str, Any]) -> None: ...
+
+
+class EmbeddedSharedStore:
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._shared = self._tables.table("reportback.shared", dict)
+
+    async def get(self, event: str, session: str) -> dict[str, Any] | None:
+        return self._shared.get((event, session))
+
+    async def put(self, event: str, session: str, shared: dict[str, Any]) -> None:
+        self._shared.put((event, session), shared)
+        await self._tables.durable()
+
+
+REPORTBACK = KeySpace("reportback")
+
+
+class RedisSharedStore:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def get(self, event: str, session: str) -> dict[str, Any] | None:
+        raw = await self._client.get(REPORTBACK(event, "shared", session))
+        return None if raw is None else decode(raw)
+
+    async def put(self, event: str, session: str, shared: dict[str, Any]) -> None:
+        await self._client.set(REPORTBACK(event, "shared", session), encode(shared))
+
+
+STORE: StoreKind[SharedStore] = StoreKind(EmbeddedSharedStore, RedisSharedStore)
 
 
 def chosen(b: Breakout, reports: dict[str, Report], rooms: list[str]) -> list[dict[str, Any]]:
@@ -57,6 +95,11 @@ def option(report: dict[str, Any]) -> str:
 
 class ReportBackFeature(Feature):
     name = "reportback"
+    snapshot_keys: ClassVar = {"shared_reports": None}
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: SharedStore = host.open_store(STORE)
 
     def commands(self) -> list[Command]:
         mod = Role.moderator
@@ -68,7 +111,7 @@ class ReportBackFeature(Feature):
 
     async def _chosen(self, ctx: Context, data: Share | ToPoll) -> tuple[Breakout,
                                                                           list[dict[str, Any]]]:
-        breakouts: Any = self.services.feature("breakouts")
+        breakouts: Any = self.host.peer("breakouts")
         b = await breakouts.store.get(ctx.event_id, data.breakout)
         if b is None:
             raise not_found(f"Breakout `{data.breakout}`")
@@ -78,8 +121,7 @@ class ReportBackFeature(Feature):
         """Show these reports beside the stage (an empty list takes them down)."""
         b, reports = await self._chosen(ctx, data)
         shared = {"session": b.session, "breakout": b.id, "reports": reports}
-        await self.services.backend.docs.put(_shared_key(ctx.event_id, b.session),
-                                             encode(shared))
+        await self.store.put(ctx.event_id, b.session, shared)
         await ctx.publish(topics.session(b.session), "breakout.shared", shared)
         return shared
 
@@ -90,18 +132,17 @@ class ReportBackFeature(Feature):
             raise bad_request("data.rooms: choose at least 2 rooms for a poll.")
         create = CreateData(session=b.session, title=data.title, kind="single",
                             options=[option(r) for r in reports])
-        polls: Any = self.services.feature("polls")
+        polls: Any = self.host.peer("polls")
         return await polls.create(ctx, create)
 
     async def to_questions(self, ctx: Context, data: Share) -> dict[str, Any]:
         """One visible Q&A item per chosen report, its room named as the source."""
         b, reports = await self._chosen(ctx, data)
-        session = await self.services.events.session(ctx.event_id, b.session)
-        qa: Any = self.services.feature("qa")
+        session = await self.host.events.session(ctx.event_id, b.session)
+        qa: Any = self.host.peer("qa")
         made = [await qa.add_item(ctx.event_id, session, r["text"], r["name"], ctx.user)
                 for r in reports]
         return {"questions": made}
 
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        raw = await self.services.backend.docs.get(_shared_key(ctx.event_id, session.id))
-        return {"shared_reports": None if raw is None else decode(raw)}
+        return {"shared_reports": await self.store.get(ctx.event_id, session.id)}

@@ -2,13 +2,14 @@
 
 Both keep the same rules (the contract tests in tests/contract/test_breakout_store.py):
 - one breakout per session that is not closed (`create` refuses a second one);
-- every change of a breakout is a compare-and-set on its `version`, so two processes that
-  close the same breakout (a moderator and the timer) cannot both win;
+- every change of a breakout is a compare-and-set: `replace(old, new)` stores `new` only if
+  the stored breakout still has `old.version` (the shape Q&A's `replace` has with `rev`),
+  so two processes that close the same breakout (a moderator and the timer) cannot both win;
 - a person's move (`place`) checks the breakout's state and the room's capacity in the
   same atomic step as the write (one Lua script in Redis);
 - a report is written only while the breakout is open.
 
-Every Redis key of the feature is spelled in `Keys`.
+Every Redis key of the feature is spelled in `Keys`, in the feature's one key space.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 import msgspec
+import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.replies import text, text_or_none
+from ...backends.tables import Tables
 from .rules import Action, Breakout, Placed, place
 
 
@@ -47,8 +53,10 @@ class BreakoutStore(Protocol):
     async def in_session(self, event: str, session: str) -> list[Breakout]:
         """Every breakout of the session, oldest first."""
 
-    async def replace(self, b: Breakout, where: Mapping[str, str] | None = None) -> bool:
-        """Store `b` if the stored version is `b.version - 1`; `where` replaces the seating."""
+    async def replace(self, old: Breakout, new: Breakout,
+                      where: Mapping[str, str] | None = None) -> bool:
+        """Store `new` if the stored breakout still has `old.version`; `where` replaces the
+        seating."""
 
     async def members(self, event: str, breakout_id: str) -> dict[str, str]:
         """user id → room id."""
@@ -72,33 +80,39 @@ class BreakoutStore(Protocol):
         """Everyone known in the event, or those of `users` who are known."""
 
 
-def open_store(backend: Any) -> BreakoutStore:
-    if backend.name == "redis":
-        return RedisBreakoutStore(backend.redis)
-    return MemoryBreakoutStore()
+# -- embedded --------------------------------------------------------------------------------
+class EmbeddedBreakoutStore:
+    """For the embedded backend: one event loop, so each method is atomic as written. Rows:
+    breakouts, seats (breakout, user) -> room, reports, people; the rest is derived."""
 
-
-# -- memory ----------------------------------------------------------------------------------
-class MemoryBreakoutStore:
-    """For the embedded backend: one event loop, so each method is atomic as written."""
-
-    def __init__(self) -> None:
-        self._docs: dict[tuple[str, str], Breakout] = {}
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._docs = self._tables.table("breakouts.breakouts", Breakout)  # (event, breakout)
+        self._seats = self._tables.table("breakouts.seats", str)  # (event, breakout, user)
+        self._reports = self._tables.table("breakouts.reports", Report)  # (event, b, room)
+        self._people = self._tables.table("breakouts.people", Person)  # (event, user)
         self._where: dict[tuple[str, str], dict[str, str]] = {}
-        self._reports: dict[tuple[str, str], dict[str, Report]] = {}
         self._current: dict[tuple[str, str], str] = {}
         self._sessions: dict[tuple[str, str], list[str]] = {}
         self._rooms: dict[tuple[str, str], str] = {}
-        self._people: dict[str, dict[str, Person]] = {}
+        for _, b in sorted(self._docs.items(), key=lambda row: row[1].created_at):
+            self._index(b)
+        for (event, breakout_id, user), room in self._seats.items():
+            self._where.setdefault((event, breakout_id), {})[user] = room
+
+    def _index(self, b: Breakout) -> None:
+        if b.state != "closed":
+            self._current[(b.event, b.session)] = b.id
+        self._sessions.setdefault((b.event, b.session), []).append(b.id)
+        for room in b.rooms:
+            self._rooms[(b.event, room.id)] = b.id
 
     async def create(self, b: Breakout) -> bool:
         if (b.event, b.session) in self._current:
             return False
-        self._current[(b.event, b.session)] = b.id
-        self._docs[(b.event, b.id)] = b
-        self._sessions.setdefault((b.event, b.session), []).append(b.id)
-        for room in b.rooms:
-            self._rooms[(b.event, room.id)] = b.id
+        self._docs.put((b.event, b.id), b)
+        self._index(b)
+        await self._tables.durable()
         return True
 
     async def get(self, event: str, breakout_id: str) -> Breakout | None:
@@ -115,16 +129,25 @@ class MemoryBreakoutStore:
     async def in_session(self, event: str, session: str) -> list[Breakout]:
         return [self._docs[(event, i)] for i in self._sessions.get((event, session), [])]
 
-    async def replace(self, b: Breakout, where: Mapping[str, str] | None = None) -> bool:
-        stored = self._docs.get((b.event, b.id))
-        if stored is None or stored.version != b.version - 1:
+    async def replace(self, old: Breakout, new: Breakout,
+                      where: Mapping[str, str] | None = None) -> bool:
+        stored = self._docs.get((new.event, new.id))
+        if stored is None or stored.version != old.version:
             return False
-        self._docs[(b.event, b.id)] = b
-        if b.state == "closed" and self._current.get((b.event, b.session)) == b.id:
-            del self._current[(b.event, b.session)]
+        self._docs.put((new.event, new.id), new)
+        if new.state == "closed" and self._current.get((new.event, new.session)) == new.id:
+            del self._current[(new.event, new.session)]
         if where is not None:
-            self._where[(b.event, b.id)] = dict(where)
+            self._seat_all(new.event, new.id, where)
+        await self._tables.durable()
         return True
+
+    def _seat_all(self, event: str, breakout_id: str, where: Mapping[str, str]) -> None:
+        for user in self._where.pop((event, breakout_id), {}):
+            self._seats.pop((event, breakout_id, user))
+        self._where[(event, breakout_id)] = dict(where)
+        for user, room in where.items():
+            self._seats.put((event, breakout_id, user), room)
 
     async def members(self, event: str, breakout_id: str) -> dict[str, str]:
         return dict(self._where.get((event, breakout_id), {}))
@@ -140,62 +163,73 @@ class MemoryBreakoutStore:
         if placed.status == "ok":
             if placed.room is None:
                 where.pop(user, None)
+                self._seats.pop((event, breakout_id, user))
             else:
                 where[user] = placed.room
+                self._seats.put((event, breakout_id, user), placed.room)
+            await self._tables.durable()
         return placed
 
     async def set_report(self, event: str, breakout_id: str, room: str, report: Report) -> bool:
         b = self._docs.get((event, breakout_id))
         if b is None or b.state != "open":
             return False
-        self._reports.setdefault((event, breakout_id), {})[room] = report
+        self._reports.put((event, breakout_id, room), report)
+        await self._tables.durable()
         return True
 
     async def reports(self, event: str, breakout_id: str) -> dict[str, Report]:
-        return dict(self._reports.get((event, breakout_id), {}))
+        return {room: r for (e, b, room), r in self._reports.items()
+                if e == event and b == breakout_id}
 
     async def remember(self, event: str, user: str, name: str, role: str) -> None:
-        self._people.setdefault(event, {})[user] = Person(name, role)
+        if self._people.get((event, user)) != Person(name, role):
+            self._people.put((event, user), Person(name, role))
+            await self._tables.durable()
 
     async def people(self, event: str, users: Iterable[str] | None = None
                      ) -> dict[str, Person]:
-        known = self._people.get(event, {})
         if users is None:
-            return dict(known)
-        return {u: known[u] for u in users if u in known}
+            return {u: p for (e, u), p in self._people.items() if e == event}
+        found = ((u, self._people.get((event, u))) for u in users)
+        return {u: p for u, p in found if p is not None}
 
 
 # -- Redis -----------------------------------------------------------------------------------
+BREAKOUT = KeySpace("breakout")
+
+
 class Keys:
-    prefix = "plenary:breakout:"
+    """Every Redis key of breakouts, in one key space: an event's keys share a slot, so the
+    scripts below (up to four keys) are valid on Redis Cluster."""
 
-    @classmethod
-    def doc(cls, event: str, breakout_id: str) -> str:
-        return f"{cls.prefix}{event}:doc:{breakout_id}"
+    @staticmethod
+    def doc(event: str, breakout_id: str) -> str:
+        return BREAKOUT(event, "doc", breakout_id)
 
-    @classmethod
-    def where(cls, event: str, breakout_id: str) -> str:
-        return f"{cls.prefix}{event}:where:{breakout_id}"
+    @staticmethod
+    def where(event: str, breakout_id: str) -> str:
+        return BREAKOUT(event, "where", breakout_id)
 
-    @classmethod
-    def reports(cls, event: str, breakout_id: str) -> str:
-        return f"{cls.prefix}{event}:reports:{breakout_id}"
+    @staticmethod
+    def reports(event: str, breakout_id: str) -> str:
+        return BREAKOUT(event, "reports", breakout_id)
 
-    @classmethod
-    def current(cls, event: str, session: str) -> str:
-        return f"{cls.prefix}{event}:current:{session}"
+    @staticmethod
+    def current(event: str, session: str) -> str:
+        return BREAKOUT(event, "current", session)
 
-    @classmethod
-    def session(cls, event: str, session: str) -> str:
-        return f"{cls.prefix}{event}:session:{session}"
+    @staticmethod
+    def session(event: str, session: str) -> str:
+        return BREAKOUT(event, "session", session)
 
-    @classmethod
-    def rooms(cls, event: str) -> str:
-        return f"{cls.prefix}{event}:rooms"
+    @staticmethod
+    def rooms(event: str) -> str:
+        return BREAKOUT(event, "rooms")
 
-    @classmethod
-    def people(cls, event: str) -> str:
-        return f"{cls.prefix}{event}:people"
+    @staticmethod
+    def people(event: str) -> str:
+        return BREAKOUT(event, "people")
 
 
 CREATE = """
@@ -261,14 +295,8 @@ return 1
 """
 
 
-def _text(value: bytes | str | None) -> str | None:
-    if value is None or value in (b"", ""):
-        return None
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class RedisBreakoutStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
         self._create = client.register_script(CREATE)
         self._replace = client.register_script(REPLACE)
@@ -278,7 +306,7 @@ class RedisBreakoutStore:
     async def create(self, b: Breakout) -> bool:
         keys = [Keys.current(b.event, b.session), Keys.doc(b.event, b.id),
                 Keys.session(b.event, b.session), Keys.rooms(b.event)]
-        args = [b.id, msgspec.json.encode(b), *[r.id for r in b.rooms]]
+        args: list[str | bytes] = [b.id, msgspec.json.encode(b), *[r.id for r in b.rooms]]
         return bool(await self._create(keys, args))
 
     async def get(self, event: str, breakout_id: str) -> Breakout | None:
@@ -286,24 +314,26 @@ class RedisBreakoutStore:
         return None if raw is None else msgspec.json.decode(raw, type=Breakout)
 
     async def current(self, event: str, session: str) -> Breakout | None:
-        found = _text(await self._client.get(Keys.current(event, session)))
+        found = text_or_none(await self._client.get(Keys.current(event, session)))
         return None if found is None else await self.get(event, found)
 
     async def by_room(self, event: str, room_id: str) -> Breakout | None:
-        found = _text(await self._client.hget(Keys.rooms(event), room_id))
+        found = text_or_none(await self._client.hget(Keys.rooms(event), room_id))
         return None if found is None else await self.get(event, found)
 
     async def in_session(self, event: str, session: str) -> list[Breakout]:
         ids = await self._client.lrange(Keys.session(event, session), 0, -1)
         if not ids:
             return []
-        raws = await self._client.mget([Keys.doc(event, i.decode()) for i in ids])
+        raws = await self._client.mget([Keys.doc(event, text(i)) for i in ids])
         return [msgspec.json.decode(r, type=Breakout) for r in raws if r is not None]
 
-    async def replace(self, b: Breakout, where: Mapping[str, str] | None = None) -> bool:
+    async def replace(self, old: Breakout, new: Breakout,
+                      where: Mapping[str, str] | None = None) -> bool:
+        b = new
         keys = [Keys.doc(b.event, b.id), Keys.current(b.event, b.session),
                 Keys.where(b.event, b.id)]
-        args: list[Any] = [b.version - 1, msgspec.json.encode(b),
+        args: list[Any] = [old.version, msgspec.json.encode(b),
                            "1" if b.state == "closed" else "0", b.id,
                            "0" if where is None else "1"]
         for user, room in (where or {}).items():
@@ -312,7 +342,7 @@ class RedisBreakoutStore:
 
     async def members(self, event: str, breakout_id: str) -> dict[str, str]:
         raw = await self._client.hgetall(Keys.where(event, breakout_id))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {text(k): text(v) for k, v in raw.items()}
 
     async def place(self, event: str, breakout_id: str, user: str, action: Action,
                     room: str | None, capacity: int | None = None,
@@ -320,7 +350,7 @@ class RedisBreakoutStore:
         keys = [Keys.doc(event, breakout_id), Keys.where(event, breakout_id)]
         args = [user, action, "" if capacity is None else capacity, room or "", *(choices or [])]
         status, previous, placed = await self._place(keys, args)
-        return Placed(status.decode(), _text(previous), _text(placed))
+        return Placed(status.decode(), text_or_none(previous), text_or_none(placed))
 
     async def set_report(self, event: str, breakout_id: str, room: str, report: Report) -> bool:
         keys = [Keys.doc(event, breakout_id), Keys.reports(event, breakout_id)]
@@ -328,7 +358,7 @@ class RedisBreakoutStore:
 
     async def reports(self, event: str, breakout_id: str) -> dict[str, Report]:
         raw = await self._client.hgetall(Keys.reports(event, breakout_id))
-        return {k.decode(): msgspec.json.decode(v, type=Report) for k, v in raw.items()}
+        return {text(k): msgspec.json.decode(v, type=Report) for k, v in raw.items()}
 
     async def remember(self, event: str, user: str, name: str, role: str) -> None:
         person = msgspec.json.encode(Person(name, role))
@@ -338,10 +368,13 @@ class RedisBreakoutStore:
                      ) -> dict[str, Person]:
         if users is None:
             raw = await self._client.hgetall(Keys.people(event))
-            return {k.decode(): msgspec.json.decode(v, type=Person) for k, v in raw.items()}
+            return {text(k): msgspec.json.decode(v, type=Person) for k, v in raw.items()}
         wanted = list(users)
         if not wanted:
             return {}
         values = await self._client.hmget(Keys.people(event), wanted)
         return {u: msgspec.json.decode(v, type=Person)
                 for u, v in zip(wanted, values, strict=True) if v is not None}
+
+
+STORE: StoreKind[BreakoutStore] = StoreKind(EmbeddedBreakoutStore, RedisBreakoutStore)

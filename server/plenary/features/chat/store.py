@@ -8,6 +8,9 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 from .rules import Message
 
 
@@ -31,34 +34,52 @@ class ChatStore(Protocol):
         """True if `user` posted no message in the last `seconds`; then starts their wait."""
 
 
-class MemoryChatStore:
-    def __init__(self) -> None:
-        self._messages: dict[tuple[str, str], dict[str, Message]] = {}
-        self._slow: dict[tuple[str, str], int] = {}
+class EmbeddedChatStore:
+    """Rows: messages keyed (event, session, id) and slow mode keyed (event, session); the
+    order of each session's messages is rebuilt from their times. Slow-mode turns are short
+    and kept in memory only."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._messages = self._tables.table("chat.messages", Message)
+        self._slow = self._tables.table("chat.slow", int)
+        self._order: dict[tuple[str, str], list[str]] = {}
+        for (event, session, mid), _ in sorted(self._messages.items(), key=lambda r: r[1].at):
+            self._order.setdefault((event, session), []).append(mid)
         self._turns: dict[tuple[str, str, str], float] = {}
 
     async def add(self, event: str, session: str, message: Message, keep: int) -> None:
-        kept = self._messages.setdefault((event, session), {})
-        kept[message.id] = message
-        while len(kept) > keep:
-            del kept[next(iter(kept))]
+        order = self._order.setdefault((event, session), [])
+        self._messages.put((event, session, message.id), message)
+        order.append(message.id)
+        while len(order) > keep:
+            self._messages.pop((event, session, order.pop(0)))
+        await self._tables.durable()
 
     async def set_seq(self, event: str, session: str, mid: str, seq: int) -> None:
-        kept = self._messages.get((event, session), {})
-        if mid in kept:
-            kept[mid] = msgspec.structs.replace(kept[mid], seq=seq)
+        kept = self._messages.get((event, session, mid))
+        if kept is not None:
+            self._messages.put((event, session, mid), msgspec.structs.replace(kept, seq=seq))
+            await self._tables.durable()
 
     async def delete(self, event: str, session: str, mid: str) -> Message | None:
-        return self._messages.get((event, session), {}).pop(mid, None)
+        gone = self._messages.pop((event, session, mid))
+        if gone is not None:
+            self._order[event, session].remove(mid)
+            await self._tables.durable()
+        return gone
 
     async def recent(self, event: str, session: str) -> list[Message]:
-        return list(self._messages.get((event, session), {}).values())
+        found = (self._messages.get((event, session, mid))
+                 for mid in self._order.get((event, session), ()))
+        return [m for m in found if m is not None]
 
     async def slow_mode(self, event: str, session: str) -> int:
-        return self._slow.get((event, session), 0)
+        return self._slow.get((event, session)) or 0
 
     async def set_slow_mode(self, event: str, session: str, seconds: int) -> None:
-        self._slow[event, session] = seconds
+        self._slow.put((event, session), seconds)
+        await self._tables.durable()
 
     async def claim_turn(self, event: str, session: str, user: str, seconds: int) -> bool:
         now = time.monotonic()
@@ -68,22 +89,25 @@ class MemoryChatStore:
         return True
 
 
+CHAT = KeySpace("chat")
+
+
 class Keys:
     @staticmethod
     def messages(event: str, session: str) -> str:  # hash: message id -> message (JSON)
-        return f"plenary:chat:{{{event}}}:messages:{session}"
+        return CHAT(event, "messages", session)
 
     @staticmethod
     def order(event: str, session: str) -> str:  # sorted set: message id by time
-        return f"plenary:chat:{{{event}}}:order:{session}"
+        return CHAT(event, "order", session)
 
     @staticmethod
     def settings(event: str, session: str) -> str:  # hash: slow_s
-        return f"plenary:chat:{{{event}}}:settings:{session}"
+        return CHAT(event, "settings", session)
 
     @staticmethod
     def turn(event: str, session: str, user: str) -> str:  # expiring: a slowed person waits
-        return f"plenary:chat:{{{event}}}:turn:{session}:{user}"
+        return CHAT(event, "turn", session, user)
 
 
 # KEYS: messages, order. ARGV: id, JSON, at, keep.
@@ -159,7 +183,4 @@ class RedisChatStore:
         return bool(await self._client.set(key, b"1", ex=seconds, nx=True))
 
 
-def open_store(backend: Any) -> ChatStore:
-    if backend.name == "redis":
-        return RedisChatStore(backend.redis)
-    return MemoryChatStore()
+STORE: StoreKind[ChatStore] = StoreKind(EmbeddedChatStore, RedisChatStore)

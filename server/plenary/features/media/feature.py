@@ -1,45 +1,61 @@
 """Media commands: publish, subscribe, unpublish (and list), relayed without re-encoding.
 
-A publisher's peer connection lives in the process that took `media.publish`; its entry in
-the store says which. A `media.subscribe` (or `media.unpublish`) that arrives elsewhere is
-run there through `NodeRPC`. Peers end when asked, when their participant leaves the
-session or disconnects, when their connection fails, or when they fall silent for
-`media_idle_timeout_s` (aiortc may never notice a closed tab).
+A publisher's peer connection lives in the process that took `media.publish` (its origin);
+its entry in the store says which. A viewer's peer connection lives in the process that
+holds the viewer's WebSocket: the first viewer of a publisher there makes that process pull
+the publisher once (a relay leg, `Pulling`), and every later viewer there is fed from that
+leg. A process with no viewer of a publisher holds no leg of it. A leg's signalling goes
+over `NodeRPC`; its media over UDP between the processes.
+
+When a process is full (`media_max_viewers`), a new viewer is served by the least-loaded
+process that already holds the publisher, and the answer comes back through the same
+`media.subscribe` reply; when the origin is full, a new leg is pulled from a relay that holds
+one (a cascade). Each process advertises its load (`nodes.py`) every round; a process whose
+record went stale is dead: its publishers end, with a `media.publishers` event, and every
+leg and viewer tied to it ends.
+
+Peers also end when asked, when their participant leaves the session or disconnects, when
+their connection fails, or when they fall silent for `media_idle_timeout_s` (aiortc may
+never notice a closed tab).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import secrets
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
-from prometheus_client import Counter, Gauge
 
 from ... import topics
 from ...agenda import SessionDef
 from ...connection import Connection
-from ...errors import bad_request, conflict, not_found
-from ...feature import Command, Context, Feature, Limit
-from ...gateway import topic_allowed
+from ...errors import Code, ProtocolError, bad_request, conflict, not_found
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
+from ...settings import Settings
 from ...tasks import every, survive
-from .relay import Publishing, RelayStats, Viewing
+from .metrics import MediaCollector
+from .nodes import BOOK, NodeBook, NodeLoad
+from .peers import Leg, Peers, Pub, View
+from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
 from .rpc import NodeRPC
 from .rules import (
     Kind,
+    Load,
     Scope,
     check_publish,
     check_sdp,
     check_unpublish,
     check_watch,
     ice_servers,
+    leg_source,
     scope_of,
+    viewer_host,
 )
-from .store import Entry, MediaStore, MemoryMediaStore, RedisMediaStore
+from .store import STORE, Entry, MediaStore
 
 log = logging.getLogger("plenary.media")
 
@@ -73,22 +89,19 @@ class ListData(msgspec.Struct, forbid_unknown_fields=True):
     room: Ident | None = None
 
 
-@dataclasses.dataclass(slots=True)
-class _Pub:
-    event: str
-    entry: Entry
-    peer: Publishing
-    conn: Connection
+class ViewRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """`view` over the node RPC: serve viewer `viewer` of `publisher` (whose origin is
+    `origin`) here, for process `node`; `leg`: the viewer is that process's relay leg."""
+
+    publisher: str
+    origin: str
+    viewer: str
+    sdp: str
+    node: str
+    leg: bool = False
 
 
-@dataclasses.dataclass(slots=True)
-class _View:
-    pub: str
-    peer: Viewing
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Watch:
+class _Watch(msgspec.Struct, frozen=True):
     """A viewer held by process `node` for a connection of this process."""
 
     node: str
@@ -97,28 +110,24 @@ class _Watch:
 
 class MediaFeature(Feature):
     name = "media"
+    snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: MediaStore = (RedisMediaStore(backend.redis) if backend.name == "redis"
-                                  else MemoryMediaStore())
-        self.rpc = NodeRPC(services, {"subscribe": self._subscribe_here,
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: MediaStore = host.open_store(STORE)
+        self.nodes: NodeBook = host.open_store(BOOK)
+        self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
-        self._pubs: dict[str, _Pub] = {}
-        self._views: dict[str, _View] = {}
+        self.peers = Peers(self._publisher_ended, self._close_remote)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
-        registry = services.metrics.registry
-        self._peers = Gauge("plenary_media_peers", "Media peer connections held by the server",
-                            registry=registry, multiprocess_mode="livesum")
-        self._forwarded = Counter("plenary_media_frames_forwarded_total",
-                                  "Encoded frames handed to viewers' senders", registry=registry)
-        self._encoded = Counter("plenary_media_viewer_encodes_total",
-                                "Frames a viewer's sender had to encode (the relay keeps 0)",
-                                registry=registry)
-        self._reported = RelayStats()
+        self._alive: set[str] = set()  # other processes seen in the node book last round
+        self._bitrates: dict[tuple[str, str], float] = {}
+        self._cpu = _CpuMeter()
+        host.metrics.registry.register(
+            MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
+                           lambda: self._bitrates))
 
     def commands(self) -> list[Command]:
         return [
@@ -127,44 +136,52 @@ class MediaFeature(Feature):
                     limit=Limit("media", 60, 60)),
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
-            Command("media.list", ListData, self.list_publishers),
+            Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
+
+    @property
+    def node(self) -> str:
+        return self.host.node
+
+    @property
+    def _settings(self) -> Settings:
+        return self.host.settings
 
     # -- commands ---------------------------------------------------------------------------
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
+        member = await self._standing(ctx, scope)
         on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
-        check_publish(ctx.user.role, scope, in_session=in_session, room_member=member,
-                      on_stage=on_stage)
+        check_publish(ctx.user.role, scope, room_member=member, on_stage=on_stage)
         check_sdp(data.sdp)
-        if sum(p.conn is ctx.conn for p in self._pubs.values()) >= MAX_PUBLISHERS_PER_CONNECTION:
+        if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
+                >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
-        peer = Publishing(self._ice("plenary"))
-        answer = await self._negotiate(peer, data.sdp)
+        peer = Publishing(self._ice("plenary"), self.stats, self._settings.media_address)
+        answer = await self._negotiate(peer, peer.answer(data.sdp))
         pid = "p-" + secrets.token_hex(6)
-        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.services.node)
-        self._pubs[pid] = _Pub(ctx.event_id, entry, peer, ctx.conn)
-        self._on_failure(peer, lambda: self._end_pub(pid))
-        self._count()
+        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.node)
+        self.peers.add_pub(pid, Pub(ctx.event_id, entry, peer, ctx.conn))
         try:
             await self.store.put(ctx.event_id, entry)
+            await self._advertise(measure=False)  # its event on record: see _end_publishers_of
             await self._announce(ctx.event_id, scope)
         except BaseException:
-            await self._end_pub(pid)  # the client never learns its id: nothing may remain
+            await self.peers.end_pub(pid)  # the client never learns its id: nothing may remain
             raise
         return {"publisher": pid, "sdp": answer}
 
     async def subscribe(self, ctx: Context, data: SubscribeData) -> dict[str, Any]:
         entry = await self._entry(ctx.event_id, data.publisher)
         scope = Scope.parse(entry.scope)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         check_sdp(data.sdp)
         vid = "v-" + secrets.token_hex(6)
-        reply = await self.rpc.call(entry.node, "subscribe", {
-            "publisher": entry.id, "viewer": vid, "sdp": data.sdp})
-        self._watches.setdefault(ctx.conn.id, {})[vid] = _Watch(entry.node, entry.scope)
+        host = await self._viewer_host(entry)
+        reply = await self.rpc.call(host, "view", msgspec.structs.asdict(ViewRequest(
+            entry.id, entry.node, vid, data.sdp, self.node)))
+        self._watches.setdefault(ctx.conn.id, {})[vid] = _Watch(host, entry.scope)
         return {"sdp": reply["sdp"], "viewer": vid}
 
     async def unpublish(self, ctx: Context, data: PublisherData) -> dict[str, Any]:
@@ -182,22 +199,23 @@ class MediaFeature(Feature):
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
-        in_session, member = await self._standing(ctx, scope)
-        check_watch(scope, in_session=in_session, room_member=member)
+        member = await self._standing(ctx, scope)
+        check_watch(scope, room_member=member)
         return await self._media(ctx.event_id, scope, ctx.user.id)
 
-    # -- checks -----------------------------------------------------------------------------
-    async def _standing(self, ctx: Context, scope: Scope) -> tuple[bool, bool]:
-        """(in the session, member of the room) for the scope; not_found if no such session."""
+    # -- checks and placement ---------------------------------------------------------------
+    async def _standing(self, ctx: Context, scope: Scope) -> bool:
+        """Member of the scope's room; for a session scope, the joined guard (not_found if
+        there is no such session, forbidden if not joined)."""
         if scope.kind == "session":
-            await self.services.events.session(ctx.event_id, scope.id)
-            return ctx.conn.session == scope.id, False
-        return False, await topic_allowed(self.services, ctx.user, topics.room(scope.id))
+            await ctx.require_joined(scope.id)
+            return False
+        return await self.host.topic_allowed(ctx.user, topics.room(scope.id))
 
     async def _on_stage(self, ctx: Context, session: str) -> bool:
         """The stage feature's grant (an attendee a moderator brought on stage)."""
-        stage = self.services.feature("stage")
-        return bool(await stage.may_publish(ctx.user, session))  # type: ignore[attr-defined]
+        stage: Any = self.host.peer("stage")
+        return bool(await stage.may_publish(ctx.user, session))
 
     async def stop_user(self, event: str, session: str, user: str) -> None:
         """End `user`'s publishers on `session`'s stage, in whichever process holds them
@@ -213,74 +231,105 @@ class MediaFeature(Feature):
             raise not_found(f"Publisher `{pid}`")
         return entry
 
+    async def _loads(self) -> dict[str, Load]:
+        """Every live process's load, this one's as it is now."""
+        now, ttl = time.time(), self._settings.media_idle_timeout_s
+        loads = {n.node: n.load() for n in await self.nodes.all() if now - n.at <= ttl}
+        loads[self.node] = Load(self.node, self.peers.sending(),
+                                self._settings.media_max_viewers, frozenset(self.peers.legs))
+        return loads
+
+    async def _viewer_host(self, entry: Entry) -> str:
+        cap = self._settings.media_max_viewers
+        if cap <= 0 or self.peers.sending() < cap:
+            return self.node  # the common case: no look-up
+        host = viewer_host(self.node, await self._loads(), entry.id, entry.node)
+        if host is None:
+            raise ProtocolError(Code.unavailable, "Every media process is full: retry later.")
+        return host
+
     @staticmethod
-    async def _negotiate(peer: Publishing | Viewing, offer: str) -> str:
+    async def _negotiate(peer: Publishing | Viewing, answering: Any) -> str:
         try:
-            return await peer.answer(offer)
+            return str(await answering)
         except Exception as exc:
             await peer.close()
             raise bad_request(f"data.sdp: cannot answer this offer ({exc}).") from None
 
-    # -- in the publisher's process (direct or through NodeRPC) ---------------------------------
-    async def _subscribe_here(self, data: dict[str, Any]) -> dict[str, Any]:
-        pub = self._pubs.get(data["publisher"])
-        if pub is None:
-            raise not_found(f"Publisher `{data['publisher']}`")
-        if not any(s.codec for s in pub.peer.sources.values()):
+    # -- in the process that serves a viewer (direct or through NodeRPC) -----------------------
+    async def _view_here(self, data: dict[str, Any]) -> dict[str, Any]:
+        req = msgspec.convert(data, ViewRequest)
+        upstream = self.peers.upstream(req.publisher)
+        if upstream is None:
+            if req.leg or req.origin == self.node:
+                raise not_found(f"Publisher `{req.publisher}` (not held by this process)")
+            upstream = await self._pull(req.publisher, req.origin)
+        if not upstream.ready:
             raise conflict("The publisher sends no media yet: retry shortly.")
-        peer = Viewing(self._ice("plenary"), pub.peer, self.stats)
-        answer = await self._negotiate(peer, data["sdp"])
-        vid = str(data["viewer"])
-        pub.peer.viewers[vid] = peer
-        self._views[vid] = _View(pub.entry.id, peer)
-        self._on_failure(peer, lambda: self._end_view(vid))
-        self._count()
+        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address)
+        answer = await self._negotiate(peer, peer.answer(req.sdp))
+        if upstream.closed:  # it ended while we negotiated
+            await peer.close()
+            raise not_found(f"Publisher `{req.publisher}`")
+        self.peers.add_view(req.viewer, View(req.publisher, peer, req.node, req.leg))
+        if self._settings.media_max_viewers > 0:
+            await self._advertise(measure=False)  # placement elsewhere sees it at once
         return {"sdp": answer}
 
+    async def _pull(self, pid: str, origin: str) -> Upstream:
+        """The leg of `pid` into this process, pulled now if there is none (once: viewers
+        arriving meanwhile wait for the same leg)."""
+        async with self.peers.lock(pid):
+            held = self.peers.upstream(pid)
+            if held is not None:
+                return held
+            # Without a cap here there may be one elsewhere: the book says.
+            source = leg_source(self.node, await self._loads(), pid, origin)
+            if source is None:
+                raise ProtocolError(Code.unavailable, "Every media process is full: retry later.")
+            leg = Pulling(self._ice("plenary"), self.stats, pid, source,
+                          self._settings.media_address)
+            lid = "l-" + secrets.token_hex(6)
+            try:
+                offer = await leg.offer()
+                reply = await self.rpc.call(source, "view", msgspec.structs.asdict(ViewRequest(
+                    pid, origin, lid, offer, self.node, leg=True)))
+                await leg.accept(reply["sdp"])
+            except BaseException:
+                await leg.close()
+                raise
+            self.peers.add_leg(pid, Leg(lid, leg))
+            log.info("pulling %s from %s", pid, source)
+            return leg
+
     async def _unpublish_here(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data["publisher"] not in self._pubs:
+        if data["publisher"] not in self.peers.pubs:
             raise not_found(f"Publisher `{data['publisher']}`")
-        await self._end_pub(data["publisher"])
+        await self.peers.end_pub(data["publisher"])
         return {}
 
     async def _close_viewer_here(self, data: dict[str, Any]) -> dict[str, Any]:
-        await self._end_view(str(data["viewer"]))
+        await self.peers.end_view(str(data["viewer"]))
         return {}
 
-    async def _end_pub(self, pid: str) -> None:
-        pub = self._pubs.pop(pid, None)
-        if pub is None:
-            return
-        for vid in list(pub.peer.viewers):
-            self._views.pop(vid, None)
-        await pub.peer.close()
-        self._count()
+    async def _publisher_ended(self, pub: Pub) -> None:
         with contextlib.suppress(Exception):
-            await self.store.remove(pub.event, pid)
+            await self.store.remove(pub.event, pub.entry.id)
             await self._announce(pub.event, Scope.parse(pub.entry.scope))
 
-    async def _end_view(self, vid: str) -> None:
-        view = self._views.pop(vid, None)
-        if view is None:
-            return
-        pub = self._pubs.get(view.pub)
-        if pub is not None:
-            pub.peer.viewers.pop(vid, None)
-        await view.peer.close()
-        self._count()
+    def _close_remote(self, node: str, viewer: str) -> None:
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await self.rpc.call(node, "close_viewer", {"viewer": viewer}, timeout=5)
 
-    def _on_failure(self, peer: Publishing | Viewing, end: Any) -> None:
-        @peer.pc.on("connectionstatechange")
-        async def on_state() -> None:
-            if peer.pc.connectionState in ("failed", "closed"):
-                await end()
+        self.host.spawn(close(), "media-close-leg")
 
-    # -- presence hooks and the vanish timer ----------------------------------------------------
+    # -- presence hooks ---------------------------------------------------------------------
     async def left(self, conn: Connection, session_id: str) -> None:
         scope = str(Scope("session", session_id))
-        for pid, pub in list(self._pubs.items()):
+        for pid, pub in list(self.peers.pubs.items()):
             if pub.conn is conn and pub.entry.scope == scope:
-                await self._end_pub(pid)
+                await self.peers.end_pub(pid)
         await self._drop_watches(conn.id, lambda w: w.scope == scope)
 
     async def _drop_watches(self, conn_id: str, which: Any) -> None:
@@ -293,33 +342,73 @@ class MediaFeature(Feature):
         if not watches:
             self._watches.pop(conn_id, None)
 
+    # -- housekeeping: the vanish timer, the load record, dead processes ------------------------
     async def _reap(self) -> None:
         """Close what belongs to connections that are gone, and peers that fell silent."""
-        live = {c.id for c in self.services.connections}
-        idle = self.services.settings.media_idle_timeout_s
-        now = time.monotonic()
-        for pid, pub in list(self._pubs.items()):
-            if pub.conn.id not in live or now - pub.peer.last_alive > idle:
-                await self._end_pub(pid)
-        for vid, view in list(self._views.items()):
-            if now - view.peer.last_seen > idle:
-                await self._end_view(vid)
+        live = {c.id for c in self.host.connections}
+        await self.peers.reap(live, self._settings.media_idle_timeout_s)
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
-        self._report()
+
+    async def _advertise(self, measure: bool = True) -> None:
+        counts = self.peers.counts()
+        await self.nodes.put(NodeLoad(
+            self.node, publishers=counts["publisher"], viewers=counts["viewer"],
+            legs_in=counts["leg_in"], legs_out=counts["leg_out"], cpu_pct=self._cpu.read(measure),
+            cap=self._settings.media_max_viewers,
+            pulls=sorted(self.peers.legs),
+            events=sorted({p.event for p in self.peers.pubs.values()})))
+
+    async def _watch_nodes(self) -> None:
+        """Forget processes that stopped advertising; the first to see one die ends its
+        publishers for everyone."""
+        now, ttl = time.time(), self._settings.media_idle_timeout_s
+        alive: set[str] = set()
+        for load in await self.nodes.all():
+            if load.node == self.node:
+                continue
+            if now - load.at <= ttl:
+                alive.add(load.node)
+            elif await self.nodes.remove(load.node):
+                log.warning("media process %s stopped advertising: ending its publishers",
+                            load.node)
+                await self._end_publishers_of(load)
+        for gone in self._alive - alive:
+            await self.peers.forget_node(gone)
+        self._alive = alive
+
+    async def _end_publishers_of(self, dead: NodeLoad) -> None:
+        for event in dead.events:
+            scopes = set()
+            for entry in await self.store.of_node(event, dead.node):
+                if await self.store.remove(event, entry.id):
+                    scopes.add(entry.scope)
+            for scope in sorted(scopes):
+                await self._announce(event, Scope.parse(scope))
+
+    def _measure_legs(self, interval: float, before: dict[tuple[str, str], int]
+                      ) -> dict[tuple[str, str], int]:
+        now = self.peers.received_bytes()
+        self._bitrates = {key: (total - before.get(key, total)) * 8 / interval
+                          for key, total in now.items()}
+        return now
 
     async def _run(self) -> None:
-        interval = min(1.0, self.services.settings.media_idle_timeout_s / 4)
+        interval = min(1.0, self._settings.media_idle_timeout_s / 4)
         restamped = time.monotonic()
+        received: dict[tuple[str, str], int] = {}
         async for _ in every(interval):
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
+                received = self._measure_legs(interval, received)
+                await self._advertise()
+                await self._watch_nodes()
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
-                    for pub in list(self._pubs.values()):
+                    for pub in list(self.peers.pubs.values()):
                         await self.store.put(pub.event, pub.entry)
 
-    # -- snapshot, events, metrics --------------------------------------------------------------
+    # -- snapshot, events -------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         return {"media": await self._media(ctx.event_id, Scope("session", session.id),
                                            ctx.user.id)}
@@ -331,29 +420,39 @@ class MediaFeature(Feature):
     async def _announce(self, event: str, scope: Scope) -> None:
         entries = await self.store.in_scope(event, str(scope))
         topic = topics.session(scope.id) if scope.kind == "session" else topics.room(scope.id)
-        await self.services.publish(event, topic, "media.publishers",
+        await self.host.publish(event, topic, "media.publishers",
                                     {"publishers": [e.public() for e in entries]})
 
     def _ice(self, user: str) -> list[dict[str, Any]]:
-        s = self.services.settings
+        s = self._settings
         return ice_servers(s.ice_servers, s.turn_secret, user, time.time(), s.turn_ttl_s)
-
-    def _count(self) -> None:
-        self._peers.set(len(self._pubs) + len(self._views))
-
-    def _report(self) -> None:
-        stats, reported = self.stats, self._reported
-        self._forwarded.inc(stats.forwarded - reported.forwarded)
-        self._encoded.inc(stats.encoded - reported.encoded)
-        self._reported = dataclasses.replace(stats)
 
     async def start(self) -> None:
         await self.rpc.start()
-        self.services.spawn(self._run(), "media-housekeeping")
+        with survive(log, "advertising this media process"):
+            await self._advertise()
+        self.host.spawn(self._run(), "media-housekeeping")
 
     async def stop(self) -> None:
-        for pid in list(self._pubs):
-            await self._end_pub(pid)
-        for vid in list(self._views):
-            await self._end_view(vid)
+        await self.peers.close()
+        with survive(log, "withdrawing this media process"):
+            await self.nodes.remove(self.node)
         await self.rpc.stop()
+
+
+class _CpuMeter:
+    """This process's CPU, in % of one core, since the last reading."""
+
+    def __init__(self) -> None:
+        self._cpu, self._wall = time.process_time(), time.monotonic()
+
+        self._last = 0.0
+
+    def read(self, measure: bool = True) -> float:
+        """A new measure, or (`measure=False`, between rounds) the last one again."""
+        if not measure:
+            return self._last
+        cpu, wall = time.process_time(), time.monotonic()
+        self._last = round((cpu - self._cpu) / max(wall - self._wall, 1e-6) * 100, 1)
+        self._cpu, self._wall = cpu, wall
+        return self._last

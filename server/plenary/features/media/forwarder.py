@@ -30,6 +30,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
+from . import aiortc_hooks
 from .rules import Throttle, is_keyframe
 
 KEYFRAME_INTERVAL_S = 0.5  # the most often a publisher is asked for a keyframe
@@ -39,12 +40,14 @@ REASK_S = 1.0  # how often a viewer still waiting for a keyframe asks again
 
 @dataclasses.dataclass(slots=True)
 class RelayStats:
-    """Totals of one process: frames handed to viewers' senders, and those of them that
-    were not already encoded (each would have cost an encode; the relay keeps it at 0)."""
+    """Totals of one process: frames handed to viewers' senders, those of them that were not
+    already encoded (each would have cost an encode; the relay keeps it at 0), frames a slow
+    viewer lost, and keyframe requests (PLI) sent upstream."""
 
     forwarded: int = 0
     encoded: int = 0
     dropped: int = 0
+    keyframe_requests: int = 0
 
 
 class ForwardTrack(MediaStreamTrack):
@@ -60,7 +63,6 @@ class ForwardTrack(MediaStreamTrack):
         self.reading = False  # the sender started: its transport is up
         self.keyed = False  # it had a keyframe since it started (or last dropped)
         self._asked_at = 0.0
-        self.sent = 0
 
     def offer(self, packet: av.Packet, key: bool) -> None:
         """Queue a frame for this viewer; never waits."""
@@ -104,7 +106,6 @@ class ForwardTrack(MediaStreamTrack):
         if not isinstance(packet, av.Packet):
             self._stats.encoded += 1
         self._stats.forwarded += 1
-        self.sent += 1
         return packet
 
     def stop(self) -> None:
@@ -113,7 +114,7 @@ class ForwardTrack(MediaStreamTrack):
             self._queue.put_nowait(None)
 
 
-class _Tap(queue.Queue):
+class _Tap(queue.Queue[Any]):
     """Stands in for a receiver's decoder queue: complete frames go to the source instead."""
 
     def __init__(self, source: Source) -> None:
@@ -129,25 +130,28 @@ class _Tap(queue.Queue):
 
 
 class Source:
-    """One received track of a publisher (audio or video), fanned out to viewer tracks."""
+    """One received track (audio or video) of a publisher, or of a relay leg pulled from
+    another process, fanned out to viewer tracks."""
 
-    def __init__(self, kind: str, receiver: RTCRtpReceiver, ssrc: int | None) -> None:
+    def __init__(self, kind: str, receiver: RTCRtpReceiver, ssrc: int | None,
+                 stats: RelayStats) -> None:
         self.kind = kind
         self.receiver = receiver
         self.ssrc = ssrc
+        self.stats = stats
         self.codec: RTCRtpCodecParameters | None = None
         self.viewers: set[ForwardTrack] = set()
-        self.frames = 0
+        self.received_bytes = 0
         self.last_frame = time.monotonic()
         self._throttle = Throttle(KEYFRAME_INTERVAL_S)
         self._owed: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # Installed before the receiver starts: its decoder thread then reads from the tap.
-        receiver._RTCRtpReceiver__decoder_queue = _Tap(self)  # type: ignore[attr-defined]
+        aiortc_hooks.tap_decoder(receiver, _Tap(self))
 
     def on_frame(self, codec: RTCRtpCodecParameters, data: bytes, timestamp: int) -> None:
         self.codec = codec
-        self.frames += 1
+        self.received_bytes += len(data)
         self.last_frame = time.monotonic()
         if not self.viewers:
             return
@@ -178,7 +182,8 @@ class Source:
         ssrc = self.ssrc or self._seen_ssrc()
         if ssrc is None:
             return
-        task = asyncio.get_running_loop().create_task(self.receiver._send_rtcp_pli(ssrc))
+        self.stats.keyframe_requests += 1
+        task = asyncio.get_running_loop().create_task(aiortc_hooks.send_pli(self.receiver, ssrc))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -1,8 +1,16 @@
-"""The server's peer connections: a publisher's (`Publishing`) and each viewer's (`Viewing`).
+"""The server's peer connections.
 
-A publisher's received tracks become `Source`s (forwarder.py); a viewer's connection gets one
-sendonly transceiver per source, pinned to the publisher's codec, fed by a `ForwardTrack`.
-Each peer notes when it last showed signs of life, for the vanish timer of the feature.
+- `Publishing`: a publisher's connection, in the process that took `media.publish` (the
+  publisher's *origin*).
+- `Pulling`: a relay leg's receiving end: this process pulls a publisher once from another
+  process (its origin, or a relay that already pulls it) and serves its own viewers from it.
+- `Viewing`: the sending end towards one viewer, or towards another process's leg (a leg
+  is, to the process that feeds it, a viewer like any other).
+
+`Publishing` and `Pulling` are `Upstream`s: their received tracks become `Source`s
+(forwarder.py) that viewers are fed from. A viewer's connection gets one sendonly
+transceiver per source it chose (`Viewing.choose`), pinned to the source's codec, fed by a
+`ForwardTrack`. Each peer notes when it last showed signs of life, for the vanish timer.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiortc import (
@@ -17,16 +26,18 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
-    RTCRtpReceiver,
-    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
 
+from . import aiortc_hooks
 from .forwarder import ForwardTrack, RelayStats, Source
-from .rules import media_ssrcs
+from .rules import advertise, media_ssrcs
 
-__all__ = ["Peer", "Publishing", "RelayStats", "Viewing", "configuration"]
+__all__ = ["Peer", "Publishing", "Pulling", "RelayStats", "Upstream", "Viewing",
+           "configuration"]
+
+KINDS = ("video", "audio")
 
 
 def configuration(ice: list[dict[str, Any]]) -> RTCConfiguration:
@@ -37,15 +48,22 @@ def configuration(ice: list[dict[str, Any]]) -> RTCConfiguration:
 
 
 class Peer:
-    """A peer connection with the time it last showed signs of life (own vanish timer)."""
+    """A peer connection with the time it last showed signs of life (own vanish timer).
 
-    def __init__(self, ice: list[dict[str, Any]]) -> None:
+    `address` (a setting) is what this process's SDP advertises as its host address.
+    """
+
+    def __init__(self, ice: list[dict[str, Any]], address: str = "") -> None:
         self.pc = RTCPeerConnection(configuration(ice))
+        self.address = address
         self.last_seen = time.monotonic()
         self.closed = False
 
     def seen(self) -> None:
         self.last_seen = time.monotonic()
+
+    def local_sdp(self) -> str:
+        return advertise(self.pc.localDescription.sdp, self.address)
 
     async def close(self) -> None:
         if not self.closed:
@@ -53,47 +71,35 @@ class Peer:
             await self.pc.close()
 
 
-class Publishing(Peer):
-    """The server's end of a publisher's connection: one `Source` per received track."""
+class Upstream(Peer):
+    """Where frames come from into this process: one `Source` per received track, and the
+    viewers (`Viewing`, by id) fed from them."""
 
-    def __init__(self, ice: list[dict[str, Any]]) -> None:
-        super().__init__(ice)
+    def __init__(self, ice: list[dict[str, Any]], stats: RelayStats, address: str = "") -> None:
+        super().__init__(ice, address)
+        self.stats = stats
         self.sources: dict[str, Source] = {}
         self.viewers: dict[str, Viewing] = {}
         self._drains: set[asyncio.Task[None]] = set()
 
-    async def answer(self, offer: str) -> str:
-        ssrcs = media_ssrcs(offer)
-
+    def _take_tracks(self, remote_sdp: Callable[[], str]) -> None:
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            receiver = next(t.receiver for t in self.pc.getTransceivers()
-                            if t.receiver.track is track)
-            self.sources[track.kind] = Source(track.kind, receiver, ssrcs.get(track.kind))
-            self._watch(receiver)
+            transceiver = next(t for t in self.pc.getTransceivers()
+                               if t.receiver.track is track)
+            ssrc = media_ssrcs(remote_sdp()).get(track.kind)
+            self.sources[track.kind] = Source(track.kind, transceiver.receiver, ssrc,
+                                              self.stats)
+            aiortc_hooks.on_rtcp(transceiver.receiver, self.seen)
             self._drain(track)
 
-        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-        if not self.sources:
-            raise ValueError("the offer sends no audio or video")
+    def _pin_codecs(self) -> None:
+        """Note the codec each source will arrive in, as negotiated."""
         for transceiver in self.pc.getTransceivers():
-            codecs = [c for c in transceiver._codecs if not c.mimeType.lower().endswith("/rtx")]
+            codecs = aiortc_hooks.negotiated_codecs(transceiver)
             source = self.sources.get(transceiver.kind)
             if source is not None and codecs:
-                source.codec = codecs[0]  # the codec the publisher will send with
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        return self.pc.localDescription.sdp
-
-    def _watch(self, receiver: RTCRtpReceiver) -> None:
-        """RTCP (sender reports) proves the publisher is there even while it sends no
-        frames (a still screen share)."""
-        handle = receiver._handle_rtcp_packet
-
-        async def on_rtcp(packet: Any) -> None:
-            self.seen()
-            await handle(packet)
-
-        receiver._handle_rtcp_packet = on_rtcp  # type: ignore[method-assign]
+                source.codec = codecs[0]
 
     def _drain(self, track: MediaStreamTrack) -> None:
         """Read the received track to its end, so nothing can pile up behind it."""
@@ -107,9 +113,18 @@ class Publishing(Peer):
         task.add_done_callback(self._drains.discard)
 
     @property
+    def ready(self) -> bool:
+        """Its codecs are known: viewers can be answered."""
+        return any(s.codec for s in self.sources.values())
+
+    @property
     def last_alive(self) -> float:
-        """When the publisher last sent a frame or an RTCP packet."""
+        """When the other end last sent a frame or an RTCP packet."""
         return max([self.last_seen, *(s.last_frame for s in self.sources.values())])
+
+    @property
+    def received_bytes(self) -> int:
+        return sum(s.received_bytes for s in self.sources.values())
 
     async def close(self) -> None:
         for viewer in list(self.viewers.values()):
@@ -122,42 +137,84 @@ class Publishing(Peer):
             task.cancel()
 
 
-class Viewing(Peer):
-    """The server's end of one viewer's connection: a sendonly transceiver per source."""
+class Publishing(Upstream):
+    """The server's end of a publisher's connection."""
 
-    def __init__(self, ice: list[dict[str, Any]], publishing: Publishing,
-                 stats: RelayStats) -> None:
-        super().__init__(ice)
-        self.publishing = publishing
+    async def answer(self, offer: str) -> str:
+        self._take_tracks(lambda: offer)
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        if not self.sources:
+            raise ValueError("the offer sends no audio or video")
+        self._pin_codecs()
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return self.local_sdp()
+
+
+class Pulling(Upstream):
+    """This process's end of a relay leg: it receives a publisher from another process.
+
+    The offer asks for audio and video; the feeding process answers with what the publisher
+    sends, pinned to the publisher's codecs (it serves the leg as a `Viewing`).
+    """
+
+    def __init__(self, ice: list[dict[str, Any]], stats: RelayStats, publisher: str,
+                 source_node: str, address: str = "") -> None:
+        super().__init__(ice, stats, address)
+        self.publisher = publisher
+        self.source_node = source_node
+        self._answer = ""
+
+    async def offer(self) -> str:
+        for kind in KINDS:
+            self.pc.addTransceiver(kind, direction="recvonly")
+        self._take_tracks(lambda: self._answer)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return self.local_sdp()
+
+    async def accept(self, answer: str) -> None:
+        self._answer = answer
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        if not self.sources:
+            raise ValueError("the leg's answer sends no audio or video")
+        self._pin_codecs()
+
+
+class Viewing(Peer):
+    """The server's end of one viewer's connection (or of another process's leg): a sendonly
+    transceiver per source it chose."""
+
+    def __init__(self, ice: list[dict[str, Any]], upstream: Upstream, stats: RelayStats,
+                 address: str = "") -> None:
+        super().__init__(ice, address)
+        self.upstream = upstream
         self.stats = stats
         self.tracks: list[tuple[Source, ForwardTrack]] = []
 
+    def choose(self) -> list[Source]:
+        """The sources this viewer receives: today every one the upstream has.
+
+        The seam for viewers that pick their tracks (audio only, one interpretation channel
+        among several): a subclass or a selection passed in decides here, before the answer.
+        """
+        return [s for kind in KINDS if (s := self.upstream.sources.get(kind)) is not None]
+
     async def answer(self, offer: str) -> str:
-        for kind, source in self.publishing.sources.items():
+        for source in self.choose():
             caps = source.capabilities()
             if not caps:
                 continue
-            track = ForwardTrack(kind, source.ask_keyframe, self.stats)
+            track = ForwardTrack(source.kind, source.ask_keyframe, self.stats)
             transceiver = self.pc.addTransceiver(track, direction="sendonly")
             transceiver.setCodecPreferences(caps)  # before the offer: the answer pins it
-            self._watch(transceiver.sender, source)
+            # A viewer's PLI/FIR asks upstream; any RTCP from it proves it is still there.
+            aiortc_hooks.on_rtcp(transceiver.sender, self.seen)
+            aiortc_hooks.on_keyframe_request(transceiver.sender, source.ask_keyframe)
             self.tracks.append((source, track))
         await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         for source, track in self.tracks:
             source.viewers.add(track)
-        return self.pc.localDescription.sdp
-
-    def _watch(self, sender: RTCRtpSender, source: Source) -> None:
-        """A viewer's PLI/FIR asks the publisher; any RTCP from it proves it is still there."""
-        handle = sender._handle_rtcp_packet
-
-        async def on_rtcp(packet: Any) -> None:
-            self.seen()
-            await handle(packet)
-
-        sender._handle_rtcp_packet = on_rtcp  # type: ignore[method-assign]
-        sender._send_keyframe = source.ask_keyframe  # type: ignore[method-assign]
+        return self.local_sdp()
 
     async def close(self) -> None:
         for source, track in self.tracks:

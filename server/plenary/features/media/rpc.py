@@ -18,6 +18,7 @@ import msgspec
 
 from ...backends.base import topic_key
 from ...errors import Code, ProtocolError
+from ...feature import Host
 from ...messages import encode
 
 log = logging.getLogger("plenary.media.rpc")
@@ -34,8 +35,8 @@ class _Frame(msgspec.Struct):
 
 
 class NodeRPC:
-    def __init__(self, services: Any, handlers: dict[str, Handler]) -> None:
-        self._services = services
+    def __init__(self, host: Host, handlers: dict[str, Handler]) -> None:
+        self._host = host
         self._handlers = handlers
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -44,16 +45,16 @@ class NodeRPC:
 
     @property
     def node(self) -> str:
-        return str(self._services.node)
+        return self._host.node
 
     def _key(self, node: str) -> str:
         return topic_key(NODES, node)
 
     async def start(self) -> None:
-        await self._services.hub.listen(self._key(self.node), self._on_frame)
+        await self._host.hub.listen(self._key(self.node), self._on_frame)
 
     async def stop(self) -> None:
-        await self._services.hub.unlisten(self._key(self.node))
+        await self._host.hub.unlisten(self._key(self.node))
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -79,7 +80,7 @@ class NodeRPC:
             self._waiting.pop(rid, None)
 
     async def _send(self, node: str, kind: str, data: dict[str, Any]) -> None:
-        await self._services.backend.broker.publish(self._key(node), kind, encode(data))
+        await self._host.broker.publish(self._key(node), kind, encode(data))
 
     def _on_frame(self, seq: int, frame: str) -> None:
         try:

@@ -46,24 +46,21 @@ def scope_of(session: str | None, room: str | None) -> Scope:
     return Scope("room", room)
 
 
-def check_publish(role: Role, scope: Scope, *, in_session: bool, room_member: bool,
+def check_publish(role: Role, scope: Scope, *, room_member: bool,
                   on_stage: bool = False) -> None:
-    """Speakers and moderators publish to a session they joined, and attendees a moderator
-    brought on stage; members publish to their room."""
+    """Speakers and moderators publish to a session (which they joined: the dispatcher's
+    guard), and attendees a moderator brought on stage; members to their room."""
     if scope.kind == "session":
         if role < Role.speaker and not on_stage:
             raise forbidden("Only speakers, moderators and attendees on stage publish to a "
                             "session.")
-        if not in_session:
-            raise bad_request(f"data.session: join session `{scope.id}` first.")
     elif not room_member:
         raise forbidden(f"Only members of room `{scope.id}` publish to it.")
 
 
-def check_watch(scope: Scope, *, in_session: bool, room_member: bool) -> None:
-    """A session's publishers are watched by those in the session; a room's by its members."""
-    if scope.kind == "session" and not in_session:
-        raise forbidden(f"Join session `{scope.id}` to watch its publishers.")
+def check_watch(scope: Scope, *, room_member: bool) -> None:
+    """A session's publishers are watched by those in the session (the joined guard); a
+    room's by its members."""
     if scope.kind == "room" and not room_member:
         raise forbidden(f"Only members of room `{scope.id}` watch its publishers.")
 
@@ -192,3 +189,76 @@ class Throttle:
             return False
         self.last, self.owed = now, False
         return True
+
+
+# -- the address a process advertises --------------------------------------------------------
+_HOST = re.compile(r"^a=candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ host")
+
+
+def advertise(sdp: str, address: str) -> str:
+    """This process's SDP with its host candidates on `address` (a setting; empty: as
+    gathered). If some candidates are on that address, only those are kept (a process with
+    several interfaces offers the one its peers reach); if none is (the process sits behind
+    a 1:1 NAT), every IPv4 host candidate keeps its port and takes that address, and IPv6
+    host candidates are dropped. Other candidates (server-reflexive, relayed) are kept."""
+    if not address:
+        return sdp
+    lines = sdp.split("\r\n")
+    hosts = [m.group(1) for line in lines if (m := _HOST.match(line))]
+    local = address in hosts
+    out = []
+    for line in lines:
+        found = _HOST.match(line)
+        if found is None:
+            out.append(re.sub(r"^c=IN IP4 \S+$", f"c=IN IP4 {address}", line))
+        elif found.group(1) == address or (not local and "." in found.group(1)):
+            start, end = found.span(1)
+            out.append(line[:start] + address + line[end:])
+        # else: a host candidate on another address, not advertised
+    return "\r\n".join(out)
+
+
+# -- capacity and placement ------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class Load:
+    """What a process sends (viewers plus relay legs to other processes), its cap on that
+    (0: none), and which publishers it pulls a leg of, as it advertised them."""
+
+    node: str
+    sending: int = 0
+    cap: int = 0
+    pulls: frozenset[str] = frozenset()
+
+    @property
+    def has_room(self) -> bool:
+        return self.cap <= 0 or self.sending < self.cap
+
+
+def holders(loads: dict[str, Load], publisher: str, origin: str) -> list[Load]:
+    """The processes that can feed `publisher` without pulling it anew: its origin and the
+    relays that hold a leg of it, least loaded first."""
+    found = [load for load in loads.values()
+             if load.node == origin or publisher in load.pulls]
+    if origin not in loads:
+        found.append(Load(origin))  # not advertised yet: it just started
+    return sorted(found, key=lambda load: (load.sending, load.node))
+
+
+def viewer_host(me: str, loads: dict[str, Load], publisher: str, origin: str) -> str | None:
+    """Where a new viewer asking at process `me` is served: `me` while it has room;
+    otherwise the least-loaded process that already holds the publisher (origin or leg) and
+    has room; None if none has."""
+    if loads.get(me, Load(me)).has_room:
+        return me
+    return next((h.node for h in holders(loads, publisher, origin)
+                 if h.node != me and h.has_room), None)
+
+
+def leg_source(me: str, loads: dict[str, Load], publisher: str, origin: str) -> str | None:
+    """Where process `me` pulls its leg of `publisher` from: the origin while it has room;
+    otherwise (a cascade) the least-loaded relay that already pulls it and has room; None
+    if none has."""
+    if loads.get(origin, Load(origin)).has_room:
+        return origin
+    return next((h.node for h in holders(loads, publisher, origin)
+                 if h.node != me and h.has_room), None)

@@ -3,7 +3,7 @@
 The peer connection of a publisher lives in the process that took `media.publish`; any
 process can find it here to forward a `media.subscribe`. Each owner re-stamps its entries
 (`at`) every few seconds, so the entries of a process that died stop counting after
-`STALE_S`. Every Redis key of the feature is spelled in `Keys`, here.
+`STALE_S`. Every Redis key of the feature is spelled in `Keys`, here, in its key space.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from typing import Protocol
 
 import msgspec
 import redis.asyncio as aioredis
+
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 
 STALE_S = 30.0
 
@@ -44,14 +48,21 @@ class MediaStore(Protocol):
     async def get(self, event: str, pid: str) -> Entry | None:
         """The live entry, or None (gone or stale)."""
 
-    async def remove(self, event: str, pid: str) -> None: ...
+    async def remove(self, event: str, pid: str) -> bool:
+        """Forget an entry; True for the one caller that removed it."""
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        """Every entry process `node` owns in the event, stale or not."""
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         """The live entries of a scope, by id."""
 
 
-class MemoryMediaStore:
-    def __init__(self) -> None:
+class EmbeddedMediaStore:
+    """Not kept across a restart, on purpose: a publisher's peer connection dies with the
+    process, so its entry must too."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
         self._entries: dict[str, dict[str, Entry]] = {}
 
     async def put(self, event: str, entry: Entry) -> None:
@@ -62,8 +73,11 @@ class MemoryMediaStore:
         entry = self._entries.get(event, {}).get(pid)
         return entry if entry is not None and entry.fresh(time.time()) else None
 
-    async def remove(self, event: str, pid: str) -> None:
-        self._entries.get(event, {}).pop(pid, None)
+    async def remove(self, event: str, pid: str) -> bool:
+        return self._entries.get(event, {}).pop(pid, None) is not None
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        return [e for e in self._entries.get(event, {}).values() if e.node == node]
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         now = time.time()
@@ -71,10 +85,13 @@ class MemoryMediaStore:
                        if e.scope == scope and e.fresh(now)), key=lambda e: e.id)
 
 
+MEDIA = KeySpace("media")
+
+
 class Keys:
     @staticmethod
     def publishers(event: str) -> str:
-        return f"media:publishers:{event}"
+        return MEDIA(event, "publishers")
 
 
 class RedisMediaStore:
@@ -92,8 +109,12 @@ class RedisMediaStore:
         entry = _decoder.decode(raw)
         return entry if entry.fresh(time.time()) else None
 
-    async def remove(self, event: str, pid: str) -> None:
-        await self._client.hdel(Keys.publishers(event), pid)
+    async def remove(self, event: str, pid: str) -> bool:
+        return bool(await self._client.hdel(Keys.publishers(event), pid))
+
+    async def of_node(self, event: str, node: str) -> list[Entry]:
+        raw = await self._client.hgetall(Keys.publishers(event))
+        return [e for e in (_decoder.decode(v) for v in raw.values()) if e.node == node]
 
     async def in_scope(self, event: str, scope: str) -> list[Entry]:
         raw = await self._client.hgetall(Keys.publishers(event))
@@ -104,3 +125,6 @@ class RedisMediaStore:
             await self._client.hdel(Keys.publishers(event), *stale)
         return sorted((e for e in entries if e.scope == scope and e.fresh(now)),
                       key=lambda e: e.id)
+
+
+STORE: StoreKind[MediaStore] = StoreKind(EmbeddedMediaStore, RedisMediaStore)

@@ -9,7 +9,6 @@ process listens to: each closes that person's connections of its own with 1008. 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Annotated, Any
 
 import msgspec
@@ -18,12 +17,12 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...backends.base import topic_key
-from ...feature import Command, Context, Feature
+from ...feature import Command, Context, Feature, Host
 from ...messages import Ident, Role, clean_text, decode, encode_str
 from . import rules
 from .profanity import Profanity
 from .rules import Removal
-from .store import open_store
+from .store import STORE, ModerationStore
 
 log = logging.getLogger("plenary.moderation")
 
@@ -45,10 +44,10 @@ class Mute(msgspec.Struct, forbid_unknown_fields=True):
 class ModerationFeature(Feature):
     name = "moderation"
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store = open_store(services.backend)
-        self.profanity = Profanity(services.settings.profanity_languages)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: ModerationStore = host.open_store(STORE)
+        self.profanity = Profanity(host.settings.profanity_languages)
 
     def commands(self) -> list[Command]:
         return [
@@ -69,9 +68,9 @@ class ModerationFeature(Feature):
     async def remove(self, ctx: Context, data: Remove) -> dict[str, Any]:
         rules.check_target(ctx.user.id, data.user, "remove")
         reason = clean_text(data.reason, "reason", high=REASON_MAX)
-        removal = Removal(data.user, reason, ctx.user.name, int(time.time() * 1000))
+        removal = Removal(data.user, reason, ctx.user.name, int(self.host.clock.time() * 1000))
         await self.store.remove(ctx.event_id, removal)
-        await self.services.backend.broker.publish(
+        await self.host.broker.publish(
             REMOVALS, "user.removed", msgspec.json.encode({"event": ctx.event_id,
                                                            "user": data.user}))
         return {"removal": rules.report_row(removal)}
@@ -86,18 +85,18 @@ class ModerationFeature(Feature):
     def _on_removal(self, seq: int, frame: str) -> None:
         data = decode(frame)["data"]
         notice = encode_str({"type": "user.removed", "data": {"user": data["user"]}})
-        for conn in list(self.services.connections):
+        for conn in list(self.host.connections):
             user = conn.user
             if user is not None and user.event == data["event"] and user.id == data["user"]:
                 conn.enqueue(notice)
-                self.services.spawn(conn.flush_and_close(CLOSE_POLICY, "removed by a moderator"),
+                self.host.spawn(conn.flush_and_close(CLOSE_POLICY, "removed by a moderator"),
                                     "close-removed")
 
     async def start(self) -> None:
-        await self.services.hub.listen(REMOVALS, self._on_removal)
+        await self.host.hub.listen(REMOVALS, self._on_removal)
 
     async def stop(self) -> None:
-        await self.services.hub.unlisten(REMOVALS)
+        await self.host.hub.unlisten(REMOVALS)
 
     # -- the report ---------------------------------------------------------------------------
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:

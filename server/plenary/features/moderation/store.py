@@ -7,6 +7,9 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 from .rules import Removal
 
 
@@ -22,39 +25,47 @@ class ModerationStore(Protocol):
     async def muted(self, event: str, user: str) -> bool: ...
 
 
-class MemoryModerationStore:
-    def __init__(self) -> None:
-        self._removed: dict[str, dict[str, Removal]] = {}
-        self._muted: dict[str, set[str]] = {}
+class EmbeddedModerationStore:
+    """Rows: removals keyed (event, user) and muted people keyed (event, user)."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._removed = self._tables.table("moderation.removed", Removal)
+        self._muted = self._tables.table("moderation.muted", bool)
 
     async def remove(self, event: str, removal: Removal) -> None:
-        self._removed.setdefault(event, {})[removal.user] = removal
+        self._removed.put((event, removal.user), removal)
+        await self._tables.durable()
 
     async def removal(self, event: str, user: str) -> Removal | None:
-        return self._removed.get(event, {}).get(user)
+        return self._removed.get((event, user))
 
     async def removals(self, event: str) -> list[Removal]:
-        return sorted(self._removed.get(event, {}).values(), key=lambda r: r.at)
+        return sorted((r for key, r in self._removed.items() if key[0] == event),
+                      key=lambda r: r.at)
 
     async def set_muted(self, event: str, user: str, muted: bool) -> None:
-        users = self._muted.setdefault(event, set())
         if muted:
-            users.add(user)
+            self._muted.put((event, user), True)
         else:
-            users.discard(user)
+            self._muted.pop((event, user))
+        await self._tables.durable()
 
     async def muted(self, event: str, user: str) -> bool:
-        return user in self._muted.get(event, ())
+        return (event, user) in self._muted
+
+
+MODERATION = KeySpace("moderation")
 
 
 class Keys:
     @staticmethod
     def removed(event: str) -> str:  # hash: user -> removal (JSON)
-        return f"plenary:moderation:{{{event}}}:removed"
+        return MODERATION(event, "removed")
 
     @staticmethod
     def muted(event: str) -> str:  # set: muted users
-        return f"plenary:moderation:{{{event}}}:muted"
+        return MODERATION(event, "muted")
 
 
 _removal = msgspec.json.Decoder(Removal)
@@ -85,7 +96,4 @@ class RedisModerationStore:
         return bool(await self._client.sismember(Keys.muted(event), user))
 
 
-def open_store(backend: Any) -> ModerationStore:
-    if backend.name == "redis":
-        return RedisModerationStore(backend.redis)
-    return MemoryModerationStore()
+STORE: StoreKind[ModerationStore] = StoreKind(EmbeddedModerationStore, RedisModerationStore)

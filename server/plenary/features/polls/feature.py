@@ -16,8 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -25,18 +24,18 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...coalescer import Coalescer
-from ...errors import Code, ProtocolError, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...errors import Code, ProtocolError, not_found
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
 from .rules import CreateData, Poll, PollRef, VoteData
-from .store import Ballot, MemoryPollStore, PollStore, RedisPollStore
+from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
 
 _REFUSED = {
     "not_found": lambda: not_found("This poll"),
-    "poll_closed": lambda: ProtocolError(Code.poll_closed, "This poll is not open."),
+    "poll_closed": rules.poll_closed,
     "already_voted": lambda: ProtocolError(Code.already_voted,
                                            "You have already voted in this poll."),
 }
@@ -44,20 +43,19 @@ _REFUSED = {
 
 class PollsFeature(Feature):
     name = "polls"
+    snapshot_keys: ClassVar = {"polls": []}
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        backend = services.backend
-        self.store: PollStore = (RedisPollStore(backend.redis) if backend.name == "redis"
-                                 else MemoryPollStore())
-        self._results: Coalescer[PollKey] = Coalescer(services.settings.coalesce_interval_s,
-                                                      self._flush)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: PollStore = host.open_store(STORE)
+        self._results: Coalescer[PollKey] = Coalescer(host.settings.coalesce_interval_s,
+                                                      self._flush, host.clock)
         # Polls seen open or closed: their options and settings are frozen, so a vote
         # needs no read of the poll (the vote script still checks the state itself).
         self._frozen: dict[PollKey, Poll] = {}
 
     def commands(self) -> list[Command]:
-        vote_limit = Limit("poll.vote", self.services.settings.vote_limit_per_min, 60)
+        vote_limit = Limit("poll.vote", self.host.settings.vote_limit_per_min, 60)
         return [
             Command("poll.create", CreateData, self.create, role=Role.moderator),
             Command("poll.open", PollRef, self.open, role=Role.moderator),
@@ -68,69 +66,64 @@ class PollsFeature(Feature):
 
     # -- moderators ---------------------------------------------------------------------------
     async def create(self, ctx: Context, data: CreateData) -> dict[str, Any]:
-        await self.services.events.session(ctx.event_id, data.session)
-        poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), _now_ms())
+        await self.host.events.session(ctx.event_id, data.session)
+        poll = rules.new_poll(data, "p-" + secrets.token_urlsafe(9), self._now_ms())
         await self.store.create(ctx.event_id, poll)
         await self._publish_state(ctx.event_id, poll)
         return {"poll": _wire(poll)}
 
     async def open(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
-        if poll.state == "closed":
-            raise conflict("This poll is closed: a closed poll does not open again.")
-        if poll.state == "draft":
-            poll = await self._open(ctx.event_id, poll)
+        opened = rules.opened(poll, self._now_ms())
+        if opened is not None:
+            poll = await self._open(ctx.event_id, opened)
         return {"poll": _wire(poll)}
 
-    async def _open(self, event: str, poll: Poll) -> Poll:
-        closes_at = _now_ms() + poll.duration_s * 1000 if poll.duration_s else None
-        opened = msgspec.structs.replace(poll, state="open", closes_at=closes_at)
+    async def _open(self, event: str, opened: Poll) -> Poll:
         moved = await self.store.move(event, opened, "draft", drop_ballots=False)
         if moved != "moved":
-            return await self._require(event, poll.id)  # opened or closed meanwhile
-        if closes_at is not None:
-            await self.services.backend.scheduler.schedule(
-                _job(event, poll.id), closes_at / 1000, {"event": event, "poll": poll.id})
+            return await self._require(event, opened.id)  # opened or closed meanwhile
+        if opened.closes_at is not None:
+            await self.host.scheduler.schedule(
+                _job(event, opened.id), opened.closes_at / 1000,
+                {"event": event, "poll": opened.id})
         await self._publish_state(event, opened)
-        await self._results.flush_now((event, poll.id))
+        await self._results.flush_now((event, opened.id))
         return opened
 
     async def close(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
-        if poll.state == "draft":
-            raise conflict("This poll is a draft: open it before closing it.")
-        poll = await self._close(ctx.event_id, poll)
+        closed = rules.closed(poll)
+        if closed is not None:
+            poll = await self._close(ctx.event_id, closed)
         _, counters = await self.store.counts(ctx.event_id, poll.id)
         return {"poll": _wire(poll), "results": rules.results(poll, counters)}
 
-    async def _close(self, event: str, poll: Poll) -> Poll:
-        """Close an open poll (idempotent: a closed one is returned as it is)."""
-        closed = msgspec.structs.replace(poll, state="closed")
-        moved = await self.store.move(event, closed, "open", drop_ballots=poll.anonymous)
+    async def _close(self, event: str, closed: Poll) -> Poll:
+        """Store the close of an open poll, then tell; if it closed meanwhile, what it is."""
+        moved = await self.store.move(event, closed, "open", drop_ballots=closed.anonymous)
         if moved != "moved":
-            return await self._require(event, poll.id)
-        self._frozen[(event, poll.id)] = closed
-        await self.services.backend.scheduler.cancel(_job(event, poll.id))
+            return await self._require(event, closed.id)
+        self._frozen[(event, closed.id)] = closed
+        await self.host.scheduler.cancel(_job(event, closed.id))
         await self._publish_state(event, closed)
-        await self._results.flush_now((event, poll.id))
+        await self._results.flush_now((event, closed.id))
         return closed
 
     async def delete(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
         await self.store.delete(ctx.event_id, poll)
         self._frozen.pop((ctx.event_id, poll.id), None)
-        await self.services.backend.scheduler.cancel(_job(ctx.event_id, poll.id))
-        topic = topics.session(poll.session) if rules.state_public(poll) \
-            else topics.staff(poll.session)
-        await ctx.publish(topic, "poll.removed", {"poll": poll.id})
+        await self.host.scheduler.cancel(_job(ctx.event_id, poll.id))
+        await ctx.publish(_state_topic(poll), "poll.removed", {"poll": poll.id})
         return {}
 
     async def _on_timer(self, job: str, payload: dict[str, Any]) -> None:
         """The poll's time is up; any process may run this, whoever opened the poll."""
         event, poll_id = str(payload["event"]), str(payload["poll"])
-        poll = await self.store.get(event, poll_id)
-        if poll is not None and poll.state == "open":
-            await self._close(event, poll)
+        closed = rules.timed_out(await self.store.get(event, poll_id))
+        if closed is not None:
+            await self._close(event, closed)
 
     # -- attendees ----------------------------------------------------------------------------
     async def vote(self, ctx: Context, data: VoteData) -> dict[str, Any]:
@@ -148,10 +141,8 @@ class PollsFeature(Feature):
         poll = self._frozen.get(key) or await self._require(ctx.event_id, poll_id)
         if poll.state != "draft":
             self._frozen.setdefault(key, poll)
-        if ctx.conn.session != poll.session:
-            raise forbidden(f"Join session `{poll.session}` to vote in its polls.")
-        if poll.state != "open":
-            raise _REFUSED["poll_closed"]()
+        await ctx.require_joined(poll.session)
+        rules.check_open(poll)
         return poll
 
     def _ballot(self, ctx: Context, poll: Poll, data: VoteData, items: list[str]) -> Ballot:
@@ -172,7 +163,7 @@ class PollsFeature(Feature):
         if not poll.anonymous:
             return user.id
         message = f"poll-voter|{user.event}|{poll.id}|{user.id}".encode()
-        key = self.services.settings.secret.encode()
+        key = self.host.settings.secret.encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
     # -- results ------------------------------------------------------------------------------
@@ -187,7 +178,7 @@ class PollsFeature(Feature):
         data = rules.results(poll, counters)
         public = rules.results_public(poll, data["votes"])
         topic = topics.session(poll.session) if public else topics.staff(poll.session)
-        await self.services.publish(event, topic, "poll.results", data)
+        await self.host.publish(event, topic, "poll.results", data)
         if recheck and poll.state == "open":
             # Read while open, published maybe after another process's final event: if the
             # poll closed meanwhile, publish the exact final result again, last.
@@ -196,9 +187,7 @@ class PollsFeature(Feature):
                 await self._publish_results(event, poll_id, recheck=False)
 
     async def _publish_state(self, event: str, poll: Poll) -> None:
-        topic = topics.session(poll.session) if rules.state_public(poll) \
-            else topics.staff(poll.session)
-        await self.services.publish(event, topic, "poll.state", {"poll": _wire(poll)})
+        await self.host.publish(event, _state_topic(poll), "poll.state", {"poll": _wire(poll)})
 
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
@@ -241,10 +230,13 @@ class PollsFeature(Feature):
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
-        self.services.backend.scheduler.handle("poll", self._on_timer)
+        self.host.scheduler.handle("poll", self._on_timer)
 
     async def stop(self) -> None:
         await self._results.stop()
+
+    def _now_ms(self) -> int:
+        return int(self.host.clock.time() * 1000)
 
     async def _require(self, event: str, poll_id: str) -> Poll:
         poll = await self.store.get(event, poll_id)
@@ -262,8 +254,10 @@ def _job(event: str, poll_id: str) -> str:
     return f"poll:{event}:{poll_id}"
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _state_topic(poll: Poll) -> str:
+    if rules.state_audience(poll) == "session":
+        return topics.session(poll.session)
+    return topics.staff(poll.session)
 
 
 def _public_record(record: dict[str, Any]) -> dict[str, Any]:

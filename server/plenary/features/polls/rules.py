@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ...errors import bad_request
+from ...errors import Code, ProtocolError, bad_request, conflict
 from ...messages import MODES, Ident, Slug, clean_text
 
 Kind = Literal["single", "multiple", "rating", "text", "wordcloud"]
@@ -22,7 +22,6 @@ State = Literal["draft", "open", "closed"]
 Counters = dict[str, dict[str, int]]  # mode -> counter name -> count
 
 CHOICE_KINDS = ("single", "multiple")
-WORD_KINDS = ("text", "wordcloud")
 VOTES = "votes"
 MAX_OPTIONS = 50
 MAX_TEXT = 200
@@ -211,8 +210,41 @@ def results(poll: Poll, counters: Counters) -> dict[str, Any]:
             "by_mode": by_mode, "final": poll.state == "closed"}
 
 
-def votes(counters: Counters) -> int:
-    return sum(counters.get(mode, {}).get(VOTES, 0) for mode in MODES)
+# -- states: draft -> open -> closed, never back -------------------------------------------------
+def opened(poll: Poll, now_ms: int) -> Poll | None:
+    """The poll, opened at `now_ms` (its timer set); None if it is open already."""
+    if poll.state == "closed":
+        raise conflict("This poll is closed: a closed poll does not open again.")
+    if poll.state == "open":
+        return None
+    closes_at = now_ms + poll.duration_s * 1000 if poll.duration_s else None
+    return msgspec.structs.replace(poll, state="open", closes_at=closes_at)
+
+
+def closed(poll: Poll) -> Poll | None:
+    """The poll, closed; None if it is closed already."""
+    if poll.state == "draft":
+        raise conflict("This poll is a draft: open it before closing it.")
+    if poll.state == "closed":
+        return None
+    return msgspec.structs.replace(poll, state="closed")
+
+
+def timed_out(poll: Poll | None) -> Poll | None:
+    """What the poll's timer closes: the poll if it is still open, else nothing."""
+    if poll is None or poll.state != "open":
+        return None
+    return msgspec.structs.replace(poll, state="closed")
+
+
+def check_open(poll: Poll) -> None:
+    """Votes go to open polls only."""
+    if poll.state != "open":
+        raise poll_closed()
+
+
+def poll_closed() -> ProtocolError:
+    return ProtocolError(Code.poll_closed, "This poll is not open.")
 
 
 # -- who sees what -------------------------------------------------------------------------------
@@ -226,6 +258,11 @@ def results_public(poll: Poll, answered: int) -> bool:
 def state_public(poll: Poll) -> bool:
     """Do attendees see the poll at all? Drafts are the moderators' own."""
     return poll.state != "draft"
+
+
+def state_audience(poll: Poll) -> Literal["session", "staff"]:
+    """Where the poll's own events (state, removal) go: everyone once it is not a draft."""
+    return "session" if state_public(poll) else "staff"
 
 
 # -- report --------------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ from typing import Any, Literal, Protocol
 import msgspec
 import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.replies import text
+from ...backends.tables import Tables
 from ...messages import MODES, decode, encode
 from .rules import VOTES, Counters, Poll, State
 
@@ -60,54 +64,71 @@ class PollStore(Protocol):
         """The ballot records kept (named polls), in voter order."""
 
 
-def _key(event: str, poll_id: str) -> tuple[str, str]:
-    return event, poll_id
+class EmbeddedPollStore:
+    """Rows: polls, one row per (poll, voter), kept ballot records and each poll's counters
+    per mode; a session's poll list and the voter sets are derived from them."""
 
-
-class MemoryPollStore:
-    def __init__(self) -> None:
-        self._polls: dict[tuple[str, str], Poll] = {}
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._polls = self._tables.table("polls.polls", Poll)  # (event, poll)
+        self._voted = self._tables.table("polls.voters", bool)  # (event, poll, voter)
+        self._kept = self._tables.table("polls.ballots", dict[str, Any])  # (event, poll, voter)
+        self._counts = self._tables.table("polls.counters", dict[str, int])  # (event, poll, mode)
         self._index: dict[tuple[str, str], list[str]] = {}
         self._voters: dict[tuple[str, str], set[str]] = {}
         self._records: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
-        self._counters: dict[tuple[str, str], Counters] = {}
+        for (event, _), poll in sorted(self._polls.items(), key=lambda r: r[1].created_at):
+            self._add_poll(event, poll)
+        for (event, poll_id, voter), _ in self._voted.items():
+            self._voters.setdefault((event, poll_id), set()).add(voter)
+        for (event, poll_id, voter), record in self._kept.items():
+            self._records.setdefault((event, poll_id), {})[voter] = record
+
+    def _add_poll(self, event: str, poll: Poll) -> None:
+        self._index.setdefault((event, poll.session), []).append(poll.id)
+        self._voters.setdefault((event, poll.id), set())
+        self._records.setdefault((event, poll.id), {})
 
     async def create(self, event: str, poll: Poll) -> None:
-        key = _key(event, poll.id)
-        self._polls[key] = poll
-        self._index.setdefault((event, poll.session), []).append(poll.id)
-        self._voters[key], self._records[key] = set(), {}
-        self._counters[key] = {mode: {} for mode in MODES}
+        self._polls.put((event, poll.id), poll)
+        self._add_poll(event, poll)
+        await self._tables.durable()
 
     async def get(self, event: str, poll_id: str) -> Poll | None:
-        return self._polls.get(_key(event, poll_id))
+        return self._polls.get((event, poll_id))
 
     async def of_session(self, event: str, session: str) -> list[Poll]:
         return [self._polls[(event, p)] for p in self._index.get((event, session), [])]
 
     async def move(self, event: str, poll: Poll, was: State, drop_ballots: bool) -> Moved:
-        key = _key(event, poll.id)
-        current = self._polls.get(key)
+        current = self._polls.get((event, poll.id))
         if current is None:
             return "not_found"
         if current.state != was:
             return current.state
-        self._polls[key] = poll
+        self._polls.put((event, poll.id), poll)
         if drop_ballots:
-            self._records[key] = {}
+            for voter in self._records.pop((event, poll.id), {}):
+                self._kept.pop((event, poll.id, voter))
+            self._records[(event, poll.id)] = {}
+        await self._tables.durable()
         return "moved"
 
     async def delete(self, event: str, poll: Poll) -> None:
-        key = _key(event, poll.id)
-        if self._polls.pop(key, None) is not None:
+        key = (event, poll.id)
+        if self._polls.pop(key) is not None:
             self._index[(event, poll.session)].remove(poll.id)
-        self._voters.pop(key, None)
-        self._records.pop(key, None)
-        self._counters.pop(key, None)
+        for voter in self._voters.pop(key, set()):
+            self._voted.pop((*key, voter))
+        for voter in self._records.pop(key, {}):
+            self._kept.pop((*key, voter))
+        for mode in MODES:
+            self._counts.pop((*key, mode))
+        await self._tables.durable()
 
     async def vote(self, event: str, poll_id: str, ballot: Ballot,
                    allow_change: bool) -> Outcome:
-        key = _key(event, poll_id)
+        key = (event, poll_id)
         poll = self._polls.get(key)
         if poll is None:
             return "not_found"
@@ -118,24 +139,31 @@ class MemoryPollStore:
             old = self._records[key].get(ballot.voter)
             if not allow_change or old is None:
                 return "already_voted"
-            _add(self._counters[key][old["mode"]], old["items"], -1)
+            self._count(key, old["mode"], old["items"], -1)
             outcome = "replaced"
         self._voters[key].add(ballot.voter)
-        _add(self._counters[key][ballot.mode], ballot.items, 1)
+        self._voted.put((*key, ballot.voter), True)
+        self._count(key, ballot.mode, ballot.items, 1)
         if ballot.record is not None:
             self._records[key][ballot.voter] = ballot.record
+            self._kept.put((*key, ballot.voter), ballot.record)
+        await self._tables.durable()
         return outcome
 
+    def _count(self, key: tuple[str, str], mode: str, items: list[str], step: int) -> None:
+        counters = dict(self._counts.get((*key, mode)) or {})
+        _add(counters, items, step)
+        self._counts.put((*key, mode), counters)
+
     async def counts(self, event: str, poll_id: str) -> tuple[Poll | None, Counters]:
-        key = _key(event, poll_id)
-        counters = self._counters.get(key, {})
-        return self._polls.get(key), {m: dict(counters.get(m, {})) for m in MODES}
+        key = (event, poll_id)
+        return self._polls.get(key), {m: dict(self._counts.get((*key, m)) or {}) for m in MODES}
 
     async def voted(self, event: str, pairs: list[tuple[str, str]]) -> list[bool]:
-        return [voter in self._voters.get(_key(event, p), ()) for p, voter in pairs]
+        return [voter in self._voters.get((event, p), ()) for p, voter in pairs]
 
     async def records(self, event: str, poll_id: str) -> list[dict[str, Any]]:
-        kept = self._records.get(_key(event, poll_id), {})
+        kept = self._records.get((event, poll_id), {})
         return [kept[voter] for voter in sorted(kept)]
 
 
@@ -147,30 +175,34 @@ def _add(counters: dict[str, int], items: list[str], step: int) -> None:
 
 
 # -- Redis ---------------------------------------------------------------------------------------
+POLL = KeySpace("poll")
+
+
 class Keys:
-    """Every key of polls. One poll's keys share a hash tag, so its scripts stay on one slot."""
+    """Every key of polls, in one key space: an event's keys (and so a poll's, which its
+    scripts take together) share a slot."""
 
     @staticmethod
     def poll(event: str, poll_id: str) -> str:
-        return f"plenary:poll:{{{event}:{poll_id}}}"  # hash: state, doc
+        return POLL(event, poll_id)  # hash: state, doc
 
-    @classmethod
-    def voters(cls, event: str, poll_id: str) -> str:
+    @staticmethod
+    def voters(event: str, poll_id: str) -> str:
         # A sorted set with every score 0 keeps members in byte order, never in the order
         # they voted: nothing in storage remembers when a voter voted.
-        return cls.poll(event, poll_id) + ":voters"
+        return POLL(event, poll_id, "voters")
 
-    @classmethod
-    def records(cls, event: str, poll_id: str) -> str:
-        return cls.poll(event, poll_id) + ":ballots"
+    @staticmethod
+    def records(event: str, poll_id: str) -> str:
+        return POLL(event, poll_id, "ballots")
 
-    @classmethod
-    def counters(cls, event: str, poll_id: str, mode: str) -> str:
-        return cls.poll(event, poll_id) + f":n:{mode}"
+    @staticmethod
+    def counters(event: str, poll_id: str, mode: str) -> str:
+        return POLL(event, poll_id, "n", mode)
 
     @staticmethod
     def index(event: str, session: str) -> str:
-        return f"plenary:polls:{event}:{session}"  # zset: poll id by created_at
+        return POLL(event, "session", session)  # zset: poll id by created_at
 
     @classmethod
     def of_poll(cls, event: str, poll_id: str) -> list[str]:
@@ -239,7 +271,7 @@ class RedisPollStore:
         ids = await self._client.zrange(Keys.index(event, session), 0, -1)
         pipe = self._client.pipeline(transaction=False)
         for poll_id in ids:
-            pipe.hmget(Keys.poll(event, _text(poll_id)), ["state", "doc"])
+            pipe.hmget(Keys.poll(event, text(poll_id)), ["state", "doc"])  # type: ignore[arg-type]
         found = [_poll(state, doc) for state, doc in await pipe.execute()]
         return [p for p in found if p is not None]
 
@@ -281,13 +313,12 @@ class RedisPollStore:
         return [decode(raw[voter]) for voter in sorted(raw)]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _poll(state: bytes | None, doc: bytes | None) -> Poll | None:
     if state is None or doc is None:
         return None
     poll = msgspec.json.decode(doc, type=Poll)
     poll.state = state.decode()  # type: ignore[assignment]
     return poll
+
+
+STORE: StoreKind[PollStore] = StoreKind(EmbeddedPollStore, RedisPollStore)

@@ -8,25 +8,23 @@ in the `qa.votes` events.
 from __future__ import annotations
 
 import secrets
-import time
 from collections import defaultdict
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import msgspec
 
 from ... import topics
 from ...coalescer import Coalescer
 from ...errors import bad_request, conflict, forbidden, not_found
-from ...feature import Command, Context, Feature, Limit
+from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
 from .similar import most_similar
-from .store import open_store
+from .store import STORE, QAStore
 
 if TYPE_CHECKING:
     from ...agenda import EventDef, SessionDef
-    from ...services import Services
 
 TEXT_MAX = 500
 ANSWER_MAX = 2000
@@ -69,17 +67,19 @@ VoteMark = tuple[str, str, str]  # (event, session, question)
 
 class QAFeature(Feature):
     name = "qa"
+    snapshot_keys: ClassVar = {"questions": [], "my_votes": {}}
 
-    def __init__(self, services: Services) -> None:
-        super().__init__(services)
-        self.store = open_store(services.backend)
-        self._votes: Coalescer[VoteMark] = Coalescer(services.settings.coalesce_interval_s,
-                                                      self._flush_votes)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: QAStore = host.open_store(STORE)
+        self._votes: Coalescer[VoteMark] = Coalescer(host.settings.coalesce_interval_s,
+                                                      self._flush_votes, host.clock)
 
     def commands(self) -> list[Command]:
-        settings = self.services.settings
+        settings = self.host.settings
         return [
-            Command("qa.ask", Ask, self.ask, limit=Limit("ask", settings.ask_limit_per_min, 60)),
+            Command("qa.ask", Ask, self.ask, limit=Limit("ask", settings.ask_limit_per_min, 60),
+                    session=lambda d: d.session),
             Command("qa.vote", Vote, self.vote,
                     limit=Limit("vote", settings.vote_limit_per_min, 60)),
             Command("qa.moderate", Moderate, self.moderate, role=Role.speaker),
@@ -90,20 +90,18 @@ class QAFeature(Feature):
 
     # -- commands ---------------------------------------------------------------------------
     async def ask(self, ctx: Context, data: Ask) -> dict[str, Any]:
-        session = await self.services.events.session(ctx.event_id, data.session)
-        if ctx.conn.session != session.id:
-            raise forbidden(f"Join session `{session.id}` before asking in it.")
+        session = await self.host.events.session(ctx.event_id, data.session)
         text = clean_text(data.text, "text", high=TEXT_MAX)
-        state = await self.services.events.state(ctx.event_id, session)
+        state = await self.host.events.state(ctx.event_id, session)
         rules.check_open(state["qa_open"], ctx.user.is_staff)
-        moderation = self.services.feature("moderation")
-        await moderation.check_voice(ctx.user)  # type: ignore[attr-defined]
-        flagged = bool(moderation.profanity.found(text))  # type: ignore[attr-defined]
-        held = flagged and self.services.settings.profanity_hold_questions
+        moderation: Any = self.host.peer("moderation")
+        await moderation.check_voice(ctx.user)
+        flagged = bool(moderation.profanity.found(text))
+        held = flagged and self.host.settings.profanity_hold_questions
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=ctx.user.id,
             author_name=ctx.user.name, anonymous=data.anonymous, mode=ctx.conn.mode,
-            moderated=state["qa_moderated"] or held, now_ms=int(time.time() * 1000))
+            moderated=state["qa_moderated"] or held, now_ms=int(self.host.clock.time() * 1000))
         similar = most_similar(text, await self.store.list(ctx.event_id, session.id))
         q = msgspec.structs.replace(q, flagged=flagged, similar_to=similar)
         while not await self.store.add(ctx.event_id, q):  # an id taken: astronomically rare
@@ -127,7 +125,7 @@ class QAFeature(Feature):
                                                                high=ANSWER_MAX)
         for _ in range(RETRIES):
             q = await self._require(ctx.event_id, data.question)
-            session = await self.services.events.session(ctx.event_id, q.session)
+            session = await self.host.events.session(ctx.event_id, q.session)
             changed = rules.moderate(q, data.action, answer=answer,
                                      moderated=await self._moderated(ctx.event_id, session))
             if changed is None:  # already so: nothing to store or tell
@@ -135,7 +133,7 @@ class QAFeature(Feature):
             if await self.store.replace(ctx.event_id, q, changed):
                 await self._announce(ctx.event_id, q.status, changed.status, changed)
                 if changed.status == "dismissed" and q.status != "dismissed":
-                    await self.services.publish(ctx.event_id, topics.user(q.author_id),
+                    await self.host.publish(ctx.event_id, topics.user(q.author_id),
                                                 "qa.dismissed", {"question": q.id})
                 return {"question": rules.public(changed, mine=q.author_id == ctx.user.id)}
         raise conflict("Others keep changing this question: try again.")
@@ -161,7 +159,7 @@ class QAFeature(Feature):
             votes = await self.store.merge(ctx.event_id, q, into.id)
             if votes is not None:
                 await self._announce(ctx.event_id, q.status, None, q)
-                await self.services.publish(ctx.event_id, topics.user(q.author_id), "qa.merged",
+                await self.host.publish(ctx.event_id, topics.user(q.author_id), "qa.merged",
                                             {"question": q.id, "into": into.id})
                 self._votes.mark((ctx.event_id, into.session, into.id))
                 return {"question": q.id, "into": into.id, "votes": votes}
@@ -175,7 +173,7 @@ class QAFeature(Feature):
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=by.id,
             author_name=by.name, anonymous=True, mode="remote", moderated=False,
-            now_ms=int(time.time() * 1000))
+            now_ms=int(self.host.clock.time() * 1000))
         q = msgspec.structs.replace(q, source=source)
         while not await self.store.add(event_id, q):
             q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
@@ -220,14 +218,14 @@ class QAFeature(Feature):
         return q
 
     async def _moderated(self, event_id: str, session: SessionDef) -> bool:
-        return (await self.services.events.state(event_id, session))["qa_moderated"]
+        return (await self.host.events.state(event_id, session))["qa_moderated"]
 
     async def _announce(self, event_id: str, before: Status | None, after: Status | None,
                         q: Question) -> None:
         """Publish the change to the topics that may know of it (never `mine`: shared)."""
         for audience, kind in rules.notices(before, after):
             data = {"question": rules.public(q)} if kind == "qa.question" else {"question": q.id}
-            await self.services.publish(event_id, _topic(audience, q), kind, data)
+            await self.host.publish(event_id, _topic(audience, q), kind, data)
 
     async def _flush_votes(self, marked: set[VoteMark]) -> None:
         """One `qa.votes` per session with the fresh count of each question voted on."""
@@ -237,7 +235,7 @@ class QAFeature(Feature):
         for (event_id, session_id), qids in by_session.items():
             counts = await self.store.counts(event_id, qids)
             if counts:
-                await self.services.publish(event_id, topics.session(session_id), "qa.votes",
+                await self.host.publish(event_id, topics.session(session_id), "qa.votes",
                                             {"votes": counts})
             # Another process may have published an older count after ours: check again.
             for qid, n in (await self.store.counts(event_id, qids)).items():

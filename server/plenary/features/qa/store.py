@@ -3,17 +3,23 @@
 Both stores keep the same rules: a question is replaced or removed only if nobody changed it
 since it was read (its `rev`), and a vote is counted at most once per user, only while the
 question takes votes; in Redis each of those is one Lua script, so no interleaving of server
-processes can break them. Every Redis key of the feature is spelled in `Keys`, here.
+processes can break them. Every Redis key of the feature is spelled in `Keys`, here, in
+the feature's one key space.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 import msgspec
+import redis.asyncio as aioredis
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.replies import text
+from ...backends.tables import Tables
 from .rules import VOTABLE, Question
 
 _encoder = msgspec.json.Encoder()
@@ -55,20 +61,29 @@ class QAStore(Protocol):
         delete `old`, if it still has `old.rev` and `into` exists; the new count, else None."""
 
 
-class MemoryQAStore:
-    """The embedded backend's store: all on the event loop, so each method is atomic."""
+class EmbeddedQAStore:
+    """The embedded backend's store: all on the event loop, so each method is atomic. Rows:
+    questions (without votes) and one row per (question, voter); the rest is derived."""
 
-    def __init__(self) -> None:
-        self._questions: dict[tuple[str, str], Question] = {}
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._questions = self._tables.table("qa.questions", Question)  # (event, qid)
+        self._votes = self._tables.table("qa.votes", bool)  # (event, qid, user)
         self._sessions: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._voters: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._mine: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for (event, qid), q in self._questions.items():
+            self._sessions[event, q.session].add(qid)
+        for (event, qid, user), _ in self._votes.items():
+            self._voters[event, qid].add(user)
+            self._mine[event, user].add(qid)
 
     async def add(self, event: str, q: Question) -> bool:
         if (event, q.id) in self._questions:
             return False
-        self._questions[event, q.id] = msgspec.structs.replace(q, votes=0)
+        self._questions.put((event, q.id), msgspec.structs.replace(q, votes=0))
         self._sessions[event, q.session].add(q.id)
+        await self._tables.durable()
         return True
 
     async def get(self, event: str, qid: str) -> Question | None:
@@ -85,16 +100,19 @@ class MemoryQAStore:
         current = self._questions.get((event, old.id))
         if current is None or current.rev != old.rev:
             return False
-        self._questions[event, old.id] = msgspec.structs.replace(new, votes=0)
+        self._questions.put((event, old.id), msgspec.structs.replace(new, votes=0))
+        await self._tables.durable()
         return True
 
     async def remove(self, event: str, old: Question) -> bool:
         current = self._questions.get((event, old.id))
         if current is None or current.rev != old.rev:
             return False
-        del self._questions[event, old.id]
+        self._questions.pop((event, old.id))
         self._sessions[event, old.session].discard(old.id)
-        self._voters.pop((event, old.id), None)
+        for user in self._voters.pop((event, old.id), set()):
+            self._votes.pop((event, old.id, user))
+        await self._tables.durable()
         return True
 
     async def vote(self, event: str, qid: str, user: str, up: bool) -> int | None:
@@ -105,9 +123,12 @@ class MemoryQAStore:
         if up:
             voters.add(user)
             mine.add(qid)
+            self._votes.put((event, qid, user), True)
         else:
             voters.discard(user)
             mine.discard(qid)
+            self._votes.pop((event, qid, user))
+        await self._tables.durable()
         return len(voters)
 
     async def counts(self, event: str, qids: Iterable[str]) -> dict[str, int]:
@@ -125,34 +146,40 @@ class MemoryQAStore:
         for user in moved:
             self._mine[event, user].discard(old.id)
             self._mine[event, user].add(into)
+            self._votes.pop((event, old.id, user))
+            self._votes.put((event, into, user), True)
         self._voters[event, into] |= moved
-        del self._questions[event, old.id]
+        self._questions.pop((event, old.id))
         self._sessions[event, old.session].discard(old.id)
+        await self._tables.durable()
         return len(self._voters[event, into])
 
 
+QA = KeySpace("qa")
+
+
 class Keys:
-    """Every Redis key of Q&A. `{event}` is a hash tag: one event's keys share a slot."""
+    """Every Redis key of Q&A, in one key space: one event's keys share a slot."""
 
     @staticmethod
     def questions(event: str) -> str:  # hash: question id -> the question (JSON, no votes)
-        return f"plenary:qa:{{{event}}}:questions"
+        return QA(event, "questions")
 
     @staticmethod
     def session(event: str, session: str) -> str:  # set: the session's question ids
-        return f"plenary:qa:{{{event}}}:session:{session}"
+        return QA(event, "session", session)
 
     @staticmethod
     def counts(event: str) -> str:  # hash: question id -> votes
-        return f"plenary:qa:{{{event}}}:votes"
+        return QA(event, "votes")
 
     @staticmethod
     def voters(event: str, qid: str) -> str:  # set: who voted for the question
-        return f"plenary:qa:{{{event}}}:voters:{qid}"
+        return QA(event, "voters", qid)
 
     @staticmethod
     def mine(event: str, user: str) -> str:  # set: what the user voted for
-        return f"plenary:qa:{{{event}}}:mine:{user}"
+        return QA(event, "mine", user)
 
 
 # KEYS: questions, session, counts. ARGV: id, JSON. A count exists exactly while its question does.
@@ -226,7 +253,7 @@ _VOTABLE_ARG = "," + ",".join(sorted(VOTABLE)) + ","
 
 
 class RedisQAStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
         self._add = client.register_script(ADD)
         self._replace = client.register_script(REPLACE)
@@ -248,7 +275,7 @@ class RedisQAStore:
         return msgspec.structs.replace(_decoder.decode(raw), votes=int(votes or 0))
 
     async def list(self, event: str, session: str) -> list[Question]:
-        qids = sorted(q.decode() for q in await self._client.smembers(Keys.session(event, session)))
+        qids = sorted(text(q) for q in await self._client.smembers(Keys.session(event, session)))
         if not qids:
             return []
         pipe = self._client.pipeline(transaction=False)
@@ -281,10 +308,10 @@ class RedisQAStore:
         return {qid: int(n) for qid, n in zip(qids, votes, strict=True) if n is not None}
 
     async def my_votes(self, event: str, user: str) -> set[str]:
-        return {qid.decode() for qid in await self._client.smembers(Keys.mine(event, user))}
+        return {text(qid) for qid in await self._client.smembers(Keys.mine(event, user))}
 
     async def merge(self, event: str, old: Question, into: str) -> int | None:
-        movers = [u.decode() for u in await self._client.smembers(Keys.voters(event, old.id))]
+        movers = [text(u) for u in await self._client.smembers(Keys.voters(event, old.id))]
         keys = [Keys.questions(event), Keys.session(event, old.session), Keys.counts(event),
                 Keys.voters(event, old.id), Keys.voters(event, into),
                 *(Keys.mine(event, u) for u in movers)]
@@ -292,8 +319,4 @@ class RedisQAStore:
         return n if n >= 0 else None
 
 
-def open_store(backend: Any) -> QAStore:
-    """The store that matches the app's backend: Redis shares it with every process."""
-    if backend.name == "redis":
-        return RedisQAStore(backend.redis)
-    return MemoryQAStore()
+STORE: StoreKind[QAStore] = StoreKind(EmbeddedQAStore, RedisQAStore)

@@ -15,7 +15,6 @@ reaction once the count it last learned plus its own since then reach the limit.
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from typing import Any
 
@@ -23,13 +22,13 @@ import msgspec
 
 from ... import topics
 from ...backends.base import topic_key
-from ...errors import Code, ProtocolError, forbidden
-from ...feature import Command, Context, Feature
+from ...errors import Code, ProtocolError
+from ...feature import Command, Context, Feature, Host
 from ...messages import Slug
 from ...tasks import every, survive
 from . import rules
 from .rules import Kind
-from .store import PersonKey, open_store
+from .store import STORE, PersonKey, ReactionStore
 
 log = logging.getLogger("plenary.reactions")
 
@@ -45,9 +44,9 @@ class Send(msgspec.Struct, forbid_unknown_fields=True):
 class ReactionsFeature(Feature):
     name = "reactions"
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store = open_store(services.backend)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: ReactionStore = host.open_store(STORE)
         self._pending: dict[SessionKey, Counter[str]] = {}
         self._seen: dict[SessionKey, float] = {}  # sessions this process ticks for
         self._window = -1
@@ -55,33 +54,31 @@ class ReactionsFeature(Feature):
         self._known: dict[PersonKey, int] = {}  # every process's, at the last sync
 
     def commands(self) -> list[Command]:
-        return [Command("reaction.send", Send, self.send)]
+        return [Command("reaction.send", Send, self.send, session=lambda d: d.session)]
 
     async def send(self, ctx: Context, data: Send) -> dict[str, Any]:
-        if ctx.conn.session != data.session:
-            raise forbidden(f"Join session `{data.session}` before reacting in it.")
         self._check_limit((ctx.event_id, ctx.user.id))
         key = (ctx.event_id, data.session)
         self._pending.setdefault(key, Counter())[data.kind] += 1
-        self._seen[key] = time.monotonic()
+        self._seen[key] = self.host.clock.monotonic()
         return {}
 
     def _check_limit(self, person: PersonKey) -> None:
-        window = rules.window(time.time(), WINDOW_S)
+        window = rules.window(self.host.clock.time(), WINDOW_S)
         if window != self._window:
             self._window, self._known = window, {}
             self._uses.clear()
-        limit = self.services.settings.reaction_limit_per_10s
+        limit = self.host.settings.reaction_limit_per_10s
         if not rules.allowed(self._known.get(person, 0), self._uses[person], limit):
             raise ProtocolError(Code.rate_limited,
                                 f"At most {limit} reactions per {WINDOW_S} s: try again later.")
         self._uses[person] += 1
 
     async def start(self) -> None:
-        self.services.spawn(self._run(), "reactions-tick")
+        self.host.spawn(self._run(), "reactions-tick")
 
     async def _run(self) -> None:
-        interval = self.services.settings.reaction_interval_s
+        interval = self.host.settings.reaction_interval_s
         async for _ in every(interval / 4):
             with survive(log, "reactions tick", quiet=True):  # the next tick tries again
                 await self._tick(interval)
@@ -94,15 +91,15 @@ class ReactionsFeature(Feature):
             known = await self.store.flush(pending, uses, window, WINDOW_S)
             if window == self._window:
                 self._known.update(known)
-        for key in rules.idle(self._seen, time.monotonic(), 4 * interval):
+        for key in rules.idle(self._seen, self.host.clock.monotonic(), 4 * interval):
             del self._seen[key]
         for event, session in list(self._seen):
             await self._publish(event, session, interval)
 
     async def _publish(self, event: str, session: str, interval: float) -> None:
         key = topic_key(event, topics.session(session))
-        if not await self.services.backend.presence.claim_tick(f"{key}|reactions", interval):
+        if not await self.host.presence.claim_tick(f"{key}|reactions", interval):
             return
         data = rules.event_data(session, await self.store.take(event, session))
         if data is not None:
-            await self.services.publish(event, topics.session(session), "reactions", data)
+            await self.host.publish(event, topics.session(session), "reactions", data)

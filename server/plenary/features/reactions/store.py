@@ -6,6 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.replies import text
+from ...backends.tables import Tables
+
 SessionKey = tuple[str, str]  # (event, session)
 PersonKey = tuple[str, str]  # (event, user)
 
@@ -24,8 +29,10 @@ class ReactionStore(Protocol):
         """The session's counts, reset to nothing in the same step."""
 
 
-class MemoryReactionStore:
-    def __init__(self) -> None:
+class EmbeddedReactionStore:
+    """Counts of the last second and this window's uses: short-lived, never written to disk."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
         self._counts: dict[tuple[str, str], dict[str, int]] = {}
         self._window = -1
         self._uses: dict[PersonKey, int] = {}
@@ -50,14 +57,17 @@ class MemoryReactionStore:
         return {key: self._uses[key] for key in uses}
 
 
+REACTIONS = KeySpace("reactions")
+
+
 class Keys:
     @staticmethod
     def counts(event: str, session: str) -> str:  # hash: kind -> reactions since the last event
-        return f"plenary:reactions:{{{event}}}:{session}"
+        return REACTIONS(event, "counts", session)
 
     @staticmethod
     def uses(event: str, user: str, window: int) -> str:  # a person's reactions in a window
-        return f"plenary:reactions:{{{event}}}:uses:{user}:{window}"
+        return REACTIONS(event, "uses", user, str(window))
 
 
 # KEYS: counts. Read and reset at once, so no reaction is counted twice or lost.
@@ -96,10 +106,7 @@ class RedisReactionStore:
     async def take(self, event: str, session: str) -> dict[str, int]:
         flat = await self._take([Keys.counts(event, session)])
         pairs = zip(flat[::2], flat[1::2], strict=True)
-        return {kind.decode(): int(n) for kind, n in pairs}
+        return {text(kind): int(n) for kind, n in pairs}
 
 
-def open_store(backend: Any) -> ReactionStore:
-    if backend.name == "redis":
-        return RedisReactionStore(backend.redis)
-    return MemoryReactionStore()
+STORE: StoreKind[ReactionStore] = StoreKind(EmbeddedReactionStore, RedisReactionStore)

@@ -9,8 +9,7 @@ session leaves or drops; their stage publishers end with it.
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -19,12 +18,12 @@ from ...agenda import SessionDef
 from ...auth import User
 from ...backends.base import topic_key
 from ...connection import Connection
-from ...errors import forbidden, not_found
-from ...feature import Command, Context, Feature
+from ...errors import not_found
+from ...feature import Command, Context, Feature, Host
 from ...messages import Ident, Role, Slug
 from . import rules
 from .rules import Grant, Hand
-from .store import open_store
+from .store import STORE, StageStore
 
 
 class InSession(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,18 +47,19 @@ class End(msgspec.Struct, forbid_unknown_fields=True):
 
 class StageFeature(Feature):
     name = "stage"
+    snapshot_keys: ClassVar = {"stage": [], "my_hand": False}  # staff also get "hands"
 
-    def __init__(self, services: Any) -> None:
-        super().__init__(services)
-        self.store = open_store(services.backend)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self.store: StageStore = host.open_store(STORE)
 
     def commands(self) -> list[Command]:
         return [
-            Command("hand.raise", InSession, self.raise_hand),
-            Command("hand.lower", Lower, self.lower),
-            Command("hand.clear", InSession, self.clear, role=Role.moderator),
-            Command("stage.invite", Someone, self.invite, role=Role.moderator),
-            Command("stage.end", End, self.end),
+            Command("hand.raise", InSession, self.raise_hand, session=_session),
+            Command("hand.lower", Lower, self.lower, session=_session),
+            Command("hand.clear", InSession, self.clear, role=Role.moderator, session=_session),
+            Command("stage.invite", Someone, self.invite, role=Role.moderator, session=_session),
+            Command("stage.end", End, self.end, session=_session),
         ]
 
     # -- the grant, as media.publish asks for it ----------------------------------------------
@@ -71,14 +71,12 @@ class StageFeature(Feature):
 
     # -- commands ---------------------------------------------------------------------------
     async def raise_hand(self, ctx: Context, data: InSession) -> dict[str, Any]:
-        _joined(ctx, data.session)
-        hand = Hand(ctx.user.id, ctx.user.name, ctx.conn.mode, int(time.time() * 1000))
+        hand = Hand(ctx.user.id, ctx.user.name, ctx.conn.mode, int(self.host.clock.time() * 1000))
         if await self.store.raise_hand(ctx.event_id, data.session, hand):
             await self._tell_hand(ctx.event_id, data.session, ctx.user.id, True, "self")
         return {"raised": True}
 
     async def lower(self, ctx: Context, data: Lower) -> dict[str, Any]:
-        _joined(ctx, data.session)
         target = data.user or ctx.user.id
         rules.check_lower(ctx.user.id, ctx.user.role, target)
         by = "self" if target == ctx.user.id else "moderator"
@@ -88,7 +86,6 @@ class StageFeature(Feature):
         return {"lowered": False}
 
     async def clear(self, ctx: Context, data: InSession) -> dict[str, Any]:
-        _joined(ctx, data.session)
         hands = await self.store.hands(ctx.event_id, data.session)
         await self.store.lower_all(ctx.event_id, data.session)
         await self._publish_queue(ctx.event_id, data.session)
@@ -97,11 +94,10 @@ class StageFeature(Feature):
         return {"lowered": len(hands)}
 
     async def invite(self, ctx: Context, data: Someone) -> dict[str, Any]:
-        _joined(ctx, data.session)
         hand = await self.store.raised(ctx.event_id, data.session, data.user)
         if hand is None:
             raise not_found(f"A raised hand of `{data.user}` in this session")
-        grant = Grant(hand.user, hand.name, int(time.time() * 1000))
+        grant = Grant(hand.user, hand.name, int(self.host.clock.time() * 1000))
         await self.store.grant(ctx.event_id, data.session, grant)
         await self.store.lower(ctx.event_id, data.session, hand.user)
         await self._tell_hand(ctx.event_id, data.session, hand.user, False, "stage")
@@ -109,7 +105,6 @@ class StageFeature(Feature):
         return {"stage": msgspec.to_builtins(grant)}
 
     async def end(self, ctx: Context, data: End) -> dict[str, Any]:
-        _joined(ctx, data.session)
         target = data.user or ctx.user.id
         rules.check_end(ctx.user.id, ctx.user.role, target)
         ended = await self._revoke(ctx.event_id, data.session, target)
@@ -132,7 +127,7 @@ class StageFeature(Feature):
         if user is None:
             return
         key = topic_key(user.event, topics.session(session_id))
-        presence = self.services.backend.presence
+        presence = self.host.presence
         await presence.leave(key, conn.id)  # idempotent: the sessions feature does it too
         if user.id in await presence.members(key):
             return
@@ -145,8 +140,8 @@ class StageFeature(Feature):
         if not await self.store.revoke(event, session, user):
             return False
         await self._publish_stage(event, session)
-        media = self.services.feature("media")
-        await media.stop_user(event, session, user)  # type: ignore[attr-defined]
+        media: Any = self.host.peer("media")
+        await media.stop_user(event, session, user)
         return True
 
     async def _tell_hand(self, event: str, session: str, user: str, raised: bool,
@@ -156,20 +151,19 @@ class StageFeature(Feature):
 
     async def _tell_user(self, event: str, session: str, user: str, raised: bool,
                          by: str) -> None:
-        await self.services.publish(event, topics.user(user), "hand",
+        await self.host.publish(event, topics.user(user), "hand",
                                     {"session": session, "raised": raised, "by": by})
 
     async def _publish_queue(self, event: str, session: str) -> None:
         queue = rules.queue(await self.store.hands(event, session))
-        await self.services.publish(event, topics.staff(session), "hands",
+        await self.host.publish(event, topics.staff(session), "hands",
                                     {"session": session, "queue": queue})
 
     async def _publish_stage(self, event: str, session: str) -> None:
         on_stage = rules.on_stage(await self.store.grants(event, session))
-        await self.services.publish(event, topics.session(session), "stage",
+        await self.host.publish(event, topics.session(session), "stage",
                                     {"session": session, "on_stage": on_stage})
 
 
-def _joined(ctx: Context, session: str) -> None:
-    if ctx.conn.session != session:
-        raise forbidden(f"Join session `{session}` first.")
+def _session(data: InSession | Lower | Someone | End) -> str:
+    return data.session

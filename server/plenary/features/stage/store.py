@@ -7,6 +7,9 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ...backends.base import StoreKind
+from ...backends.keys import KeySpace
+from ...backends.tables import Tables
 from .rules import Grant, Hand
 
 
@@ -34,55 +37,68 @@ class StageStore(Protocol):
     async def grants(self, event: str, session: str) -> list[Grant]: ...
 
 
-class MemoryStageStore:
-    def __init__(self) -> None:
-        self._hands: dict[tuple[str, str], dict[str, Hand]] = {}
-        self._grants: dict[tuple[str, str], dict[str, Grant]] = {}
+class EmbeddedStageStore:
+    """Rows: hands and grants keyed (event, session, user); one turn of the loop each."""
+
+    def __init__(self, tables: Tables | None = None) -> None:
+        self._tables = tables or Tables()
+        self._hands = self._tables.table("stage.hands", Hand)
+        self._grants = self._tables.table("stage.grants", Grant)
 
     async def raise_hand(self, event: str, session: str, hand: Hand) -> bool:
-        hands = self._hands.setdefault((event, session), {})
-        if hand.user in hands:
+        if (event, session, hand.user) in self._hands:
             return False
-        hands[hand.user] = hand
+        self._hands.put((event, session, hand.user), hand)
+        await self._tables.durable()
         return True
 
     async def lower(self, event: str, session: str, user: str) -> bool:
-        return self._hands.get((event, session), {}).pop(user, None) is not None
+        gone = self._hands.pop((event, session, user)) is not None
+        await self._tables.durable()
+        return gone
 
     async def lower_all(self, event: str, session: str) -> None:
-        self._hands.pop((event, session), None)
+        for key, _ in self._hands.items():
+            if key[:2] == (event, session):
+                self._hands.pop(key)
+        await self._tables.durable()
 
     async def hands(self, event: str, session: str) -> list[Hand]:
-        return list(self._hands.get((event, session), {}).values())
+        return [h for key, h in self._hands.items() if key[:2] == (event, session)]
 
     async def raised(self, event: str, session: str, user: str) -> Hand | None:
-        return self._hands.get((event, session), {}).get(user)
+        return self._hands.get((event, session, user))
 
     async def grant(self, event: str, session: str, grant: Grant) -> bool:
-        grants = self._grants.setdefault((event, session), {})
-        if grant.user in grants:
+        if (event, session, grant.user) in self._grants:
             return False
-        grants[grant.user] = grant
+        self._grants.put((event, session, grant.user), grant)
+        await self._tables.durable()
         return True
 
     async def revoke(self, event: str, session: str, user: str) -> bool:
-        return self._grants.get((event, session), {}).pop(user, None) is not None
+        gone = self._grants.pop((event, session, user)) is not None
+        await self._tables.durable()
+        return gone
 
     async def granted(self, event: str, session: str, user: str) -> bool:
-        return user in self._grants.get((event, session), {})
+        return (event, session, user) in self._grants
 
     async def grants(self, event: str, session: str) -> list[Grant]:
-        return list(self._grants.get((event, session), {}).values())
+        return [g for key, g in self._grants.items() if key[:2] == (event, session)]
+
+
+STAGE = KeySpace("stage")
 
 
 class Keys:
     @staticmethod
     def hands(event: str, session: str) -> str:  # hash: user -> raised hand (JSON)
-        return f"plenary:stage:{{{event}}}:hands:{session}"
+        return STAGE(event, "hands", session)
 
     @staticmethod
     def grants(event: str, session: str) -> str:  # hash: user -> stage grant (JSON)
-        return f"plenary:stage:{{{event}}}:grants:{session}"
+        return STAGE(event, "grants", session)
 
 
 _hand = msgspec.json.Decoder(Hand)
@@ -126,7 +142,4 @@ class RedisStageStore:
         return [_grant.decode(r) for r in raw]
 
 
-def open_store(backend: Any) -> StageStore:
-    if backend.name == "redis":
-        return RedisStageStore(backend.redis)
-    return MemoryStageStore()
+STORE: StoreKind[StageStore] = StoreKind(EmbeddedStageStore, RedisStageStore)
