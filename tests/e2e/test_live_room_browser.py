@@ -55,7 +55,7 @@ async def test_the_live_room_in_french_on_a_phone(people: People) -> None:
     zoe = await people.join("attendee", "Zoé", viewport=PHONE, locale="fr-FR")
     await expect(zoe.get_by_role("button", name="Lever la main")).to_be_visible()
     await expect(zoe.get_by_role("button", name="Applaudir")).to_be_visible()
-    await expect(zoe.locator("#chat-h")).to_have_text("Chat")
+    await expect(zoe.locator("#chat-h")).to_have_text("Discussion")
     await zoe.get_by_role("button", name="Lever la main").click()
     await expect(zoe.locator("#hand-status")).to_have_text("Main levée : attendez un modérateur.")
     await shot(zoe, "live-attendee-french-phone")

@@ -287,7 +287,7 @@ export default {
     'qa.closed': 'Las preguntas están cerradas por ahora.',
     'qa.dismissed_notice': 'Un moderador ha descartado tu pregunta.',
     'qa.merged_notice': 'Tu pregunta se ha fusionado con otra parecida: tus votos la siguieron.',
-    'chat.title': 'Chat',
+    'chat.title': 'Conversación',
     'chat.label': 'Mensaje',
     'chat.send': 'Enviar',
     'chat.empty': 'Aún no hay mensajes.',
