@@ -290,7 +290,7 @@ export default {
     'qa.merged_notice': 'Your question was merged with a similar one: your votes moved with it.',
     'chat.title': 'Chat',
     'chat.label': 'Message',
-    'chat.send': 'Send',
+    'chat.send': 'Post',
     'chat.empty': 'No messages yet.',
     'chat.closed': 'The chat is closed for now.',
     'chat.slow': 'Slow mode',

@@ -289,7 +289,7 @@ export default {
     'qa.merged_notice': 'Tu pregunta se ha fusionado con otra parecida: tus votos la siguieron.',
     'chat.title': 'Conversación',
     'chat.label': 'Mensaje',
-    'chat.send': 'Enviar',
+    'chat.send': 'Publicar',
     'chat.empty': 'Aún no hay mensajes.',
     'chat.closed': 'El chat está cerrado por ahora.',
     'chat.slow': 'Modo lento',

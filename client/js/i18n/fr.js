@@ -289,7 +289,7 @@ export default {
     'qa.merged_notice': 'Votre question a été fusionnée avec une question semblable : ses votes l\'ont suivie.',
     'chat.title': 'Discussion',
     'chat.label': 'Votre message',
-    'chat.send': 'Envoyer',
+    'chat.send': 'Publier',
     'chat.empty': 'Aucun message pour l\'instant.',
     'chat.closed': 'Le chat est fermé pour le moment.',
     'chat.slow': 'Mode lent',

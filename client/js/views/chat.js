@@ -10,7 +10,9 @@ const SLOW_STEPS = [0, 5, 10, 30, 60];
 
 export function chatPanel(ctx, moderator) {
   const { state, act, sessionId, app, user } = ctx;
-  const log = h('ol', { class: 'chat-log', id: 'chat-log', role: 'log', 'aria-labelledby': 'chat-h' });
+  const list = h('ol', { class: 'chat-list' });
+  // The log region is a wrapper: `role="log"` on the list itself would hide its items' list roles.
+  const log = h('div', { class: 'chat-log', id: 'chat-log', role: 'log', 'aria-labelledby': 'chat-h' }, list);
   const input = h('input', { type: 'text', id: 'chat-text', maxlength: TEXT_MAX, autocomplete: 'off' });
   const send = h('button', { type: 'submit', class: 'primary' }, t('chat.send'));
   const status = h('p', { class: 'muted small', id: 'chat-status', role: 'status' });
@@ -58,7 +60,7 @@ export function chatPanel(ctx, moderator) {
 
   function render() {
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    keepFocus(el, () => fill(log, state.chat.length ? state.chat.map(item)
+    keepFocus(el, () => fill(list, state.chat.length ? state.chat.map(item)
       : h('li', { class: 'empty muted' }, t('chat.empty'))));
     if (atBottom) log.scrollTop = log.scrollHeight;
     const closed = state.session && state.session.chat_open === false;
