@@ -7,9 +7,9 @@ events without reactions, so the two can be compared.
 Checked and printed: every client's most `reactions` events in any one second (must be 1)
 and the shortest gap between two of them; whether the counts every client added up equal
 the reactions the server accepted (exact totals); and the publish→receive p50/p99 of the
-moderator's `session.updated` events without and with reactions (fan-out of other events
-unaffected). It starts its own redis-server and `python -m plenary` processes; the load
-generators are the lean clients of fanout.py.
+moderator's chat messages (numbered, so each is timed from its own send) without and with
+reactions (fan-out of other events unaffected). It starts its own redis-server and
+`python -m plenary` processes; the load generators are the lean clients of fanout.py.
 """
 
 from __future__ import annotations
@@ -29,16 +29,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import websockets
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fanout import BUCKET_MS, BUCKETS, LeanClient, cpu_seconds, percentile, publish
+from fanout import BUCKET_MS, BUCKETS, LeanClient, cpu_seconds, percentile
 
 from harness import SECRET, RedisServer, Server, create_event
 from plenary.auth import issue_token
 from plenary.messages import Role
 
 KINDS = ("applause", "thumbs_up", "heart", "laugh", "surprise")
-UPDATED = b'"type":"session.updated"'
+MARK = re.compile(rb'"text":"bench (\d+)"')  # the moderator's chat messages, numbered
 REACTIONS = b'"type":"reactions"'
 ERROR_CODE = re.compile(rb'"type":"error"[^}]*"code":"(\w+)"')
 SLOTS = 10  # clients react in 10 staggered slots per period, not all at once
@@ -74,8 +76,8 @@ async def _load(urls: list[str], tokens: list[str], events: int, args: dict[str,
     def on_text(i: int) -> Any:
         def take(payload: bytes) -> None:
             now = time.time()
-            for _ in range(payload.count(UPDATED)):
-                k = tally.updates[i]
+            for found in MARK.findall(payload):  # an event says which one it is
+                k = int(found)
                 tally.updates[i] += 1
                 if k < 2 * events and sent[k]:
                     ms = (now - sent[k]) * 1000
@@ -168,7 +170,8 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     redis = RedisServer()
     redis.start()
-    servers = [Server(redis.url, env={"PLENARY_SEND_QUEUE_LIMIT": "100000"}).start()
+    env = {"PLENARY_SEND_QUEUE_LIMIT": "100000", "PLENARY_CHAT_LIMIT_PER_MIN": "100000"}
+    servers = [Server(redis.url, env=env).start()
                for _ in range(args.workers)]
     try:
         run(args, servers)
@@ -200,10 +203,10 @@ def run(args: argparse.Namespace, servers: list[Server]) -> None:
     moderator = issue_token(SECRET, event=event.id, name="mod", role=Role.moderator, ttl_s=3600)
     go.set()
     cpu = [sum(cpu_seconds(p) for p in pids)]
-    asyncio.run(publish(urls[0], moderator, events, args.event_rate, sent))  # no reactions
+    asyncio.run(publish(urls[0], moderator, range(events), args.event_rate, sent))  # no reactions
     cpu.append(sum(cpu_seconds(p) for p in pids))
     react.set()
-    asyncio.run(_publish_from(urls[0], moderator, events, args.event_rate, sent))
+    asyncio.run(publish(urls[0], moderator, range(events, 2 * events), args.event_rate, sent))
     outcomes = [results.get() for _ in procs]
     cpu.append(sum(cpu_seconds(p) for p in pids))
     for p in procs:
@@ -211,13 +214,30 @@ def run(args: argparse.Namespace, servers: list[Server]) -> None:
     report(args, events, outcomes, cpu)
 
 
-async def _publish_from(url: str, token: str, events: int, rate: float, sent: Any) -> None:
-    """The second phase's events, numbered after the first's."""
-    class Offset:
-        def __setitem__(self, k: int, value: float) -> None:
-            sent[events + k] = value
+async def publish(url: str, token: str, numbers: range, rate: float, sent: Any) -> None:
+    """The other events: the moderator's chat messages `bench <k>`, at `rate` per second."""
+    async with websockets.connect(url, compression=None, ping_interval=None) as ws:
+        await ws.send(json.dumps({"id": 0, "type": "hello", "data": {"token": token}}))
+        await ws.recv()
+        await ws.send(json.dumps({"id": 1, "type": "session.join",
+                                  "data": {"session": "opening"}}))
+        drain = asyncio.create_task(_drain(ws))
+        start = time.time() + 0.2
+        for n, k in enumerate(numbers):
+            delay = start + n / rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent[k] = time.time()
+            await ws.send(json.dumps({"id": k + 2, "type": "chat.say",
+                                      "data": {"session": "opening", "text": f"bench {k}"}}))
+        await asyncio.sleep(1)
+        drain.cancel()
 
-    await publish(url, token, events, rate, Offset())
+
+async def _drain(ws: Any) -> None:
+    async for frame in ws:
+        for code in ERROR_CODE.findall(frame.encode() if isinstance(frame, str) else frame):
+            print("publisher got an error:", code.decode(), file=sys.stderr)
 
 
 def report(args: argparse.Namespace, events: int, outcomes: list[dict[str, Any]],
@@ -244,11 +264,11 @@ def report(args: argparse.Namespace, events: int, outcomes: list[dict[str, Any]]
     print(f"`reactions` events per client: {min(map(len, arrivals))}–{max(map(len, arrivals))}; "
           f"most in any 1 s window: {worst}; shortest gap: {min(gaps, default=0):.3f} s")
     print(f"clients whose added-up counts equal the reactions sent: {exact}/{len(totals)}")
-    print(f"other events delivered: {sum(min(u, 2 * events) for u in updates)}/"
+    print(f"other events (chat messages) delivered: {sum(min(u, 2 * events) for u in updates)}/"
           f"{2 * events * len(updates)}")
     for name, hist, spent in (("without reactions", without, cpu[1] - cpu[0]),
                               ("with reactions   ", with_, cpu[2] - cpu[1])):
-        print(f"{name}: session.updated p50 {percentile(hist, .5):.1f} ms  "
+        print(f"{name}: chat.message p50 {percentile(hist, .5):.1f} ms  "
               f"p99 {percentile(hist, .99):.1f} ms  max {percentile(hist, 1.0):.1f} ms; "
               f"server CPU {spent:.1f} s")
     print(f"p99 ratio with/without: {percentile(with_, .99) / percentile(without, .99):.2f}")
