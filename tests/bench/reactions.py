@@ -170,7 +170,8 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
     redis = RedisServer()
     redis.start()
-    env = {"PLENARY_SEND_QUEUE_LIMIT": "100000", "PLENARY_CHAT_LIMIT_PER_MIN": "100000"}
+    env = {"PLENARY_SEND_QUEUE_LIMIT": "100000", "PLENARY_CHAT_LIMIT_PER_MIN": "100000",
+           "PLENARY_COMMAND_LIMIT_PER_S": "100000"}
     servers = [Server(redis.url, env=env).start()
                for _ in range(args.workers)]
     try:
