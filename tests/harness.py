@@ -26,7 +26,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret-" + "x" * 24
 ADMIN_KEY = "test-admin-key"
-CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator"}
+CODES = {"attendee": "code-attendee", "speaker": "code-speaker", "moderator": "code-moderator",
+         "captioner": "code-captioner", "interpreter": "code-interpreter"}
 
 
 def free_port() -> int:
@@ -79,6 +80,13 @@ class RedisServer:
             self.proc.wait(10)
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: Redis keeps only what its append-only file already holds."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def flush(self) -> None:
         with socket.create_connection(("127.0.0.1", self.port)) as s:
             s.sendall(b"FLUSHALL\r\n")
@@ -120,7 +128,10 @@ class Server:
         env = {**os.environ, "PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
                "HOST": "127.0.0.1", "PORT": str(self.port),
                "PLENARY_AGENDA_DIR": str(ROOT / "tests" / "no-agendas"),
-               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1", **self.extra_env}
+               "PLENARY_DATA": self.data_dir, "PYTHONUNBUFFERED": "1",
+               # The shared test Redis keeps no append-only file (speed): accepted here;
+               # tests/integration/test_durability_redis.py runs the refusal and real AOF.
+               "PLENARY_REDIS_ACCEPT_DATA_LOSS": "1", **self.extra_env}
         env.pop("REDIS_URL", None)
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
@@ -140,15 +151,24 @@ class Server:
                 self.proc.wait()
             self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what was not on disk is gone."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
     def output(self) -> str:
         return Path(self.log_path).read_text(errors="replace")
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None,
-         raw: bool = False) -> tuple[int, Any]:
+         raw: bool = False, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -228,12 +248,16 @@ class Client:
 
     @classmethod
     async def connect(cls, server: Server | str, token: str | None = None, *,
-                      resume: dict[str, int] | None = None, mode: str | None = None,
+                      resume: dict[str, Any] | None = None, mode: str | None = None,
                       origin: str | None = None, **kwargs: Any) -> Client:
-        url = server if isinstance(server, str) else server.ws
-        headers = {"Origin": origin} if origin else None
-        ws = await websockets.connect(url, additional_headers=headers, max_size=2**22,
-                                      compression=None, **kwargs)
+        ws: Any
+        if hasattr(server, "open_socket"):  # tests/inproc.py: the app in this process
+            ws = await server.open_socket(origin)
+        else:
+            url = server if isinstance(server, str) else server.ws
+            headers = {"Origin": origin} if origin else None
+            ws = await websockets.connect(url, additional_headers=headers, max_size=2**22,
+                                          compression=None, **kwargs)
         client = cls(ws)
         client.closed = asyncio.get_running_loop().create_future()
         client._reader = asyncio.create_task(client._read())
@@ -288,8 +312,10 @@ class Client:
     async def send_raw(self, frame: str | bytes) -> None:
         await self.ws.send(frame)
 
-    async def request(self, kind: str, data: Any = None, timeout: float = 10) -> dict[str, Any]:
-        """Send a command; return its `ok` or `error` message as it came."""
+    async def request(self, kind: str, data: Any = None, timeout: float = 10,
+                      key: str | None = None) -> dict[str, Any]:
+        """Send a command (with an idempotency `key`, if given); return its `ok` or `error`
+        message as it came."""
         command_id = self._next_id
         self._next_id += 1
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -297,12 +323,15 @@ class Client:
         message: dict[str, Any] = {"id": command_id, "type": kind}
         if data is not None:
             message["data"] = data
+        if key is not None:
+            message["key"] = key
         await self.ws.send(json.dumps(message))
         return await asyncio.wait_for(future, timeout)
 
-    async def call(self, kind: str, data: Any = None, timeout: float = 10) -> Any:
+    async def call(self, kind: str, data: Any = None, timeout: float = 10,
+                   key: str | None = None) -> Any:
         """Send a command; return the `ok` data or raise CommandFailed."""
-        reply = await self.request(kind, data, timeout)
+        reply = await self.request(kind, data, timeout, key)
         if reply["type"] == "error":
             raise CommandFailed(reply["error"])
         return reply["data"]

@@ -1,15 +1,18 @@
 // The app shell: header (language, connection state), toasts, and the hash router.
 //   #/join?event=…&code=…   join form       #/agenda            the event's sessions
 //   #/session/<id>[/<view>] a session, in the attendee, moderator or speaker view
+//   #/screen[/<session>]    the room screen        #/admin[/<event>]   the organisers' pages
 
 import { announce, h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
-import { fetchAgenda, loadAuth } from './auth.js';
+import { fetchAgenda, loadAuth, readClaims, saveAuth } from './auth.js';
 import { applyBrand } from './brand.js';
 import { Connection, socketUrl } from './connection.js';
 import { joinView } from './views/join.js';
 import { agendaView } from './views/agenda.js';
 import { sessionView } from './views/session.js';
+import { screenView } from './views/screen.js';
+import { adminView } from './views/admin.js';
 
 const app = {
   connection: null,
@@ -33,9 +36,27 @@ function route() {
   app.auth = loadAuth();
   const [page, ...rest] = parts;
   brandFor((app.auth && app.auth.event) || params.get('event'));
+  // The room screen and the organisers' pages need no attendee's token.
+  if (page === 'screen') return mount(screenView(app, rest[0], params));
+  if (page === 'admin') return mount(adminView(app, rest, params));
+  if (page === 'signed-in') return signedIn(params);
   if (page === 'join' || !app.auth) return mount(joinView(app, params));
   if (page === 'session' && rest[0]) return mount(sessionView(app, rest[0], rest[1]));
   return mount(agendaView(app));
+}
+
+/** Back from the organisation's sign-in (oidc.py): the token is in the fragment. */
+function signedIn(params) {
+  const token = params.get('token') || '';
+  const claims = readClaims(token);
+  if (!claims) { app.go('#/join'); return; }
+  if (params.get('next') === 'admin') {
+    sessionStorage.setItem('plenary.admin', token);
+    app.go('#/admin');
+    return;
+  }
+  saveAuth({ token, role: claims.role, event: claims.event, name: claims.name, mode: 'remote' });
+  app.go('#/agenda');
 }
 
 function mount(view) {

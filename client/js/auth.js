@@ -34,21 +34,32 @@ export function readClaims(token) {
   }
 }
 
-/** POST /api/events/{event}/join → {token, role}; throws {code, message} on refusal. */
-export async function joinEvent(eventId, name, code) {
+/** POST /api/events/{event}/join → {token, role, event, name}; throws {code, message}. */
+export function joinEvent(eventId, name, code) {
+  return api('POST', `/api/events/${encodeURIComponent(eventId)}/join`, { name, code });
+}
+
+/** POST /api/join: the event's short code alone (`WELLBEING22`, any case). */
+export function joinByCode(code, name) {
+  return api('POST', '/api/join', { name, code });
+}
+
+/** A JSON call to the HTTP API; throws the problem's {code, message} on refusal. */
+export async function api(method, path, body, { token, type = 'application/json' } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = type;
+  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(`/api/events/${encodeURIComponent(eventId)}/join`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, code }),
-    });
+    response = await fetch(path, { method, headers,
+      body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body) });
   } catch {
     throw { code: 'network' };
   }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw body.error || { code: 'internal' };
-  return body;
+  if (response.status === 204) return {};
+  const reply = await response.json().catch(() => ({}));
+  if (!response.ok) throw reply.error || { code: 'internal' };
+  return reply;
 }
 
 export async function fetchAgenda(eventId) {

@@ -8,6 +8,18 @@
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 15000;
 const NO_RETRY = new Set([4401, 1008]); // not authenticated, policy: retrying cannot help
+// Commands that create something (or count once): sent with an idempotency key and sent
+// again after a reconnect when their reply was lost; the server answers a retry with the
+// first reply, so nothing is created twice.
+const KEYED = new Set(['qa.ask', 'poll.create', 'poll.vote', 'breakout.create',
+  'breakout.report', 'breakout.broadcast', 'room.say']);
+const MAX_TRIES = 3;
+
+function newKey() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes); // randomUUID needs a secure context; this does not
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 export class ProtocolFailure extends Error {
   constructor(error) {
@@ -26,6 +38,7 @@ export class Connection {
     this.mode = mode;
     this.seqs = new Map();
     this.epochs = new Map(); // topic -> the epoch of the stream its seq counts in
+    this.closeCodes = []; // the last close codes, for diagnostics
     this.handlers = new Map();
     this.pending = new Map(); // command id -> {resolve, reject}
     this.waiting = []; // commands given before hello succeeded
@@ -69,6 +82,7 @@ export class Connection {
   call(type, data) {
     return new Promise((resolve, reject) => {
       const command = { type, data, resolve, reject };
+      if (KEYED.has(type)) command.key = newKey();
       if (this.ready) this.send(command);
       else this.waiting.push(command);
     });
@@ -146,6 +160,8 @@ export class Connection {
     this.pending.set(id, command);
     const message = { id, type: command.type };
     if (command.data !== undefined) message.data = command.data;
+    if (command.key) message.key = command.key;
+    command.tries = (command.tries || 0) + 1;
     try {
       this.ws.send(JSON.stringify(message));
     } catch {
@@ -186,12 +202,17 @@ export class Connection {
   }
 
   closed(event) {
+    this.closeCodes.push(event.code); // 1001: the server went away on purpose (a restart)
+    if (this.closeCodes.length > 20) this.closeCodes.shift();
     this.ready = false;
     this.ws = null;
     const lost = [...this.pending.values()];
     this.pending.clear();
+    const retry = !this.stopped && !NO_RETRY.has(event.code);
     for (const command of lost) {
-      if (command.type !== 'hello') command.reject(new ProtocolFailure({ code: 'disconnected' }));
+      if (command.type === 'hello') continue;
+      if (retry && command.key && command.tries < MAX_TRIES) this.waiting.push(command);
+      else command.reject(new ProtocolFailure({ code: 'disconnected' }));
     }
     if (this.stopped) return;
     if (NO_RETRY.has(event.code)) {

@@ -10,8 +10,11 @@
 import en from './i18n/en.js';
 import es from './i18n/es.js';
 import fr from './i18n/fr.js';
+import * as organiser from './i18n-organiser.js';
 
 const FILES = { en, fr, es };
+// -- the organiser's day (issue 16): its strings live in their own file ----------------------
+for (const [code, strings] of Object.entries(organiser)) Object.assign(FILES[code].strings, strings);
 const STORAGE_KEY = 'plenary.lang';
 
 /** Language code → its own name, for the language menu. */

@@ -34,6 +34,22 @@ export class SessionState {
     this.chat = []; // session chat messages, oldest first
     this.chatSlow = 0;
     this.sharedReports = null; // {breakout, reports: [...]}
+    // issue 14: surveys, their results per round, and exact poll results for staff
+    this.surveys = new Map();
+    this.surveyResults = new Map(); // survey id -> the latest survey.results
+    this.mySurveys = new Map(); // survey id -> {round, answers, submitted}
+    this.rawResults = new Map(); // poll id -> exact results (staff, where the creator allowed)
+    // issue 17: live captions, the recent lines of every language (an id replaces its line)
+    this.captions = { lines: [], languages: [] };
+  }
+
+  putCaption(line) {
+    const lines = this.captions.lines.filter((l) => l.id !== line.id);
+    lines.push(line);
+    lines.sort((a, b) => a.at - b.at);
+    const languages = this.captions.languages.includes(line.lang) ? this.captions.languages
+      : [...this.captions.languages, line.lang].sort();
+    this.captions = { lines: lines.slice(-60), languages };
   }
 
   /** Replace everything with a session.join snapshot. */
@@ -60,6 +76,15 @@ export class SessionState {
     this.chat = (snapshot.chat && snapshot.chat.messages) || [];
     this.chatSlow = (snapshot.chat && snapshot.chat.slow_s) || 0;
     this.sharedReports = snapshot.shared_reports || null;
+    this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
+    for (const survey of snapshot.surveys || []) this.putSurvey(survey);
+    if (snapshot.captions) this.captions = { lines: [...snapshot.captions.lines], languages: [...snapshot.captions.languages] };
+  }
+
+  putSurvey(survey) {
+    this.surveys.set(survey.id, survey);
+    if (survey.outcome) this.surveyResults.set(survey.id, survey.outcome);
+    if (survey.mine) this.mySurveys.set(survey.id, survey.mine);
   }
 
   /** Is this person on the session's stage (a moderator brought them up)? */
@@ -83,6 +108,7 @@ export class SessionState {
     this.polls.set(poll.id, poll);
     // A snapshot carries the poll's current results (`outcome`) when this user may see them.
     if (poll.outcome) this.results.set(poll.id, { poll: poll.id, ...poll.outcome });
+    if (poll.raw_outcome) this.rawResults.set(poll.id, poll.raw_outcome);
     if (poll.my_vote === true && !this.myPolls.has(poll.id)) this.myPolls.set(poll.id, true);
   }
 
@@ -161,6 +187,12 @@ const HANDLERS = {
     return 'polls';
   },
   'poll.removed': (s, d) => HANDLERS['poll.deleted'](s, d),
+  // issue 14
+  'poll.raw_results': (s, d) => { s.rawResults.set(d.poll, d); return 'polls'; },
+  'survey.state': (s, d) => { if (d.survey) s.putSurvey(d.survey); return 'surveys'; },
+  'survey.results': (s, d) => { s.surveyResults.set(d.survey, d); return 'surveys'; },
+  caption: (s, d) => { s.putCaption(d.line); return 'captions'; }, // issue 17
+  'survey.removed': (s, d) => { s.surveys.delete(d.survey); s.surveyResults.delete(d.survey); return 'surveys'; },
   'breakout.state': (s, d) => {
     const breakout = d.breakout || d;
     s.setBreakout(breakout.state === 'deleted' ? null : breakout);

@@ -16,7 +16,8 @@ from typing import Any
 
 import uvicorn
 
-from .agenda import load_agendas
+from .agenda import ROLE_CODES, load_agendas
+from .links import LOOPBACK, WILDCARDS, base_url, role_link
 from .settings import ROOT, Settings, SettingsError
 
 WS_PROTOCOLS = {"plenary": "plenary.transport:PlenaryWebSocket", "asgi": "websockets-sansio"}
@@ -53,25 +54,41 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"plenary: {exc}")
     if args.demo:
         print_join_links(settings)
+    else:
+        print_reach(settings, base_url(settings))
     from .app import create_app
 
     uvicorn.run(create_app(settings), **uvicorn_options(settings))  # type: ignore[arg-type]
 
 
 def print_join_links(settings: Settings) -> None:
-    host = "localhost" if settings.host in ("0.0.0.0", "127.0.0.1", "::") else settings.host
-    base = f"http://{host}:{settings.port}"
+    base = base_url(settings)
     where = (f"embedded backend, data in {settings.data_dir}: a temporary folder unless "
              "PLENARY_DATA names one" if settings.redis_url is None
              else f"Redis at {settings.redis_url.split('@')[-1]}")
     print(f"\nPlenary demo on {base} ({where})\n")
     for event in load_agendas(settings.agenda_dir):
         print(f"  {event.title}")
-        for role in ("attendee", "speaker", "moderator"):
-            code = getattr(event.codes, role)
-            print(f"    {role:<10} {base}/#/join?event={event.id}&code={code}")
+        if event.short_code:
+            print(f"    {'code':<10} {event.short_code} (type it at {base})")
+        for role in ROLE_CODES:
+            if getattr(event.codes, role) is not None:
+                print(f"    {role:<10} {role_link(base, event, role)}")
         print()
+    print(f"  organisers {base}/#/admin (admin key: {settings.admin_key})\n")
+    print_reach(settings, base)
     sys.stdout.flush()
+
+
+def print_reach(settings: Settings, base: str) -> None:
+    """Say who can reach the server, and that browsers share cameras only over HTTPS."""
+    if settings.host in WILDCARDS:
+        print(f"  Phones and laptops on this network can open {base}")
+        print("  Camera and screen sharing need HTTPS off localhost: put Plenary behind an "
+              "HTTPS proxy (see README) for anyone who presents from another machine.\n")
+    elif settings.host in LOOPBACK:
+        print("  Only this machine can reach the server: run with HOST=0.0.0.0 to let phones "
+              "in the room join.\n")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,18 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from .agenda import load_agendas
+from .clock import Clock
 from .features import all_features
 from .gateway import Gateway
-from .http import api, ops
+from .http.routes import routes as http_routes
 from .services import Services
 from .settings import Settings
+from .shutdown import close_clients_first
 
 log = logging.getLogger("plenary")
 
@@ -37,15 +39,16 @@ class Plenary:
             await self.http(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Plenary:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
-    services = Services(settings)
+    services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.start()
+        close_clients_first(services.close_clients)  # SIGTERM: 1001, before uvicorn's 1012
         for event in load_agendas(settings.agenda_dir):
             if await services.events.get(event.id) is None:
                 await services.events.put(event)
@@ -55,14 +58,7 @@ def create_app(settings: Settings | None = None) -> Plenary:
             await services.stop()
 
     routes = [
-        Route("/healthz", ops.healthz),
-        Route("/readyz", ops.readyz),
-        Route("/metrics", ops.metrics),
-        Route("/openapi.json", ops.openapi),
-        Route("/api/events/{event}", api.get_event, methods=["GET"]),
-        Route("/api/events/{event}", api.put_event, methods=["PUT"]),
-        Route("/api/events/{event}/join", api.join_event, methods=["POST"]),
-        Route("/api/events/{event}/sessions/{session}/report", api.session_report),
+        *http_routes(),
         Mount("/", StaticFiles(directory=settings.client_dir, html=True, check_dir=False)),
     ]
     http = Starlette(routes=routes, lifespan=lifespan)

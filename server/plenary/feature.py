@@ -98,6 +98,11 @@ class Host(Protocol):
     async def topic_allowed(self, user: User, topic: str) -> bool:
         """May `user` (re)subscribe to `topic`? (access.py: the one rule)"""
 
+    @property
+    def taps(self) -> list[Callable[[str, str, str, Any], None]]:
+        """Called with (event, topic, kind, data) for each event this process publishes
+        (the webhooks watch them); a tap must not block. (Issue 16.)"""
+
     def peer(self, name: str) -> Feature:
         """Another feature of this app, by name, for the few that build on another's rules
         (media.publish asks the stage for its grant; chat and Q&A ask moderation)."""

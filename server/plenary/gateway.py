@@ -21,12 +21,13 @@ from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
 from . import topics
-from .auth import User, read_token
+from .auth import User
 from .backends.base import topic_key
 from .connection import Connection
 from .errors import Code, ProtocolError, bad_request, conflict, rate_limited
 from .feature import Command, Context
-from .messages import FrameError, Mode, convert, parse_frame
+from .idempotency import once
+from .messages import Envelope, FrameError, Mode, convert, parse_frame
 from .outlets import outlet_for
 from .services import Services
 
@@ -128,7 +129,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
         if not bucket.take():
             raise rate_limited("Too many commands: slow down.", 1)
         followups: list[Any] = []
-        result = await _dispatch(envelope.type, envelope.data, conn, services, followups)
+        result = await _dispatch(envelope, conn, services, followups)
         conn.reply(envelope.id, result if result is not None else {})
         for action in followups:
             action()
@@ -150,8 +151,9 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     services.metrics.command_seconds.observe(time.perf_counter() - started)
 
 
-async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
+async def _dispatch(envelope: Envelope, conn: Connection, services: Services,
                     followups: list[Any]) -> Any:
+    kind, data = envelope.type, envelope.data
     if kind == "hello":
         return await hello(conn, services, convert(data, Hello), followups)
     if conn.user is None:
@@ -168,8 +170,15 @@ async def _dispatch(kind: str, data: Any, conn: Connection, services: Services,
         session_id = command.session(typed)
         if session_id is not None:
             await ctx.require_joined(session_id)
-    await _check_limit(command, user, services)
-    return await command.handler(ctx, typed)
+
+    async def run() -> Any:
+        await _check_limit(command, user, services)
+        return await command.handler(ctx, typed)
+
+    if envelope.key is None:
+        return await run()
+    # A retry with the same key answers the first reply, before any limit counts it again.
+    return await once(services.replies, (user.event, user.id, kind, envelope.key), run)
 
 
 async def _check_limit(command: Command, user: User, services: Services) -> None:
@@ -209,7 +218,7 @@ async def hello(conn: Connection, services: Services, data: Hello,
     if len(data.resume) > 20:
         raise bad_request("data.resume: at most 20 topics.")
     try:
-        user = read_token(services.settings.secret, data.token)
+        user = await services.tokens.read(data.token)
         event = await services.events.get(user.event)
         if event is None:
             raise ProtocolError(Code.unauthorized, f"Event `{user.event}` does not exist.")

@@ -41,6 +41,7 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     session: Slug
     live: bool | None = None
     qa_moderated: bool | None = None
+    recording: bool | None = None  # the stage is recorded (issue 17)
     qa_open: bool | None = None
     chat_open: bool | None = None
 
@@ -66,8 +67,8 @@ class Membership:
 
     def commands(self) -> list[Command]:
         return [
-            Command("session.join", Join, self.join),
-            Command("session.leave", Leave, self.leave),
+            Command("session.join", Join, self.join, role=Role.display),
+            Command("session.leave", Leave, self.leave, role=Role.display),
             Command("session.update", Update, self.update, role=Role.moderator),
         ]
 
@@ -101,10 +102,12 @@ class Membership:
         events = self.host.events
         session = await events.session(ctx.event_id, data.session)
         given = (("live", data.live), ("qa_moderated", data.qa_moderated),
-                 ("qa_open", data.qa_open), ("chat_open", data.chat_open))
+                 ("recording", data.recording), ("qa_open", data.qa_open),
+                 ("chat_open", data.chat_open))
         values = {k: v for k, v in given if v is not None}
         if not values:
-            raise bad_request("data: give `live`, `qa_moderated`, `qa_open` or `chat_open`.")
+            raise bad_request("data: give `live`, `qa_moderated`, `recording`, `qa_open` or "
+                              "`chat_open`.")
         await events.update_state(ctx.event_id, session.id, values)
         described = await events.describe(ctx.event_id, session)
         await ctx.publish(topics.session(session.id), "session.updated", {"session": described})

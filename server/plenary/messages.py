@@ -29,9 +29,12 @@ _decoder = msgspec.json.Decoder()
 class Role(enum.IntEnum):
     """Each role can do all that the roles below it can."""
 
+    display = 0  # the room screen: sees what attendees see, can do nothing (issue 16)
     attendee = 1
-    speaker = 2
-    moderator = 3
+    captioner = 2  # types live captions for a session (or a speech-to-text engine does)
+    interpreter = 3  # publishes an audio channel in a language on a session's stage
+    speaker = 4
+    moderator = 5
 
     @classmethod
     def parse(cls, name: str) -> Role:
@@ -42,6 +45,10 @@ class Envelope(msgspec.Struct):
     id: int | None
     type: str
     data: Any
+    key: str | None = None  # a client's idempotency key (see idempotency.py)
+
+
+MAX_KEY = 64
 
 
 def encode(value: Any) -> bytes:
@@ -62,11 +69,15 @@ def parse_frame(frame: str | bytes) -> Envelope:
         obj = _decoder.decode(frame)
     except msgspec.DecodeError as exc:
         raise FrameError(None, bad_request(f"The frame is not valid JSON: {exc}.")) from None
+    except RecursionError:  # nested deeper than the decoder will go: no traceback, no drop
+        raise FrameError(None, _too_deep_error()) from None
     if not isinstance(obj, dict):
         raise FrameError(None, bad_request("A frame must hold one JSON object (a command)."))
     raw_id = obj.get("id")
     if type(raw_id) is not int or not 0 <= raw_id <= MAX_ID:
         raise FrameError(None, bad_request(f"`id` must be an integer from 0 to {MAX_ID}."))
+    if too_deep(obj, MAX_DEPTH):
+        raise FrameError(raw_id, _too_deep_error())
     kind = obj.get("type")
     if not isinstance(kind, str) or not kind:
         raise FrameError(raw_id, bad_request("`type` must be a non-empty string."))
@@ -75,7 +86,32 @@ def parse_frame(frame: str | bytes) -> Envelope:
         data = {}
     if not isinstance(data, dict):
         raise FrameError(raw_id, bad_request("`data` must be a JSON object."))
-    return Envelope(raw_id, kind, data)
+    key = obj.get("key")
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY
+                            or not key.isprintable()):
+        raise FrameError(raw_id, bad_request(f"`key` must be 1–{MAX_KEY} printable characters."))
+    return Envelope(raw_id, kind, data, key)
+
+
+MAX_DEPTH = 32  # no command needs more than a few levels
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Does `value` nest containers more than `limit` deep? (Iterative: no recursion.)"""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _too_deep_error() -> ProtocolError:
+    return bad_request(f"The frame nests containers deeper than {MAX_DEPTH} levels.")
 
 
 class FrameError(Exception):

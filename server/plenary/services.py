@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from . import access
-from .auth import User
+from .auth import User, tokens_for
 from .backends import open_backend
 from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
 from .clock import Clock, SystemClock
@@ -21,6 +21,7 @@ from .connection import Connection, Flusher
 from .events import Events
 from .feature import Command, Feature
 from .hub import Hub
+from .idempotency import STORE as REPLIES
 from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
@@ -36,9 +37,14 @@ class Services:
         self.settings = settings
         self.node = secrets.token_hex(4)
         self.clock: Clock = clock or SystemClock()
-        self.backend = backend or open_backend(settings)
+        self.backend = backend or open_backend(settings, self.clock)
         self.hub = Hub(self.backend.broker)
+        self.replies = self.backend.open_store(REPLIES)  # idempotent commands (by client key)
         self.events = Events(self.backend.docs)
+        self.tokens = tokens_for(settings)  # Plenary's tokens and the identity provider's
+        # Called with (event, topic, kind, data) for each event this process publishes (the
+        # webhooks watch them); a tap must not block.
+        self.taps: list[Callable[[str, str, str, Any], None]] = []
         self.metrics = Metrics()
         self.connections: set[Connection] = set()
         self.flusher = Flusher(settings.flush_interval_s)
@@ -80,6 +86,8 @@ class Services:
     async def publish(self, event_id: str, topic: str, kind: str, data: Any) -> int:
         """Encode once and publish; every subscriber on every process gets the same text."""
         self.metrics.published.inc()
+        for tap in self.taps:
+            tap(event_id, topic, kind, data)
         return await self.backend.broker.publish(topic_key(event_id, topic), kind, encode(data))
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -104,6 +112,15 @@ class Services:
         self.membership.start()
         for feature in self.features:
             await feature.start()
+
+    async def close_clients(self) -> None:
+        """Close every connection with 1001 and wait until they are gone."""
+        for conn in list(self.connections):
+            conn.close_soon(1001, "server shutting down")
+        for _ in range(500):  # each leaves the set once its close frame went out
+            if not self.connections:
+                return
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         for conn in list(self.connections):

@@ -62,6 +62,25 @@ class Settings:
     data_dir: Path = ROOT / "data"
     data_sync: str = "full"
     redis_accept_data_loss: bool = False
+    # -- the organiser's day (issue 16): links, external tokens, webhooks ---------------------
+    public_url: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str = "plenary"
+    jwt_role_claim: str = "role"
+    jwt_event_claim: str = "event"
+    jwt_roles: tuple[str, ...] = ()
+    jwt_organisers: tuple[str, ...] = ()
+    webhook_allow_http: bool = False
+    webhook_attempts: int = 6
+    webhook_backoff_s: float = 2.0
+    webhook_timeout_s: float = 10.0
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid profile email"
+    # -- the stage for everyone (issue 17) --
+    recordings_dir: Path | None = None  # None: <PLENARY_DATA>/recordings
     # -- the live room: reactions, session chat, moderation (config/example.env) --
     reaction_interval_s: float = 1.0
     reaction_limit_per_10s: int = 30
@@ -100,6 +119,10 @@ class Settings:
             )
         if self.admin_key == DEMO_ADMIN_KEY:
             raise SettingsError("PLENARY_ADMIN_KEY is missing or the demo default: set one.")
+
+    @property
+    def recordings_path(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def origin_allowlist(self) -> frozenset[str]:

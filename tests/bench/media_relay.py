@@ -3,6 +3,18 @@
     .venv/bin/python tests/bench/media_relay.py --viewers 40
     .venv/bin/python tests/bench/media_relay.py --viewers 10 --per-process 5 --seconds 10 \
         --probes 2 --skip-mediarelay
+    .venv/bin/python tests/bench/media_relay.py --processes 4 --viewers 120 --skip-mediarelay
+    .venv/bin/python tests/bench/media_relay.py --processes 4 --spread others \
+        --viewers 30,60 --skip-mediarelay
+
+With `--processes P` (> 1) Plenary runs as P processes on a private Redis, the speaker on
+the first (the origin); viewers are spread round-robin over all of them (`--spread all`) or
+over all but the origin (`--spread others`: what the origin then does is one relay leg per
+other process, however many viewers those serve). `--viewers` may list several counts, run
+one after the other on the same processes: `--spread others --viewers 30,60` shows whether
+the origin's CPU grows with viewers that sit elsewhere. Each run prints, besides the figures
+below, every process's CPU and its peers by role, the origin's CPU, the time from a
+viewer's subscribe reply to its first frame (p50 / max), and the machine's load average.
 
 The speaker is an aiortc peer in this process sending synthetic frames that carry their
 send time (32 black/white blocks in the top rows). Viewers are aiortc peers spread over
@@ -25,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -49,6 +62,8 @@ from aiortc.mediastreams import MediaStreamError, VideoStreamTrack
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
+
+from plenary.features.media import aiortc_hooks  # noqa: E402
 
 WIDTH, HEIGHT = 640, 360
 BLOCK = 16  # stamp bit size in pixels
@@ -186,6 +201,8 @@ class _Count(queue.Queue):
 class Viewer:
     def __init__(self, probe: bool) -> None:
         self.probe = probe
+        self.asked = 0.0
+        self.first_at = 0.0
         self.pc = peer()
         self.pc.addTransceiver("video", direction="recvonly")
         self.frames = 0
@@ -198,13 +215,15 @@ class Viewer:
     def frame(self, size: int = 0) -> None:
         self.frames += 1
         self.bytes += size
-        self.first.set()
+        if not self.first.is_set():
+            self.first_at = time.monotonic()
+            self.first.set()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         receiver = next(t.receiver for t in self.pc.getTransceivers()
                         if t.receiver.track is track)
         if not self.probe:
-            receiver._RTCRtpReceiver__decoder_queue = _Count(self)  # type: ignore[attr-defined]
+            aiortc_hooks.tap_decoder(receiver, _Count(self))
         self.tasks.append(asyncio.ensure_future(self._read(track)))
 
     async def _read(self, track: MediaStreamTrack) -> None:
@@ -219,6 +238,7 @@ class Viewer:
     async def watch(self, signal: Signal, publisher: str) -> None:
         reply = await signal.call("media.subscribe", {"publisher": publisher,
                                                       "sdp": await offer(self.pc)})
+        self.asked = time.monotonic()
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
 
     def reset(self) -> None:
@@ -234,8 +254,9 @@ class Viewer:
 async def viewer_process(args: argparse.Namespace) -> None:
     signals, viewers = [], []
     tokens = args.token.split(",")
+    urls = args.url.split(",")
     for i in range(args.count):
-        signal = await Signal.open(args.url, tokens[i % len(tokens)], args.plenary)
+        signal = await Signal.open(urls[i % len(urls)], tokens[i % len(tokens)], args.plenary)
         viewer = Viewer(probe=i < args.probes)
         await viewer.watch(signal, args.publisher)
         signals.append(signal)
@@ -250,7 +271,8 @@ async def viewer_process(args: argparse.Namespace) -> None:
     result = {"fps": [v.frames / seconds for v in viewers if not v.probe],
               "probe_fps": [v.frames / seconds for v in viewers if v.probe],
               "latencies": [x for v in viewers for x in v.latencies],
-              "kbps": [v.bytes * 8 / 1000 / seconds for v in viewers if not v.probe]}
+              "kbps": [v.bytes * 8 / 1000 / seconds for v in viewers if not v.probe],
+              "first_frame_s": [v.first_at - v.asked for v in viewers]}
     print("RESULT " + json.dumps(result), flush=True)
     for v in viewers:
         await v.close()
@@ -327,29 +349,55 @@ def metric(base: str, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, list[str]],
+def peer_counts(base: str) -> dict[str, int]:
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+        body = response.read().decode()
+    return {role: int(float(n)) for role, n in
+            re.findall(r'^plenary_media_peers\{role="(\w+)"\} (\S+)$', body, re.M)}
+
+
+@dataclasses.dataclass
+class Target:
+    """What viewers connect to: one or more server processes (the first is the origin)."""
+
+    urls: list[str]
+    pids: list[int]
+    http: list[str] = dataclasses.field(default_factory=list)
+
+    def viewer_urls(self, spread: str) -> list[str]:
+        return self.urls[1:] if spread == "others" and len(self.urls) > 1 else self.urls
+
+
+async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, list[str]],
                   plenary: bool, args: argparse.Namespace, counter: Any) -> dict[str, Any]:
-    signal, pc, publisher = await run_speaker(url, tokens[0], plenary)
+    signal, pc, publisher = await run_speaker(target.urls[0], tokens[0], plenary)
+    urls = target.viewer_urls(args.spread)
     procs = []
-    left, probes = args.viewers, args.probes
+    left, probes, n = viewers, args.probes, 0
     while left > 0:
         count = min(args.per_process, left)
-        mine = ",".join(tokens[1][args.viewers - left:args.viewers - left + count])
+        mine = ",".join(tokens[1][viewers - left:viewers - left + count])
+        # each viewer process spreads its viewers over the servers, round-robin
+        here = ",".join(urls[(n + k) % len(urls)] for k in range(min(count, len(urls))))
+        n += count
         probe_here = min(probes, 1, count)
         probes -= probe_here
         left -= count
         procs.append(await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--role", "viewers", "--url", url, "--token", mine,
+            sys.executable, __file__, "--role", "viewers", "--url", here, "--token", mine,
             "--publisher", publisher, "--count", str(count), "--probes", str(probe_here),
             *(["--plenary"] if plenary else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
     for proc in procs:
         assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 180)
+        line = await asyncio.wait_for(proc.stdout.readline(), 300)
         if not line.startswith(b"READY"):
             raise RuntimeError(f"{label}: a viewer process failed: {line!r}")
     await asyncio.sleep(2)  # let the keyframe bursts settle
-    before_cpu, before_enc = cpu_seconds(server_pid), await counter()
+    roles = [peer_counts(base) for base in target.http]
+    before_cpu = [cpu_seconds(pid) for pid in target.pids]
+    before_enc = await counter()
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     for proc in procs:
         assert proc.stdin is not None
@@ -361,7 +409,8 @@ async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, list
         line = await asyncio.wait_for(proc.stdout.readline(), args.seconds + 60)
         results.append(json.loads(line.decode().split(" ", 1)[1]))
     elapsed = time.monotonic() - started
-    cpu = (cpu_seconds(server_pid) - before_cpu) / elapsed * 100
+    cpus = [(cpu_seconds(pid) - b) / elapsed * 100 for pid, b in zip(target.pids, before_cpu,
+                                                                      strict=True)]
     encodes = await counter() - before_enc
     for proc in procs:
         await proc.wait()
@@ -370,36 +419,56 @@ async def one_run(label: str, url: str, server_pid: int, tokens: tuple[str, list
     fps = [f for r in results for f in r["fps"] + r["probe_fps"]]
     lat = sorted(x for r in results for x in r["latencies"])
     kbps = [k for r in results for k in r["kbps"]]
+    first = sorted(x for r in results for x in r["first_frame_s"])
+    cpu = sum(cpus)
     return {
-        "run": label, "viewers": args.viewers,
+        "run": label, "processes": len(target.pids), "spread": args.spread, "viewers": viewers,
         "kbps_per_viewer": round(statistics.median(kbps)) if kbps else None,
         "fps_min": round(min(fps), 1), "fps_median": round(statistics.median(fps), 1),
         "latency_p50_ms": round(lat[len(lat) // 2] * 1000) if lat else None,
         "latency_p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000)
         if lat else None,
-        "server_cpu_pct": round(cpu, 1), "server_cpu_pct_per_viewer": round(cpu / args.viewers, 2),
+        "first_frame_p50_ms": round(first[len(first) // 2] * 1000),
+        "first_frame_max_ms": round(first[-1] * 1000),
+        "server_cpu_pct": round(cpu, 1), "server_cpu_pct_per_viewer": round(cpu / viewers, 2),
+        "origin_cpu_pct": round(cpus[0], 1),
+        "cpu_pct_per_process": [round(c, 1) for c in cpus],
+        "peers_per_process": roles or None,
         "encodes_in_window": int(encodes),
-        "encodes_per_viewer_per_s": round(encodes / args.viewers / elapsed, 2),
+        "encodes_per_viewer_per_s": round(encodes / viewers / elapsed, 2),
+        "loadavg_1min_at_start": round(load_before, 2), "cores": os.cpu_count(),
     }
 
 
 async def orchestrate(args: argparse.Namespace) -> None:
-    from harness import Server, create_event, free_port, wait_port
+    from harness import RedisServer, Server, create_event, free_port, wait_port
 
-    server = Server().start()
+    counts = [int(v) for v in str(args.viewers).split(",")]
+    redis = RedisServer() if args.processes > 1 else None
+    servers: list[Server] = []
     try:
-        event = create_event(server)
+        if redis is not None:
+            redis.start()
+        env = {"PLENARY_MEDIA_MAX_VIEWERS": str(args.max_viewers)}
+        servers = [Server(redis.url if redis else None, env=env).start()
+                   for _ in range(args.processes)]
+        event = create_event(servers[0])
         # one person per viewer: each has its own rate limits, as in a real audience
-        tokens = (event.token("speaker"), [event.token("attendee") for _ in range(args.viewers)])
-        assert server.proc is not None
+        tokens = (event.token("speaker"), [event.token("attendee") for _ in range(max(counts))])
+        target = Target([s.ws for s in servers], [s.proc.pid for s in servers if s.proc],
+                        [s.http for s in servers])
 
         async def plenary_encodes() -> float:
-            return metric(server.http, "plenary_media_viewer_encodes_total")
+            return sum(metric(s.http, "plenary_media_viewer_encodes_total") for s in servers)
 
-        print(json.dumps(await one_run("plenary", server.ws, server.proc.pid, tokens, True, args,
-                                       plenary_encodes)), flush=True)
+        for viewers in counts:
+            print(json.dumps(await one_run("plenary", target, viewers, tokens, True, args,
+                                           plenary_encodes)), flush=True)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
+        if redis is not None:
+            redis.stop()
     if args.skip_mediarelay:
         return
     port = free_port()
@@ -413,8 +482,10 @@ async def orchestrate(args: argparse.Namespace) -> None:
         async def relay_encodes() -> float:
             return float((await stats_signal.call("stats", {}))["encodes"])
 
-        print(json.dumps(await one_run("aiortc-MediaRelay", url, relay.pid, tokens, False, args,
-                                       relay_encodes)), flush=True)
+        for viewers in counts:
+            print(json.dumps(await one_run("aiortc-MediaRelay", Target([url], [relay.pid]),
+                                           viewers, tokens, False, args, relay_encodes)),
+                  flush=True)
         await stats_signal.close()
     finally:
         relay.terminate()
@@ -423,7 +494,14 @@ async def orchestrate(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--viewers", type=int, default=10)
+    parser.add_argument("--viewers", default="10",
+                        help="viewer count, or several (30,60) run one after the other")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="Plenary processes (more than 1: on a private Redis)")
+    parser.add_argument("--spread", choices=("all", "others"), default="all",
+                        help="viewers on every process, or on all but the origin")
+    parser.add_argument("--max-viewers", type=int, default=0,
+                        help="PLENARY_MEDIA_MAX_VIEWERS for each process (0: no cap)")
     parser.add_argument("--per-process", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--probes", type=int, default=2)

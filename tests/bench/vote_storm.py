@@ -182,7 +182,8 @@ def expected(n: int) -> dict[str, Any]:
         tally[choice_of(i)] += 1
         by_mode[mode_of(i)][choice_of(i)] += 1
     return {"votes": n, "tally": tally,
-            "by_mode": {m: {"votes": sum(t), "tally": t} for m, t in by_mode.items()}}
+            "by_mode": {m: {"votes": sum(t), "tally": t, "suppressed": False}
+                        for m, t in by_mode.items()}}
 
 
 async def run(args: argparse.Namespace) -> int:

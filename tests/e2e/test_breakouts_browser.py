@@ -131,6 +131,7 @@ async def test_manual_rooms_place_people_by_drag_or_list_and_survive_reloads(
     # A latecomer shows up in the list while the rooms are open and is dragged into one.
     cleo = await people.join("attendee", "Cleo")
     await expect(waiting).to_have_text(["Cleo"])
+    await north.scroll_into_view_if_needed()  # both ends of the drag on screen, as a user has them
     await mod.locator(".unassigned .person", has_text="Cleo").drag_to(north)
     await expect(cleo.locator("#room-h")).to_have_text("Room: North")
     await expect(north.locator(".person > span")).to_have_count(2)

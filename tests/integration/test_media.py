@@ -135,6 +135,12 @@ class Watcher:
         if self.count >= 10:
             self.got_video.set()
 
+    async def until_audio(self, count: int) -> None:
+        """Wait until this viewer has decoded `count` audio frames in all."""
+        while self.audio < count:
+            self._arrived.clear()
+            await self._arrived.wait()
+
     async def until(self, count: int) -> None:
         """Wait until this viewer has received `count` video frames in all."""
         while self.count < count:
@@ -157,6 +163,7 @@ class Watcher:
                     self.counted()
                 else:
                     self.audio += 1
+                    self._arrived.set()
 
     async def watch(self, client: Client, publisher: str) -> Watcher:
         reply = await client.call("media.subscribe",

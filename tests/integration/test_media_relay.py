@@ -45,11 +45,13 @@ def metric(server: Server, name: str) -> float:
     return sum(float(v) for v in found)
 
 
-async def viewers(server: Server, event: Event, pid: str, n: int,
-                  decode: int = 1) -> tuple[Client, list[Watcher]]:
-    """One attendee on `server` watching `pid` `n` times, the first `decode` decoding."""
+async def viewers(server: Server, event: Event, pid: str, n: int, decode: int = 1,
+                  audio: bool = False) -> tuple[Client, list[Watcher]]:
+    """One attendee on `server` watching `pid` `n` times, the first `decode` decoding (and
+    with `audio`, receiving the audio too)."""
     attendee = await staff(server, event, "attendee")
-    watchers = [await Watcher(audio=False, decode=i < decode).watch(attendee, pid)
+    watchers = [await Watcher(audio=audio and i < decode, decode=i < decode).watch(attendee,
+                                                                                  pid)
                 for i in range(n)]
     for w in watchers:
         await w.frames()
@@ -73,11 +75,12 @@ async def test_each_process_pulls_the_publisher_once(
     a, b, c = trio
     event = create_event(a)
     speaker = await staff(a, event)
-    pid, pub_pc = await publish(speaker, audio=False)
-    on_b, seen_b = await viewers(b, event, pid, 3)
+    pid, pub_pc = await publish(speaker)  # camera and microphone
+    on_b, seen_b = await viewers(b, event, pid, 3, audio=True)
     on_c, seen_c = await viewers(c, event, pid, 2)
     for w in (seen_b[0], seen_c[0]):
         assert abs(luma(w.video[-1]) - BRIGHT) < 8, "decoded: the published picture"
+    await seen_b[0].until_audio(10)
     assert (peers(a, "publisher"), peers(a, "leg_out"), peers(a, "viewer")) == (1, 2, 0), \
         "the origin holds one leg per pulling process, however many viewers they serve"
     assert (peers(b, "leg_in"), peers(b, "viewer")) == (1, 3)

@@ -3,7 +3,14 @@ pulled from (a cascade when the origin is full), and the address an SDP advertis
 
 from __future__ import annotations
 
-from plenary.features.media.rules import Load, advertise, holders, leg_source, viewer_host
+from plenary.features.media.rules import (
+    Load,
+    advertise,
+    holders,
+    leg_source,
+    offered_kinds,
+    viewer_host,
+)
 
 P = "p-1"
 
@@ -69,3 +76,9 @@ def test_a_nat_address_replaces_every_ipv4_host_address_ports_kept() -> None:
     out = advertise(SDP, "198.51.100.4")
     assert "198.51.100.4 40000 typ host" in out and "198.51.100.4 40001 typ host" in out
     assert "fe80::1" not in out and "10.0.0.5 40000 typ host" not in out
+
+
+def test_a_viewer_gets_the_kinds_its_offer_asks_for_in_order() -> None:
+    assert offered_kinds("v=0\r\nm=audio 9 x\r\nm=video 9 x\r\nm=video 9 x\r\n") == [
+        "audio", "video"]
+    assert offered_kinds("v=0\r\nm=video 9 x\r\nm=application 9 x\r\n") == ["video"]

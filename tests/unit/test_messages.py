@@ -81,3 +81,12 @@ def test_text_is_trimmed_and_counted_in_code_points() -> None:
         with pytest.raises(ProtocolError) as caught:
             clean_text(bad, "text")
         assert "data.text" in caught.value.message
+
+
+@pytest.mark.parametrize("depth", [33, 5000, 100_000])
+def test_deep_nesting_is_a_bad_request_not_a_crash(depth: int) -> None:
+    frame = '{"id": 3, "type": "qa.ask", "data": {"x": ' + "[" * depth + "]" * depth + "}}"
+    with pytest.raises(FrameError) as caught:
+        parse_frame(frame)
+    assert caught.value.error.code == "bad_request" and "deeper" in caught.value.error.message
+    assert parse_frame('{"id": 3, "type": "t", "data": {"x": ' + "[" * 30 + "]" * 30 + "}}")

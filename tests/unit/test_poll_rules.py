@@ -107,7 +107,8 @@ def test_ballots_per_kind() -> None:
     assert rules.ballot(make("multiple"), vote(choices=[2, 0])) == ["o:0", "o:2"]
     assert rules.ballot(make("rating", scale=7), vote(rating=7)) == ["r:7"]
     assert rules.ballot(make("wordcloud"), vote(text="  Re\tSILIENCE  ")) == ["w:re silience"]
-    assert rules.ballot(make("text"), vote(text="\uff28ello  World")) == ["w:hello world"]
+    # Free text is kept as written (trimmed only): no folding, no lowercasing.
+    assert rules.ballot(make("text"), vote(text=" \uff28ello  World ")) == ["t:\uff28ello  World"]
 
 
 @pytest.mark.parametrize(("kind", "fields", "given", "field"), [
@@ -133,7 +134,7 @@ def test_bad_votes_name_the_field(kind: str, fields: dict[str, Any], given: dict
 
 
 def test_text_of_200_characters_after_trimming_is_fine() -> None:
-    assert rules.ballot(make("text"), vote(text=" " + "x" * 200 + " ")) == ["w:" + "x" * 200]
+    assert rules.ballot(make("text"), vote(text=" " + "x" * 200 + " ")) == ["t:" + "x" * 200]
 
 
 # -- tallies -------------------------------------------------------------------------------------

@@ -219,7 +219,8 @@ export function moderatorBreakouts(ctx) {
     select.value = roomId || '';
     select.addEventListener('change', () => run('breakout.assign', { user: p.id, room: select.value || null }));
     return h('li', { class: 'person', draggable: 'true', dataset: { user: p.id },
-      ondragstart: (e) => { e.dataTransfer.setData('text/plain', p.id); e.dataTransfer.effectAllowed = 'move'; } },
+      ondragstart: (e) => { dragging = true; e.dataTransfer.setData('text/plain', p.id); e.dataTransfer.effectAllowed = 'move'; },
+      ondragend: () => { dragging = false; if (stale) render(); } },
     h('span', {}, p.name || p.id), select);
   }
 
@@ -246,7 +247,14 @@ export function moderatorBreakouts(ctx) {
         report && report.text ? h('span', { class: 'report-text' }, report.text) : h('span', { class: 'muted' }, t('brc.no_report')))), room.id);
   }
 
+  // Updates keep arriving while a moderator drags someone (people join, counts move): a
+  // render then would replace the dragged node and cancel the drag, so it waits for the drop.
+  let dragging = false;
+  let stale = false;
+
   function render() {
+    if (dragging) { stale = true; return; }
+    stale = false;
     const b = state.breakout;
     if (!b || b.state === 'closed') {
       fill(body, createForm, b ? closedReports(b) : null);

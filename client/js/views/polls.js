@@ -3,6 +3,7 @@
 
 import { countdown, h, fill, toMs } from '../dom.js';
 import { plural, t } from '../i18n.js';
+import '../i18n-surveys.js';
 
 // -- results --------------------------------------------------------------------------------
 function percent(n, total) {
@@ -37,19 +38,47 @@ function tallyView(poll, votes, tally) {
   if (poll.kind === 'rating') {
     const scale = poll.scale || 5;
     const histogram = (tally && tally.histogram) || [];
-    const labels = Array.from({ length: scale }, (_, i) => String(i + 1));
+    const named = poll.labels || [];
+    const labels = Array.from({ length: scale }, (_, i) => (named[i] ? `${i + 1} ${named[i]}` : String(i + 1)));
     const mean = tally && tally.mean != null ? Number(tally.mean).toFixed(1) : '–';
     return h('div', {}, h('p', { class: 'mean' }, t('poll.mean', { mean, scale })), bars(labels, histogram, votes, 'histogram'));
   }
+  if (poll.kind === 'ranking') return rankingView(poll, tally);
+  if (poll.kind === 'text') return answerList(tally && tally.answers);
   return wordCloud(tally && tally.words);
 }
 
+/** Options by average rank (1 is best). */
+function rankingView(poll, tally) {
+  const means = (tally && tally.mean_rank) || [];
+  const order = poll.options.map((_, i) => i).filter((i) => means[i] != null).sort((a, b) => means[a] - means[b]);
+  if (!order.length) return h('p', { class: 'muted' }, t('poll.no_answers'));
+  return h('ol', { class: 'ranking-results' }, order.map((i) => h('li', {},
+    h('span', { class: 'bar-label' }, poll.options[i]), ' ', h('span', { class: 'muted small' }, t('poll.mean_rank', { r: Number(means[i]).toFixed(1) })))));
+}
+
+/** Free-text answers as written, as a list (the same answer twice shows its count). */
+function answerList(answers) {
+  if (!answers || !answers.length) return h('p', { class: 'muted' }, t('poll.no_answers'));
+  return h('ul', { class: 'answer-list', 'aria-label': t('poll.answers_list') }, answers.map((a) => h('li', {},
+    h('span', { class: 'answer-text' }, a.text), a.count > 1 ? h('span', { class: 'muted small' }, ` ×${a.count}`) : null)));
+}
+
+/** Results as they may be shown: a group below the poll's minimum reads "fewer than N".
+ * Pure of any state: the room screen and the presenter view draw with it too. */
 export function resultsView(poll, results, { split = false } = {}) {
+  const minimum = results.min_responses ?? poll.min_responses ?? 0;
+  if (results.suppressed) {
+    return h('div', { class: 'results suppressed', 'aria-label': t('poll.results') }, h('p', { class: 'muted votes-total' }, t('poll.fewer_than', { n: minimum })));
+  }
   const votes = results.votes || 0;
   const parts = [h('p', { class: 'muted votes-total' }, plural('poll.votes', votes)), tallyView(poll, votes, results.tally)];
   if (split && results.by_mode) {
     parts.push(h('div', { class: 'split' }, [['in_room', 'pollb.split_room'], ['remote', 'pollb.split_remote']].map(([mode, label]) => {
       const half = results.by_mode[mode] || { votes: 0 };
+      if (half.suppressed) {
+        return h('div', { class: `split-half split-${mode} suppressed` }, h('h4', {}, `${t(label)} · ${t('poll.group_hidden', { n: minimum })}`));
+      }
       return h('div', { class: `split-half split-${mode}` }, h('h4', {}, `${t(label)} · ${plural('poll.votes', half.votes || 0)}`),
         tallyView(poll, half.votes || 0, half.tally));
     })));
@@ -59,6 +88,12 @@ export function resultsView(poll, results, { split = false } = {}) {
 
 function resultsOrNote(state, poll, staff) {
   const results = state.results.get(poll.id);
+  const exact = staff && state.rawResults.get(poll.id);
+  if (results && exact && (results.suppressed || Object.values(results.by_mode || {}).some((m) => m.suppressed))) {
+    // Staff, where the poll's creator allowed it: the exact figures, clearly marked.
+    return h('div', {}, resultsView(poll, results, { split: true }),
+      h('details', { class: 'exact' }, h('summary', {}, t('poll.exact')), resultsView(poll, exact, { split: true })));
+  }
   if (results) return resultsView(poll, results, { split: staff });
   if (poll.results === 'hidden') return h('p', { class: 'muted' }, t('poll.results_hidden'));
   if (poll.results === 'after_close' && poll.state !== 'closed') return h('p', { class: 'muted' }, t('poll.results_later'));
@@ -70,6 +105,28 @@ function closesIn(poll) {
   const at = toMs(poll.closes_at);
   if (poll.state !== 'open' || !at) return null;
   return h('p', { class: 'muted small', dataset: { endsAt: String(at), label: 'poll.closes_in' } }, t('poll.closes_in', { t: countdown(at) }));
+}
+
+/** Options to put in order with buttons (no drag needed on a phone), best first. */
+export function rankingInput(options, current) {
+  let order = current && current.length === options.length ? [...current] : options.map((_, i) => i);
+  const list = h('ol', { class: 'ranking-list' });
+  const move = (at, by) => {
+    const to = at + by;
+    if (to < 0 || to >= order.length) return;
+    [order[at], order[to]] = [order[to], order[at]];
+    draw();
+    list.querySelectorAll('li')[to].querySelector(by < 0 ? '.up' : '.down')?.focus();
+  };
+  function draw() {
+    fill(list, order.map((option, at) => h('li', { class: 'ranking-item row spread' },
+      h('span', {}, options[option]),
+      h('span', { class: 'row' },
+        h('button', { type: 'button', class: 'up small', disabled: at === 0, 'aria-label': t('poll.move_up', { option: options[option] }), onclick: () => move(at, -1) }, '↑'),
+        h('button', { type: 'button', class: 'down small', disabled: at === order.length - 1, 'aria-label': t('poll.move_down', { option: options[option] }), onclick: () => move(at, 1) }, '↓')))));
+  }
+  draw();
+  return { el: h('div', {}, h('p', { class: 'muted small' }, t('poll.rank_hint')), list), read: () => ({ ranking: [...order] }) };
 }
 
 // -- voting ---------------------------------------------------------------------------------
@@ -95,6 +152,10 @@ function voteForm(ctx, poll, onVoted) {
       const el = form.querySelector(`input[name="${name}"]:checked`);
       return el ? { rating: Number(el.value) } : null;
     };
+  } else if (poll.kind === 'ranking') {
+    const ranking = rankingInput(poll.options, null);
+    inputs = ranking.el;
+    read = ranking.read;
   } else {
     const multiline = poll.kind === 'text';
     const field = multiline ? h('textarea', { id: `${name}-text`, rows: 2, maxlength: 500 })
@@ -234,9 +295,17 @@ export function moderatorPolls(ctx) {
       if (reply.results) state.results.set(poll.id, reply.results);
       ctx.refresh('polls');
     };
+    const visibility = (results) => async () => {
+      const reply = await act('poll.visibility', { poll: poll.id, results });
+      if (reply) { state.putPoll(reply.poll); ctx.refresh('polls'); }
+    };
+    const shown = poll.results !== 'hidden';
     return h('div', { class: 'row wrap poll-controls' },
       poll.state === 'draft' ? h('button', { type: 'button', class: 'primary', onclick: run('poll.open') }, t('pollb.open')) : null,
       poll.state === 'open' ? h('button', { type: 'button', onclick: run('poll.close') }, t('pollb.close')) : null,
+      poll.state === 'closed' ? h('button', { type: 'button', onclick: run('poll.reopen') }, t('pollb.reopen')) : null,
+      poll.state !== 'draft' ? h('button', { type: 'button', class: 'reveal', onclick: visibility(shown ? 'hidden' : 'live') },
+        shown ? t('pollb.hide') : t('pollb.reveal')) : null,
       h('button', { type: 'button', class: 'link danger-text', onclick: run('poll.delete') }, t('pollb.delete')));
   }
 
@@ -255,7 +324,7 @@ function builder(ctx) {
   const { act, state, sessionId } = ctx;
   const f = (id, input, label) => h('div', { class: 'field', id: `${id}-field` }, h('label', { for: id }, label), input);
   const title = h('input', { id: 'pb-title', required: true, maxlength: 200 });
-  const kind = h('select', { id: 'pb-kind' }, ['single', 'multiple', 'rating', 'text', 'wordcloud']
+  const kind = h('select', { id: 'pb-kind' }, ['single', 'multiple', 'rating', 'text', 'wordcloud', 'ranking']
     .map((k) => h('option', { value: k }, t(`pollb.kind.${k}`))));
   const options = h('textarea', { id: 'pb-options', rows: 4 });
   const maxChoices = h('input', { id: 'pb-max', type: 'number', min: 1, max: 20 });
@@ -266,12 +335,13 @@ function builder(ctx) {
   const allowChange = h('input', { type: 'checkbox', id: 'pb-change' });
   const duration = h('input', { id: 'pb-duration', type: 'number', min: 1 });
   const minResponses = h('input', { id: 'pb-min', type: 'number', min: 0 });
+  const staffBelow = h('input', { type: 'checkbox', id: 'pb-staff-below' });
   const optionsField = f('pb-options', options, t('pollb.options'));
   const maxField = f('pb-max', maxChoices, t('pollb.max_choices'));
   const scaleField = f('pb-scale', scale, t('pollb.scale'));
   const showFields = () => {
     const k = kind.value;
-    optionsField.hidden = !(k === 'single' || k === 'multiple');
+    optionsField.hidden = !(k === 'single' || k === 'multiple' || k === 'ranking');
     maxField.hidden = k !== 'multiple';
     scaleField.hidden = k !== 'rating';
   };
@@ -287,6 +357,7 @@ function builder(ctx) {
     if (!scaleField.hidden && scale.value) data.scale = Number(scale.value);
     if (duration.value) data.duration_s = Number(duration.value);
     if (minResponses.value) data.min_responses = Number(minResponses.value);
+    if (staffBelow.checked) data.staff_below_threshold = true;
     const reply = await act('poll.create', data);
     if (!reply) return;
     state.putPoll(reply.poll);
@@ -299,6 +370,7 @@ function builder(ctx) {
   h('label', { class: 'choice', for: 'pb-anonymous' }, anonymous, ' ', t('pollb.anonymous')),
   h('label', { class: 'choice', for: 'pb-change' }, allowChange, ' ', t('pollb.allow_change')),
   f('pb-duration', duration, t('pollb.duration')), f('pb-min', minResponses, t('pollb.min_responses')),
+  h('label', { class: 'choice', for: 'pb-staff-below' }, staffBelow, ' ', t('pollb.staff_below')),
   h('button', { type: 'submit', class: 'primary' }, t('pollb.create')));
   return h('details', { class: 'builder-box', open: true }, h('summary', {}, t('pollb.title')), form);
 }

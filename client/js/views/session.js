@@ -8,6 +8,11 @@ import { SessionState } from '../state.js';
 import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
 import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
+import { stagePanel } from './stage.js';
+import { captionerDesk, captionsPanel } from './captions.js';
+import { attendeeSurveys, moderatorSurveys } from './surveys.js';
+import { engagementPanel } from './engagement.js';
+import { screenControls } from './screen.js';
 import { liveStage } from './livestage.js';
 import { floorPanel } from './floor.js';
 import { chatPanel } from './chat.js';
@@ -18,6 +23,8 @@ const EVENT_TYPES = [
   'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
   'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
   'session.updated', 'media.publishers',
+  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
+  'caption', // issue 17
   // the live room
   'reactions', 'hands', 'hand', 'stage', 'chat.message', 'chat.deleted', 'chat.slow_mode',
   'breakout.shared', 'qa.dismissed', 'qa.merged', 'user.muted',
@@ -192,6 +199,8 @@ export function sessionView(app, sessionId, requested) {
 
   const presenceEl = h('p', { class: 'presence muted', id: 'presence' });
   const liveEl = h('span', { class: 'badge', id: 'live-badge' });
+  // Everyone is told while the stage is recorded (issue 17).
+  const recEl = h('span', { class: 'badge badge-rec', id: 'rec-badge', role: 'status', hidden: true });
   function header() {
     const tabs = staff ? h('nav', { class: 'tabs', 'aria-label': t('session.views') },
       viewsFor(user.role).map((v) => h('a', {
@@ -200,7 +209,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl, recEl),
       presenceEl, tabs);
   }
 
@@ -210,6 +219,9 @@ export function sessionView(app, sessionId, requested) {
     const live = state.session && state.session.live;
     liveEl.textContent = live ? t('session.live') : t('session.not_live');
     liveEl.dataset.live = live ? 'yes' : 'no';
+    const recording = !!(state.session && state.session.recording);
+    recEl.hidden = !recording;
+    recEl.textContent = recording ? t('rec.badge') : '';
   }
 
   function backLink() {
@@ -244,6 +256,7 @@ export function sessionView(app, sessionId, requested) {
 function viewsFor(role) {
   if (role === 'moderator') return ['moderator', 'speaker', 'attendee'];
   if (role === 'speaker') return ['speaker', 'attendee'];
+  if (role === 'captioner' || role === 'interpreter') return ['captioner', 'attendee'];
   return ['attendee'];
 }
 
@@ -254,21 +267,23 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), floorPanel(ctx, true), moderatorQA(ctx), chatPanel(ctx, true), moderatorPolls(ctx),
-      moderatorBreakouts(ctx), reportBackControls(ctx), roomPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), floorPanel(ctx, true), moderatorQA(ctx), chatPanel(ctx, true),
+      moderatorPolls(ctx), moderatorSurveys(ctx), moderatorBreakouts(ctx), reportBackControls(ctx), roomPanel(ctx),
+      engagementPanel(ctx)];
   }
   if (view === 'speaker') {
-    return [liveStage(ctx, 'presenter'), floorPanel(ctx, false), sharedReportsPanel(ctx), speakerQA(ctx), speakerPolls(ctx),
-      chatPanel(ctx, false)];
+    return [liveStage(ctx, 'presenter'), captionsPanel(ctx), floorPanel(ctx, false), sharedReportsPanel(ctx), speakerQA(ctx),
+      speakerPolls(ctx), chatPanel(ctx, false)];
   }
+  if (view === 'captioner') return [captionerDesk(ctx), stagePanel(ctx, false), captionsPanel(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
   // (with the reactions and the raised hand) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
-    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeQA(ctx), liveStage(ctx, 'attendee'),
-      sharedReportsPanel(ctx), chatPanel(ctx, false)];
+    return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
+      liveStage(ctx, 'attendee'), captionsPanel(ctx), sharedReportsPanel(ctx), chatPanel(ctx, false)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), liveStage(ctx, 'attendee'), sharedReportsPanel(ctx), attendeePolls(ctx),
-    attendeeQA(ctx), chatPanel(ctx, false)];
+  return [roomPanel(ctx), breakoutChooser(ctx), liveStage(ctx, 'attendee'), captionsPanel(ctx), sharedReportsPanel(ctx),
+    attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx), chatPanel(ctx, false)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */
@@ -276,6 +291,12 @@ function sessionControls(ctx) {
   const { state, act, sessionId } = ctx;
   const liveButton = h('button', { type: 'button', id: 'session-live' });
   const moderated = h('input', { type: 'checkbox', id: 'session-moderated' });
+  const recordButton = h('button', { type: 'button', id: 'session-record', 'aria-pressed': 'false' });
+  recordButton.addEventListener('click', async () => {
+    const recording = !(state.session && state.session.recording);
+    const reply = await act('session.update', { session: sessionId, recording });
+    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+  });
   const qaOpen = h('input', { type: 'checkbox', id: 'session-qa-open' });
   const chatOpen = h('input', { type: 'checkbox', id: 'session-chat-open' });
   for (const [box, field] of [[qaOpen, 'qa_open'], [chatOpen, 'chat_open']]) {
@@ -295,7 +316,7 @@ function sessionControls(ctx) {
   });
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),
-    h('div', { class: 'row wrap' }, liveButton,
+    h('div', { class: 'row wrap' }, liveButton, recordButton,
       h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated')),
       h('label', { class: 'choice', for: 'session-qa-open' }, qaOpen, ' ', t('mod.qa_open')),
       h('label', { class: 'choice', for: 'session-chat-open' }, chatOpen, ' ', t('mod.chat_open'))));
@@ -306,6 +327,9 @@ function sessionControls(ctx) {
       liveButton.textContent = live ? t('mod.end') : t('mod.go_live');
       liveButton.className = live ? 'danger' : 'primary';
       moderated.checked = !!(state.session && state.session.qa_moderated);
+      const recording = !!(state.session && state.session.recording);
+      recordButton.textContent = recording ? t('rec.stop') : t('rec.start');
+      recordButton.setAttribute('aria-pressed', recording ? 'true' : 'false');
       qaOpen.checked = !(state.session && state.session.qa_open === false);
       chatOpen.checked = !(state.session && state.session.chat_open === false);
     },

@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 
+from ..clock import Clock, SystemClock
 from .base import Deliver, Position, Resync, S, StoreKind, frame_parts, merge_modes, new_epoch
 from .polling import PollingScheduler
 from .tables import Database, Tables
@@ -131,8 +132,9 @@ class Job(msgspec.Struct, array_like=True):
 class MemoryScheduler(PollingScheduler):
     """Jobs are rows, so timers set before a restart run after it (late ones at once)."""
 
-    def __init__(self, tables: Tables | None = None, poll_s: float = 0.05) -> None:
-        super().__init__(poll_s)
+    def __init__(self, tables: Tables | None = None, poll_s: float = 0.05,
+                 clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._tables = tables or Tables()
         self._jobs = self._tables.table("timers", Job)
         self._heap: list[tuple[float, str]] = [(j.due, k[0]) for k, j in self._jobs.items()]
@@ -164,11 +166,12 @@ class MemoryScheduler(PollingScheduler):
 
 
 class MemoryLimiter:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._windows: dict[str, tuple[int, int]] = {}
+        self._clock = clock or SystemClock()
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         start, count = self._windows.get(key, (window, 0))
         if start != window:
             count = 0
@@ -201,13 +204,13 @@ class MemoryBackend:
     """The embedded backend; with a `Database` its state survives a restart."""
 
     def __init__(self, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 db: Database | None = None) -> None:
+                 db: Database | None = None, clock: Clock | None = None) -> None:
         self.tables = Tables(db)
         self.name = "sqlite" if db is not None else "memory"
         self.broker = MemoryBroker(history_size)
         self.presence = MemoryPresence(presence_ttl_s)
-        self.scheduler = MemoryScheduler(self.tables)
-        self.limiter = MemoryLimiter()
+        self.scheduler = MemoryScheduler(self.tables, clock=clock)
+        self.limiter = MemoryLimiter(clock)
         self.docs = MemoryDocuments(self.tables)
 
     def open_store(self, kind: StoreKind[S]) -> S:

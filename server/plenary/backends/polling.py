@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 
+from ..clock import Clock, SystemClock
 from ..tasks import every, survive
 from .base import JobHandler
 
@@ -17,9 +17,10 @@ log = logging.getLogger("plenary.scheduler")
 class PollingScheduler:
     """Subclasses say how to take the due jobs (atomically: each runs once, anywhere)."""
 
-    def __init__(self, poll_s: float) -> None:
+    def __init__(self, poll_s: float, clock: Clock | None = None) -> None:
         self._handlers: dict[str, JobHandler] = {}
         self._poll = poll_s
+        self._clock = clock or SystemClock()
         self._task: asyncio.Task[None] | None = None
 
     def handle(self, prefix: str, handler: JobHandler) -> None:
@@ -35,8 +36,8 @@ class PollingScheduler:
                 await self._task
 
     async def _run(self) -> None:
-        async for _ in every(self._poll):
-            for job, payload in await self._take_due(time.time()):
+        async for _ in every(self._poll, self._clock):
+            for job, payload in await self._take_due(self._clock.time()):
                 await self._run_job(job, payload)
 
     async def _take_due(self, now: float) -> list[tuple[str, dict[str, Any]]]:
@@ -49,7 +50,7 @@ class PollingScheduler:
         handler = self._handlers.get(job.partition(":")[0])
         if handler is None:  # taken before its feature started (a restart with late timers)
             log.warning("no handler yet for job %s: trying again in a second", job)
-            await self.schedule(job, time.time() + 1, payload)
+            await self.schedule(job, self._clock.time() + 1, payload)
             return
         with survive(log, f"job {job}"):  # a failing job must not stop everyone else's timers
             await handler(job, payload)

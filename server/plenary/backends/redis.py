@@ -22,6 +22,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from ..clock import Clock, SystemClock
 from ..messages import decode, encode
 from ..tasks import cancelling, survive
 from .base import (
@@ -392,8 +393,9 @@ class RedisPresence:
 
 
 class RedisScheduler(PollingScheduler):
-    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1) -> None:
-        super().__init__(poll_s)
+    def __init__(self, client: aioredis.Redis, poll_s: float = 0.1,
+                 clock: Clock | None = None) -> None:
+        super().__init__(poll_s, clock)
         self._client = client
         self._pop = client.register_script(POP_DUE)
 
@@ -417,11 +419,12 @@ class RedisScheduler(PollingScheduler):
 
 
 class RedisLimiter:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
         self._client = client
 
     async def hit(self, key: str, limit: int, window_s: int) -> bool:
-        window = int(time.time() // window_s)
+        window = int(self._clock.time() // window_s)
         name = Keys.limit(key, window)
         pipe = self._client.pipeline(transaction=False)
         pipe.incr(name)
@@ -451,10 +454,16 @@ class RedisDocuments:
                                     mapping=values)  # type: ignore[arg-type]
 
 
+class PersistenceError(RuntimeError):
+    """Redis is not configured to keep what it acknowledged."""
+
+
 class RedisBackend:
     name = "redis"
 
-    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0) -> None:
+    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 clock: Clock | None = None, require_aof: bool = False) -> None:
+        self._require_aof = require_aof
         # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
         # free connection instead of failing with "Too many connections".
         self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
@@ -463,8 +472,8 @@ class RedisBackend:
         ))
         self.broker = RedisBroker(self.redis, url, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
-        self.scheduler = RedisScheduler(self.redis)
-        self.limiter = RedisLimiter(self.redis)
+        self.scheduler = RedisScheduler(self.redis, clock=clock)
+        self.limiter = RedisLimiter(self.redis, clock)
         self.docs = RedisDocuments(self.redis)
 
     def open_store(self, kind: StoreKind[S]) -> S:
@@ -477,6 +486,22 @@ class RedisBackend:
             await asyncio.wait_for(self.broker.connected.wait(), timeout=10)
         except TimeoutError:
             log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
+            return
+        await self._check_persistence()
+
+    async def _check_persistence(self) -> None:
+        """Without an append-only file a restarted Redis has lost the last writes (every
+        vote since the last snapshot): refuse that unless the operator accepted it."""
+        info = await self.redis.info("persistence")
+        if str(info.get("aof_enabled", "0")) == "1":
+            return
+        message = ("Redis runs without appendonly: a restart of Redis loses acknowledged "
+                   "votes and questions. Set `appendonly yes` and `appendfsync everysec` (or "
+                   "always) in redis.conf, or PLENARY_REDIS_ACCEPT_DATA_LOSS=1 to run anyway.")
+        if self._require_aof:
+            log.error(message)
+            raise PersistenceError(message)
+        log.warning(message)
 
     async def close(self) -> None:
         await self.scheduler.stop()

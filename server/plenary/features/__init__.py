@@ -11,14 +11,25 @@ def all_features() -> list[type[Feature]]:
     # app (not every test of a rule) needs.
     from .breakouts import BreakoutsFeature
     from .breakouts.sharing import ReportBackFeature
+    from .captions import CaptionsFeature
     from .chat import ChatFeature
+    from .engagement import EngagementFeature  # issue 14
     from .media import MediaFeature
     from .moderation import ModerationFeature
     from .polls import PollsFeature
     from .qa import QAFeature
     from .reactions import ReactionsFeature
     from .stage import StageFeature
+    from .surveys import SurveysFeature  # issue 14
 
-    return [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
-            # The live room: moderation, reactions, the floor, the session chat.
-            ModerationFeature, ReactionsFeature, StageFeature, ChatFeature, ReportBackFeature]
+    features: list[type[Feature]] = [QAFeature, PollsFeature, BreakoutsFeature, MediaFeature,
+                                     SurveysFeature, EngagementFeature, CaptionsFeature]
+    # -- the organiser's day (issue 16) -------------------------------------------------------
+    from ..webhooks import WebhooksFeature
+    from .screen import ScreenFeature
+
+    features += [ScreenFeature, WebhooksFeature]
+    # -- the live room (issue 15): moderation, reactions, the floor, the chat, report-back --
+    features += [ModerationFeature, ReactionsFeature, StageFeature, ChatFeature,
+                 ReportBackFeature]
+    return features

@@ -1,88 +1,70 @@
-"""The OpenAPI 3.1 document of the HTTP API (the WebSocket protocol is in docs/PROTOCOL.md)."""
+"""The OpenAPI 3.1 document of the HTTP API, generated from the endpoint table and the very
+msgspec types the handlers decode and encode (the WebSocket protocol is in docs/PROTOCOL.md)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
-_error = {"$ref": "#/components/schemas/Error"}
+import msgspec
+
+from ..errors import Code
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
+    "type": "object", "required": ["code", "message"],
+    "properties": {"code": {"enum": [c.value for c in Code]}, "message": {"type": "string"}}}}}
+SLUG = {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}
+ROLES = {"enum": ["attendee", "speaker", "moderator", "display"]}
+REF = "#/components/schemas/{name}"
 
 
-def _responses(ok: str, *codes: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"200": {"description": ok}}
-    for code in codes:
-        out[str(code)] = {"description": "error",
-                          "content": {"application/json": {"schema": _error}}}
+@functools.cache
+def document() -> dict[str, Any]:
+    from .routes import ENDPOINTS
+
+    types = {t for e in ENDPOINTS for t in (e.body, e.reply) if t is not None}
+    refs, components = msgspec.json.schema_components(sorted(types, key=lambda t: t.__name__),
+                                                      ref_template=REF)
+    ref_of = dict(zip(sorted(types, key=lambda t: t.__name__), refs, strict=True))
+    paths: dict[str, Any] = {}
+    for e in ENDPOINTS:
+        item = paths.setdefault(e.path, {"parameters": _parameters(e.path)} if "{" in e.path
+                                else {})
+        operation: dict[str, Any] = {"summary": e.summary, "responses": _responses(e, ref_of)}
+        if e.auth:
+            operation["security"] = [{"bearer": []}]
+        if e.body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": ref_of[e.body]}}}
+        item[e.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Plenary", "version": "1",
+                 "description": "Hybrid conference backend. Real-time features use the "
+                                "WebSocket at /ws (see docs/PROTOCOL.md); this API is "
+                                "described in docs/http-api.md."},
+        "paths": paths,
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {**components, "Error": ERROR}},
+    }
+
+
+def _parameters(path: str) -> list[dict[str, Any]]:
+    names = re.findall(r"{(\w+)}", path)
+    schemas = {"role": ROLES, "hook": {"type": "string"}}
+    return [{"name": n, "in": "path", "required": True, "schema": schemas.get(n, SLUG)}
+            for n in names]
+
+
+def _responses(e: Any, ref_of: dict[type[Any], Any]) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "ok"}
+    if e.reply is not None:
+        ok["content"] = {e.media: {"schema": ref_of[e.reply]}}
+    elif e.status != 204:
+        ok["content"] = {e.media: {}}
+    out = {str(e.status): ok}
+    for code in e.errors:
+        out[str(code)] = {"description": "error", "content": {"application/json": {
+            "schema": {"$ref": REF.format(name="Error")}}}}
     return out
-
-
-_event_param = {"name": "event", "in": "path", "required": True,
-                "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}}
-_session_param = {**_event_param, "name": "session"}
-
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "Plenary", "version": "1",
-             "description": "Hybrid conference backend. Real-time features use the WebSocket "
-                            "at /ws (see docs/PROTOCOL.md)."},
-    "paths": {
-        "/healthz": {"get": {"summary": "Liveness", "responses": _responses("alive")}},
-        "/readyz": {"get": {"summary": "Readiness (503 while a backend is unreachable)",
-                            "responses": _responses("ready", 503)}},
-        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": _responses("text")}},
-        "/api/events/{event}": {
-            "parameters": [_event_param],
-            "get": {"summary": "The public agenda (no join codes)",
-                    "responses": _responses("the event", 400, 404)},
-            "put": {"summary": "Create or update an event (admin key as bearer token)",
-                    "security": [{"bearer": []}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/EventDef"}}}},
-                    "responses": {**_responses("updated", 400, 401, 413),
-                                  "201": {"description": "created"}}},
-        },
-        "/api/events/{event}/join": {
-            "parameters": [_event_param],
-            "post": {"summary": "Exchange a join code for a token",
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": {"type": "object", "required": ["name", "code"],
-                                    "properties": {"name": {"type": "string", "maxLength": 80},
-                                                   "code": {"type": "string"}}}}}},
-                     "responses": _responses("{token, role}", 400, 401, 404)},
-        },
-        "/api/events/{event}/sessions/{session}/report": {
-            "parameters": [_event_param, _session_param,
-                           {"name": "format", "in": "query",
-                            "schema": {"enum": ["json", "csv"], "default": "json"}}],
-            "get": {"summary": "Questions, polls and breakout reports (moderator token)",
-                    "security": [{"bearer": []}],
-                    "responses": _responses("the report", 400, 401, 403, 404)},
-        },
-    },
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {"type": "object", "properties": {"error": {
-                "type": "object", "properties": {"code": {"type": "string"},
-                                                 "message": {"type": "string"}}}}},
-            "EventDef": {
-                "type": "object", "required": ["id", "title", "codes", "sessions"],
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
-                    "title": {"type": "string", "maxLength": 200},
-                    "timezone": {"type": "string"},
-                    "codes": {"type": "object", "required": ["attendee", "speaker", "moderator"],
-                              "properties": {r: {"type": "string", "minLength": 4}
-                                             for r in ("attendee", "speaker", "moderator")}},
-                    "sessions": {"type": "array", "items": {
-                        "type": "object", "required": ["id", "title"],
-                        "properties": {"id": {"type": "string"}, "title": {"type": "string"},
-                                       "starts_at": {"type": "string"},
-                                       "ends_at": {"type": "string"},
-                                       "speakers": {"type": "array",
-                                                    "items": {"type": "string"}},
-                                       "qa_moderated": {"type": "boolean"}}}},
-                },
-            },
-        },
-    },
-}

@@ -63,3 +63,23 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- the event-wide export (issue 14) ------------------------------------------------------------
+def event_csv(title: str, sections: dict[str, list[dict[str, Any]]]) -> str:
+    """Every section of the event export, one block each with its own header row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["event", title])
+    for section, rows in sections.items():
+        writer.writerow([])
+        writer.writerow([section])
+        header: dict[str, None] = {}
+        for row in rows:
+            header.update(dict.fromkeys(row))
+        if not header:
+            continue
+        writer.writerow(list(header))
+        for row in rows:
+            writer.writerow([safe_cell(row.get(col)) for col in header])
+    return "\ufeff" + out.getvalue()

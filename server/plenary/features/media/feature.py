@@ -21,6 +21,7 @@ never notice a closed tab).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -35,11 +36,13 @@ from ...connection import Connection
 from ...errors import Code, ProtocolError, bad_request, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
+from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
 from .nodes import BOOK, NodeBook, NodeLoad
 from .peers import Leg, Peers, Pub, View
+from .recording import StageRecordings
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
 from .rpc import NodeRPC
 from .rules import (
@@ -121,10 +124,12 @@ class MediaFeature(Feature):
                                       "close_viewer": self._close_viewer_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
+        self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
         self._alive: set[str] = set()  # other processes seen in the node book last round
         self._bitrates: dict[tuple[str, str], float] = {}
         self._cpu = _CpuMeter()
+        self._advertising = asyncio.Lock()
         host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
                            lambda: self._bitrates))
@@ -313,6 +318,7 @@ class MediaFeature(Feature):
         return {}
 
     async def _publisher_ended(self, pub: Pub) -> None:
+        self.recordings.end(pub.entry.id)
         with contextlib.suppress(Exception):
             await self.store.remove(pub.event, pub.entry.id)
             await self._announce(pub.event, Scope.parse(pub.entry.scope))
@@ -351,13 +357,16 @@ class MediaFeature(Feature):
             await self._drop_watches(conn_id, lambda w: True)
 
     async def _advertise(self, measure: bool = True) -> None:
-        counts = self.peers.counts()
-        await self.nodes.put(NodeLoad(
-            self.node, publishers=counts["publisher"], viewers=counts["viewer"],
-            legs_in=counts["leg_in"], legs_out=counts["leg_out"], cpu_pct=self._cpu.read(measure),
-            cap=self._settings.media_max_viewers,
-            pulls=sorted(self.peers.legs),
-            events=sorted({p.event for p in self.peers.pubs.values()})))
+        """Put this process's load on record. One at a time, each built inside the lock: a
+        record built earlier can never land after (and over) a newer one."""
+        async with self._advertising:
+            counts = self.peers.counts()
+            await self.nodes.put(NodeLoad(
+                self.node, publishers=counts["publisher"], viewers=counts["viewer"],
+                legs_in=counts["leg_in"], legs_out=counts["leg_out"],
+                cpu_pct=self._cpu.read(measure), cap=self._settings.media_max_viewers,
+                pulls=sorted(self.peers.legs),
+                events=sorted({p.event for p in self.peers.pubs.values()})))
 
     async def _watch_nodes(self) -> None:
         """Forget processes that stopped advertising; the first to see one die ends its
@@ -400,6 +409,7 @@ class MediaFeature(Feature):
         async for _ in every(interval):
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
+                await self.recordings.sync(self.host.events, self.peers.pubs)
                 received = self._measure_legs(interval, received)
                 await self._advertise()
                 await self._watch_nodes()
@@ -434,6 +444,7 @@ class MediaFeature(Feature):
         self.host.spawn(self._run(), "media-housekeeping")
 
     async def stop(self) -> None:
+        self.recordings.close()
         await self.peers.close()
         with survive(log, "withdrawing this media process"):
             await self.nodes.remove(self.node)

@@ -141,6 +141,8 @@ class Source:
         self.stats = stats
         self.codec: RTCRtpCodecParameters | None = None
         self.viewers: set[ForwardTrack] = set()
+        # Others that take every complete frame as it arrives (a recording), by name.
+        self.sinks: dict[str, Callable[[str, RTCRtpCodecParameters, bytes, int], None]] = {}
         self.received_bytes = 0
         self.last_frame = time.monotonic()
         self._throttle = Throttle(KEYFRAME_INTERVAL_S)
@@ -153,6 +155,8 @@ class Source:
         self.codec = codec
         self.received_bytes += len(data)
         self.last_frame = time.monotonic()
+        for sink in list(self.sinks.values()):
+            sink(self.kind, codec, data, timestamp)
         if not self.viewers:
             return
         packet = av.Packet(data)
@@ -208,3 +212,4 @@ class Source:
         for track in list(self.viewers):
             track.stop()
         self.viewers.clear()
+        self.sinks.clear()

@@ -32,7 +32,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from . import aiortc_hooks
 from .forwarder import ForwardTrack, RelayStats, Source
-from .rules import advertise, media_ssrcs
+from .rules import advertise, media_ssrcs, offered_kinds
 
 __all__ = ["Peer", "Publishing", "Pulling", "RelayStats", "Upstream", "Viewing",
            "configuration"]
@@ -190,16 +190,18 @@ class Viewing(Peer):
         self.stats = stats
         self.tracks: list[tuple[Source, ForwardTrack]] = []
 
-    def choose(self) -> list[Source]:
-        """The sources this viewer receives: today every one the upstream has.
+    def choose(self, offer: str) -> list[Source]:
+        """The sources this viewer receives: those of the upstream whose kind its offer asks
+        for (a video-only offer gets no audio), in the offer's order.
 
         The seam for viewers that pick their tracks (audio only, one interpretation channel
         among several): a subclass or a selection passed in decides here, before the answer.
         """
-        return [s for kind in KINDS if (s := self.upstream.sources.get(kind)) is not None]
+        return [s for kind in offered_kinds(offer)
+                if (s := self.upstream.sources.get(kind)) is not None]
 
     async def answer(self, offer: str) -> str:
-        for source in self.choose():
+        for source in self.choose(offer):
             caps = source.capabilities()
             if not caps:
                 continue

@@ -110,6 +110,12 @@ def media_sections(sdp: str) -> list[str]:
     return [p for p in parts if p.startswith("m=")]
 
 
+def offered_kinds(sdp: str) -> list[str]:
+    """The kinds ('audio', 'video') of an SDP's media sections, in order, each once."""
+    kinds = [s[2:].split(" ", 1)[0] for s in media_sections(sdp)]
+    return [k for i, k in enumerate(kinds) if k in ("audio", "video") and k not in kinds[:i]]
+
+
 def media_ssrcs(sdp: str) -> dict[str, int]:
     """kind ('audio' | 'video') -> the SSRC its media goes out on.
 

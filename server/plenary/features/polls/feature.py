@@ -24,11 +24,11 @@ from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
 from ...coalescer import Coalescer
-from ...errors import Code, ProtocolError, not_found
+from ...errors import Code, ProtocolError, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
-from .rules import CreateData, Poll, PollRef, VoteData
+from .rules import CreateData, Poll, PollRef, VisibilityData, VoteData
 from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
@@ -62,6 +62,8 @@ class PollsFeature(Feature):
             Command("poll.close", PollRef, self.close, role=Role.moderator),
             Command("poll.delete", PollRef, self.delete, role=Role.moderator),
             Command("poll.vote", VoteData, self.vote, limit=vote_limit),
+            Command("poll.reopen", PollRef, self.reopen, role=Role.moderator),
+            Command("poll.visibility", VisibilityData, self.visibility, role=Role.moderator),
         ]
 
     # -- moderators ---------------------------------------------------------------------------
@@ -97,7 +99,7 @@ class PollsFeature(Feature):
         if closed is not None:
             poll = await self._close(ctx.event_id, closed)
         _, counters = await self.store.counts(ctx.event_id, poll.id)
-        return {"poll": _wire(poll), "results": rules.results(poll, counters)}
+        return {"poll": _wire(poll), **_outcomes(poll, counters, "results")}
 
     async def _close(self, event: str, closed: Poll) -> Poll:
         """Store the close of an open poll, then tell; if it closed meanwhile, what it is."""
@@ -109,6 +111,35 @@ class PollsFeature(Feature):
         await self._publish_state(event, closed)
         await self._results.flush_now((event, closed.id))
         return closed
+
+    async def reopen(self, ctx: Context, data: PollRef) -> dict[str, Any]:
+        """A closed poll opens again with its votes; an open one is returned unchanged."""
+        poll = await self._require(ctx.event_id, data.poll)
+        again = rules.reopened(poll, self._now_ms())
+        if again is not None:
+            poll = await self._change(ctx.event_id, poll, again)
+        return {"poll": _wire(poll)}
+
+    async def visibility(self, ctx: Context, data: VisibilityData) -> dict[str, Any]:
+        """Reveal or hide results on demand, in any state: attendees follow at once."""
+        poll = await self._require(ctx.event_id, data.poll)
+        if poll.results != data.results:
+            changed = msgspec.structs.replace(poll, results=data.results)
+            poll = await self._change(ctx.event_id, poll, changed)
+        return {"poll": _wire(poll)}
+
+    async def _change(self, event: str, poll: Poll, new: Poll) -> Poll:
+        """Store `new` if `poll` is still as read, then tell everyone (state, results)."""
+        moved = await self.store.move(event, new, poll.state, drop_ballots=False)
+        if moved != "moved":
+            raise conflict("This poll changed meanwhile: try again.")
+        self._frozen.pop((event, poll.id), None)
+        if new.state == "open" and new.closes_at is not None:
+            await self.host.scheduler.schedule(
+                _job(event, poll.id), new.closes_at / 1000, {"event": event, "poll": poll.id})
+        await self._publish_state(event, new)
+        await self._results.flush_now((event, poll.id))
+        return new
 
     async def delete(self, ctx: Context, data: PollRef) -> dict[str, Any]:
         poll = await self._require(ctx.event_id, data.poll)
@@ -175,10 +206,13 @@ class PollsFeature(Feature):
         poll, counters = await self.store.counts(event, poll_id)
         if poll is None:
             return
-        data = rules.results(poll, counters)
-        public = rules.results_public(poll, data["votes"])
+        public = rules.results_public(poll, rules.votes(counters))
         topic = topics.session(poll.session) if public else topics.staff(poll.session)
-        await self.host.publish(event, topic, "poll.results", data)
+        await self.host.publish(event, topic, "poll.results", rules.shown(poll, counters))
+        exact = rules.unsuppressed(poll, counters)
+        if exact is not None:  # staff only, where the poll's creator chose so
+            await self.host.publish(event, topics.staff(poll.session), "poll.raw_results",
+                                    exact)
         if recheck and poll.state == "open":
             # Read while open, published maybe after another process's final event: if the
             # poll closed meanwhile, publish the exact final result again, last.
@@ -208,9 +242,8 @@ class PollsFeature(Feature):
             return None
         wire = _wire(poll)
         wire["my_vote"] = voted
-        outcome = rules.results(poll, counters)
-        if staff or rules.results_public(poll, outcome["votes"]):
-            wire["outcome"] = outcome
+        if staff or rules.results_public(poll, rules.votes(counters)):
+            wire.update(_outcomes(poll, counters, "outcome", staff))
         return wire
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
@@ -219,13 +252,16 @@ class PollsFeature(Feature):
             poll, counters = await self.store.counts(event.id, listed.id)
             if poll is None:
                 continue
-            entry = {**_wire(poll), "outcome": rules.results(poll, counters)}
+            exact = poll.staff_below_threshold
+            outcome = rules.results(poll, counters) if exact else rules.shown(poll, counters)
+            entry = {**_wire(poll), "outcome": outcome}
             if not poll.anonymous:
                 entry["ballots"] = [_public_record(r)
                                     for r in await self.store.records(event.id, poll.id)]
-                ballots += [{"poll": poll.title, **_ballot_row(r)} for r in entry["ballots"]]
+                ballots += [{"poll": poll.title, **_ballot_row(poll, r)}
+                            for r in entry["ballots"]]
             polls.append(entry)
-            rows += rules.csv_rows(poll, counters)
+            rows += rules.csv_rows(poll, counters, exact=exact)
         return {"polls": polls, "csv": {"polls": rows, "poll ballots": ballots}}
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -265,7 +301,15 @@ def _public_record(record: dict[str, Any]) -> dict[str, Any]:
             "vote": record["vote"]}
 
 
-def _ballot_row(record: dict[str, Any]) -> dict[str, Any]:
-    vote = record["vote"]
-    answer = vote.get("choices", vote.get("rating", vote.get("text")))
-    return {"name": record["name"], "mode": record["mode"], "answer": answer}
+def _ballot_row(poll: Poll, record: dict[str, Any]) -> dict[str, Any]:
+    return {"name": record["name"], "mode": record["mode"],
+            "answer": rules.answer_text(poll, record["vote"])}
+
+
+def _outcomes(poll: Poll, counters: Any, key: str, staff: bool = True) -> dict[str, Any]:
+    """`{key: shown results}`, plus `raw_<key>` for staff where the poll allows exact ones."""
+    out: dict[str, Any] = {key: rules.shown(poll, counters)}
+    exact = rules.unsuppressed(poll, counters) if staff else None
+    if exact is not None:
+        out["raw_" + key] = exact
+    return out

@@ -15,13 +15,15 @@ import msgspec
 
 from ...errors import Code, ProtocolError, bad_request, conflict
 from ...messages import MODES, Ident, Slug, clean_text
+from .thresholds import any_suppressed, apply, hidden_groups
 
-Kind = Literal["single", "multiple", "rating", "text", "wordcloud"]
+Kind = Literal["single", "multiple", "rating", "text", "wordcloud", "ranking"]
 Visibility = Literal["live", "after_close", "hidden"]
 State = Literal["draft", "open", "closed"]
 Counters = dict[str, dict[str, int]]  # mode -> counter name -> count
 
 CHOICE_KINDS = ("single", "multiple")
+OPTION_KINDS = ("single", "multiple", "ranking")  # kinds whose votes name options
 VOTES = "votes"
 MAX_OPTIONS = 50
 MAX_TEXT = 200
@@ -44,6 +46,8 @@ class CreateData(msgspec.Struct, forbid_unknown_fields=True):
     allow_change: bool = False
     duration_s: Annotated[int, msgspec.Meta(ge=1, le=MAX_DURATION_S)] | None = None
     min_responses: Count = 0
+    # Staff see groups below min_responses (never the presenter view); default: named polls.
+    staff_below_threshold: bool | None = None
 
 
 class PollRef(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,6 +59,7 @@ class VoteData(msgspec.Struct, forbid_unknown_fields=True):
     choices: Annotated[list[int], msgspec.Meta(max_length=MAX_OPTIONS)] | None = None
     rating: int | None = None
     text: Text | None = None
+    ranking: Annotated[list[int], msgspec.Meta(max_length=MAX_OPTIONS)] | None = None
 
 
 class Poll(msgspec.Struct, kw_only=True):
@@ -75,6 +80,7 @@ class Poll(msgspec.Struct, kw_only=True):
     duration_s: int | None = None
     min_responses: int = 0
     created_at: int = 0  # unix ms
+    staff_below_threshold: bool = False
 
 
 # -- creating ------------------------------------------------------------------------------------
@@ -86,11 +92,18 @@ def new_poll(data: CreateData, poll_id: str, now_ms: int) -> Poll:
         id=poll_id, session=data.session, title=title, kind=data.kind, options=options,
         anonymous=data.anonymous, results=data.results, allow_change=data.allow_change,
         max_choices=_max_choices(data, options), scale=_scale(data),
-        duration_s=data.duration_s, min_responses=data.min_responses, created_at=now_ms)
+        duration_s=data.duration_s, min_responses=data.min_responses, created_at=now_ms,
+        staff_below_threshold=_staff_below(data))
+
+
+def _staff_below(data: CreateData) -> bool:
+    if data.staff_below_threshold is None:
+        return not data.anonymous
+    return data.staff_below_threshold
 
 
 def _options(data: CreateData) -> list[str]:
-    if data.kind not in CHOICE_KINDS:
+    if data.kind not in OPTION_KINDS:
         if data.options:
             raise bad_request(f"data.options: a {data.kind} poll has no options.")
         return []
@@ -134,17 +147,30 @@ def ballot(poll: Poll, vote: VoteData) -> list[str]:
         if not 1 <= vote.rating <= poll.scale:
             raise bad_request(f"data.rating: must be from 1 to {poll.scale}.")
         return [f"r:{vote.rating}"]
+    if poll.kind == "ranking":
+        assert vote.ranking is not None
+        return _ranks(poll, vote.ranking)
     assert vote.text is not None
-    return ["w:" + fold(clean_text(vote.text, "text", high=MAX_TEXT))]
+    answer = clean_text(vote.text, "text", high=MAX_TEXT)
+    # Free text is kept as written (only trimmed); one-word answers fold for the cloud.
+    return ["t:" + answer] if poll.kind == "text" else ["w:" + fold(answer)]
+
+
+def _ranks(poll: Poll, ranking: list[int]) -> list[str]:
+    """A ranking names every option once, best first: `k:<option>:<rank from 1>`."""
+    if sorted(ranking) != list(range(len(poll.options))):
+        raise bad_request(f"data.ranking: rank each of the {len(poll.options)} options once "
+                          f"(numbered 0 to {len(poll.options) - 1}), best first.")
+    return [f"k:{option}:{rank}" for rank, option in enumerate(ranking, start=1)]
 
 
 _FIELD = {"single": "choices", "multiple": "choices", "rating": "rating", "text": "text",
-          "wordcloud": "text"}
+          "wordcloud": "text", "ranking": "ranking"}
 
 
 def _check_shape(poll: Poll, vote: VoteData) -> None:
     wanted = _FIELD[poll.kind]
-    given = [f for f in ("choices", "rating", "text") if getattr(vote, f) is not None]
+    given = [f for f in ("choices", "rating", "text", "ranking") if getattr(vote, f) is not None]
     for field in given:
         if field != wanted:
             raise bad_request(f"data.{field}: a {poll.kind} poll takes `{wanted}`.")
@@ -181,8 +207,24 @@ def tally(poll: Poll, counters: dict[str, int]) -> Any:
         scale = poll.scale or DEFAULT_SCALE
         histogram = [counters.get(f"r:{n}", 0) for n in range(1, scale + 1)]
         return {"mean": mean(histogram), "histogram": histogram}
+    if poll.kind == "ranking":
+        return ranking_tally(len(poll.options), counters)
+    if poll.kind == "text":
+        return {"answers": answers(counters)}
     words = {k[2:]: n for k, n in counters.items() if k.startswith("w:") and n > 0}
     return {"words": dict(sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
+def ranking_tally(size: int, counters: dict[str, int]) -> dict[str, Any]:
+    """`ranks[option][r]`: how many put the option at rank r+1; `mean_rank` (1 is best)."""
+    ranks = [[counters.get(f"k:{o}:{r}", 0) for r in range(1, size + 1)] for o in range(size)]
+    return {"ranks": ranks, "mean_rank": [mean(row) for row in ranks]}
+
+
+def answers(counters: dict[str, int]) -> list[dict[str, Any]]:
+    """Free-text answers as written, most given first, then alphabetically (never by time)."""
+    found = [(k[2:], n) for k, n in counters.items() if k.startswith("t:") and n > 0]
+    return [{"text": text, "count": n} for text, n in sorted(found, key=lambda e: (-e[1], e[0]))]
 
 
 def mean(histogram: list[int]) -> float | None:
@@ -266,15 +308,33 @@ def state_audience(poll: Poll) -> Literal["session", "staff"]:
 
 
 # -- report --------------------------------------------------------------------------------------
-def csv_rows(poll: Poll, counters: Counters) -> list[dict[str, Any]]:
-    """One flat row per option, rating value or word: its count, in total and by mode."""
-    rows = []
+def csv_rows(poll: Poll, counters: Counters, exact: bool = False) -> list[dict[str, Any]]:
+    """One flat row per option, rating value, rank or answer: its count, in total and by
+    mode; a group below the threshold reads "fewer than N" (unless `exact`, for staff where
+    the poll allows it)."""
+    total_hidden, hidden = (False, set()) if exact else hidden_groups(
+        votes(counters), {m: counters.get(m, {}).get(VOTES, 0) for m in MODES},
+        poll.min_responses)
+    below = f"fewer than {poll.min_responses}"
+    if total_hidden:
+        return [{"poll": poll.title, "kind": poll.kind, "state": poll.state, "option": "",
+                 "votes": below, "in_room": below, "remote": below}]
+    rows: list[dict[str, Any]] = []
     for name, label in _labels(poll, counters):
-        counts = [counters.get(m, {}).get(name, 0) for m in MODES]
+        counts = {m: counters.get(m, {}).get(name, 0) for m in MODES}
+        halves: dict[str, Any] = {m: below if m in hidden else counts[m] for m in MODES}
         rows.append({"poll": poll.title, "kind": poll.kind, "state": poll.state,
-                     "option": label, "votes": sum(counts), "in_room": counts[0],
-                     "remote": counts[1]})
+                     "option": label, "votes": sum(counts.values()), **halves})
     return rows
+
+
+def answer_text(poll: Poll, vote: dict[str, Any]) -> str:
+    """A named ballot as a person reads it: option texts, never indexes."""
+    if "choices" in vote:
+        return "; ".join(poll.options[i] for i in vote["choices"])
+    if "ranking" in vote:
+        return " > ".join(poll.options[i] for i in vote["ranking"])
+    return str(vote.get("rating", vote.get("text", "")))
 
 
 def _labels(poll: Poll, counters: Counters) -> list[tuple[str, str]]:
@@ -282,5 +342,46 @@ def _labels(poll: Poll, counters: Counters) -> list[tuple[str, str]]:
         return [(f"o:{i}", option) for i, option in enumerate(poll.options)]
     if poll.kind == "rating":
         return [(f"r:{n}", str(n)) for n in range(1, (poll.scale or DEFAULT_SCALE) + 1)]
+    if poll.kind == "ranking":
+        return [(f"k:{o}:{r}", f"{option} (rank {r})") for o, option in enumerate(poll.options)
+                for r in range(1, len(poll.options) + 1)]
+    if poll.kind == "text":
+        return [("t:" + a["text"], a["text"]) for a in answers(merged(counters))]
     words = tally(poll, merged(counters))["words"]
     return [(f"w:{word}", word) for word in words]
+
+
+# -- poll control (issue 14): reveal or hide results, reopen, thresholds ------------------------
+class VisibilityData(msgspec.Struct, forbid_unknown_fields=True):
+    poll: Ident
+    results: Visibility
+
+
+def reopened(poll: Poll, now_ms: int) -> Poll | None:
+    """A closed poll open again: votes kept, a fresh timer if it has a duration; None if it
+    is open already; `conflict` for a draft (it opens with `opened`)."""
+    if poll.state == "draft":
+        raise conflict("This poll is a draft: open it with poll.open.")
+    if poll.state == "open":
+        return None
+    closes_at = now_ms + poll.duration_s * 1000 if poll.duration_s else None
+    return msgspec.structs.replace(poll, state="open", closes_at=closes_at)
+
+
+def shown(poll: Poll, counters: Counters) -> dict[str, Any]:
+    """The results as anyone may see them, the presenter view included: every group below
+    `min_responses` suppressed, and any group that subtraction would reveal."""
+    return apply(results(poll, counters), poll.min_responses)
+
+
+def unsuppressed(poll: Poll, counters: Counters) -> dict[str, Any] | None:
+    """The exact results for staff, where the poll's creator allowed it and something is
+    suppressed; else None (the shown results are already exact)."""
+    if not poll.staff_below_threshold or not any_suppressed(shown(poll, counters)):
+        return None
+    return results(poll, counters)
+
+
+def votes(counters: Counters) -> int:
+    """People who answered, both halves together."""
+    return sum(counters.get(mode, {}).get(VOTES, 0) for mode in MODES)

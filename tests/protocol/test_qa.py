@@ -1,14 +1,17 @@
-"""Live Q&A over real sockets, on both backends: who sees what, votes, moderation, abuse,
-the report, and questions surviving a restart of every server process."""
+"""Live Q&A over the protocol, on both backends, in process (tests/inproc.py): who sees what,
+votes, moderation, abuse and rate limits (the server's clock moved to a new minute). On real
+processes: the report (HTTP), one vote per user across processes, and questions surviving a
+restart of every server process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from harness import Client, Event, RedisServer, Server, create_event, http
+from inproc import InProcServer, TravelClock
+from inproc import create_event as create_inproc_event
 
 MODERATED, OPEN = "opening", "open-floor"
 
@@ -307,14 +310,14 @@ async def test_one_vote_per_user_across_tabs_and_processes(
 
 
 # -- abuse and invalid input -------------------------------------------------------------------
-def _clear_of_a_minute_boundary() -> float:
-    """Rate limits count per minute window: a burst straddling two windows would pass."""
-    into = time.time() % 60
-    return 60 - into + 0.2 if into > 50 else 0.0
+def _start_of_a_minute(clock: TravelClock) -> None:
+    """Rate limits count per minute window: a burst straddling two windows would pass, so
+    move the server's clock to just after a window starts."""
+    clock.advance(60 - clock.time() % 60 + 0.01)
 
 
 async def test_the_sixth_question_in_a_minute_is_rate_limited(event: Event) -> None:
-    await asyncio.sleep(_clear_of_a_minute_boundary())  # a clock wait, not an event wait
+    _start_of_a_minute(event.server.clock)
     asker = await member(event, session=OPEN)
     for i in range(5):
         await ask(asker, OPEN, f"Question {i}")
@@ -324,14 +327,16 @@ async def test_the_sixth_question_in_a_minute_is_rate_limited(event: Event) -> N
     assert refused["code"] == "rate_limited" and 1 <= refused["retry_after"] <= 60
     snapshot = await asker.join(OPEN)
     assert sorted(x["text"] for x in snapshot["questions"]) == [f"Question {i}" for i in range(5)]
+    event.server.clock.advance(60)  # the next window
+    await ask(asker, OPEN, "A new minute")
     await close(asker)
 
 
 async def test_votes_are_rate_limited() -> None:
-    server = Server(env={"PLENARY_VOTE_LIMIT_PER_MIN": "3"}).start()
+    server = await InProcServer(env={"PLENARY_VOTE_LIMIT_PER_MIN": "3"}).start()
     try:
-        event = create_event(server)
-        await asyncio.sleep(_clear_of_a_minute_boundary())
+        event = await create_inproc_event(server)
+        _start_of_a_minute(server.clock)
         asker = await member(event, session=OPEN)
         q = await ask(asker, OPEN)
         voter = await member(event, session=OPEN)
@@ -342,7 +347,7 @@ async def test_votes_are_rate_limited() -> None:
         assert (await voter.join(OPEN))["questions"][0]["votes"] == 1
         await close(asker, voter)
     finally:
-        server.stop()
+        await server.stop()
 
 
 async def test_every_invalid_input_is_refused_and_changes_nothing(event: Event) -> None:
@@ -408,7 +413,8 @@ async def test_every_invalid_input_is_refused_and_changes_nothing(event: Event) 
 
 
 # -- the report ----------------------------------------------------------------------------------
-async def test_the_report_in_json_and_csv(event: Event) -> None:
+async def test_the_report_in_json_and_csv(socket_event: Event) -> None:
+    event = socket_event  # its HTTP API too: a real process
     moderator = await member(event, "moderator", session=OPEN)
     named = await member(event, session=OPEN, mode="in_room", name="Zoë Müller")
     hidden = await member(event, session=OPEN, name="Secret Person")

@@ -1,6 +1,7 @@
-"""Polls over real sockets, on both backends: every kind, who sees what and when, timers,
-invalid votes changing nothing, changed votes, the report, and (on two processes sharing one
-Redis) ballot integrity under concurrent votes from many tabs."""
+"""Polls over the protocol, on both backends, in process (tests/inproc.py): every kind, who
+sees what and when, timers (the server's clock moved on), invalid votes changing nothing,
+changed votes. On real processes: the report (HTTP) and, on two processes sharing one Redis,
+ballot integrity under concurrent votes from many tabs and the timer outliving its opener."""
 
 from __future__ import annotations
 
@@ -89,8 +90,9 @@ async def test_single_poll_from_draft_to_final_results(event: Event) -> None:
     live = await bob.event("poll.results", results(poll, votes=3))
     assert live["topic"] == f"session:{SESSION}"
     assert live["data"]["tally"] == [2, 0, 1] and live["data"]["final"] is False
-    assert live["data"]["by_mode"] == {"in_room": {"votes": 1, "tally": [1, 0, 0]},
-                                       "remote": {"votes": 2, "tally": [1, 0, 1]}}
+    assert live["data"]["by_mode"] == {
+        "in_room": {"votes": 1, "tally": [1, 0, 0], "suppressed": False},
+        "remote": {"votes": 2, "tally": [1, 0, 1], "suppressed": False}}
 
     closed = await final(mod, poll)
     assert closed["tally"] == [2, 0, 1] and closed["final"] is True
@@ -109,8 +111,11 @@ async def test_single_poll_from_draft_to_final_results(event: Event) -> None:
      [1, 1, 3]),
     ("rating", {"scale": 4}, [{"rating": 4}, {"rating": 1}, {"rating": 4}],
      {"mean": 3.0, "histogram": [1, 0, 0, 2]}),
-    ("text", {}, [{"text": "More breaks"}, {"text": "more   BREAKS "}, {"text": "Coffee"}],
-     {"words": {"more breaks": 2, "coffee": 1}}),
+    ("text", {}, [{"text": "More breaks"}, {"text": " More breaks"}, {"text": "Coffee, please"}],
+     {"answers": [{"text": "More breaks", "count": 2}, {"text": "Coffee, please", "count": 1}]}),
+    ("ranking", {"options": ["A", "B"]}, [{"ranking": [1, 0]}, {"ranking": [1, 0]},
+                                          {"ranking": [0, 1]}],
+     {"ranks": [[1, 2], [2, 1]], "mean_rank": [1.67, 1.33]}),
     ("wordcloud", {}, [{"text": "Resilience"}, {"text": " resilience"}, {"text": "Hope"}],
      {"words": {"resilience": 2, "hope": 1}}),
 ])
@@ -137,8 +142,10 @@ async def test_by_mode_splits_rating_and_words(event: Event) -> None:
         await vote(client, poll, rating=rating)
     result = await final(mod, poll)
     assert result["by_mode"] == {
-        "in_room": {"votes": 2, "tally": {"mean": 4.0, "histogram": [0, 0, 1, 0, 1]}},
-        "remote": {"votes": 1, "tally": {"mean": 1.0, "histogram": [1, 0, 0, 0, 0]}}}
+        "in_room": {"votes": 2, "tally": {"mean": 4.0, "histogram": [0, 0, 1, 0, 1]},
+                    "suppressed": False},
+        "remote": {"votes": 1, "tally": {"mean": 1.0, "histogram": [1, 0, 0, 0, 0]},
+                   "suppressed": False}}
     assert result["tally"] == {"mean": 3.0, "histogram": [1, 0, 1, 0, 1]}
     await close_all(mod, *room, remote)
 
@@ -212,7 +219,7 @@ async def test_allow_change_replaces_the_first_vote_exactly(event: Event) -> Non
     await mod.event("poll.results", results(poll, tally=[0, 1, 1]))
     result = await final(mod, poll)
     assert result["tally"] == [0, 1, 1] and result["votes"] == 2
-    assert result["by_mode"]["in_room"] == {"votes": 1, "tally": [0, 0, 1]}
+    assert result["by_mode"]["in_room"] == {"votes": 1, "tally": [0, 0, 1], "suppressed": False}
     await close_all(mod, alice, bob, alice_remote)
 
 
@@ -257,7 +264,8 @@ async def test_min_responses_hides_results_until_enough_answered(event: Event) -
     assert poll["min_responses"] == 3
     for client in people[:2]:
         await vote(client, poll, rating=2)
-    await mod.event("poll.results", results(poll, votes=2))
+    # Staff see "fewer than 3" too (an anonymous poll keeps no exact view for them).
+    await mod.event("poll.results", results(poll, votes=None, suppressed=True))
     await settle(mod, *people)
     assert not any(c.has("poll.results") for c in people)
     assert "outcome" not in (await people[0].join(SESSION))["polls"][0]
@@ -296,6 +304,7 @@ async def test_duration_closes_the_poll_on_time(event: Event) -> None:
     poll = await started(mod, duration_s=1)
     assert poll["closes_at"] is not None and poll["duration_s"] == 1
     await vote(alice, poll, choices=[2])
+    event.server.clock.advance(1)  # the server's clock: the poll's time is up
     closed = await alice.event("poll.state", state(poll, "closed"), timeout=15)
     assert closed["data"]["poll"]["closes_at"] == poll["closes_at"]
     last = await alice.event("poll.results", results(poll, final=True), timeout=15)
@@ -319,7 +328,8 @@ async def test_delete_removes_a_poll(event: Event) -> None:
     await close_all(mod, alice)
 
 
-async def test_report_has_final_results_by_mode_and_named_ballots(event: Event) -> None:
+async def test_report_has_final_results_by_mode_and_named_ballots(socket_event: Event) -> None:
+    event = socket_event  # its HTTP API too: a real process
     mod_token = event.token("moderator", "Mod")
     mod = await Client.connect(event.server, mod_token)
     await mod.join(SESSION)
@@ -337,7 +347,8 @@ async def test_report_has_final_results_by_mode_and_named_ballots(event: Event) 
     status, report = http("GET", url + "?format=json", token=mod_token)
     assert status == 200, report
     first, second = report["polls"]
-    assert first["outcome"]["by_mode"]["in_room"] == {"votes": 1, "tally": [1, 0, 0]}
+    assert first["outcome"]["by_mode"]["in_room"] == {"votes": 1, "tally": [1, 0, 0],
+                                                      "suppressed": False}
     assert "ballots" not in first and "Alice" not in str(first)
     assert second["outcome"]["tally"] == {"words": {"hope": 2}}
     assert sorted((b["name"], b["mode"], b["vote"]["text"]) for b in second["ballots"]) == \
@@ -349,6 +360,86 @@ async def test_report_has_final_results_by_mode_and_named_ballots(event: Event) 
     assert ["Are we resilient?", "single", "closed", "Yes", "1", "1", "0"] in rows
     assert ["Are we resilient?", "wordcloud", "closed", "hope", "2", "1", "1"] in rows
     await close_all(mod, alice, bob)
+
+
+# -- thresholds and poll control (issue 14) ------------------------------------------------------
+async def test_threshold_holds_on_every_half_for_attendees_staff_and_presenter(
+        event: Event) -> None:
+    """1 vote in the room and 2 online, threshold 3: the total shows to all, neither half
+    to anyone (the in-room half would be one person's answer, and total minus the other)."""
+    mod, speaker = await member(event, "moderator"), await member(event, "speaker")
+    alice = await member(event, mode="in_room")
+    bob, carol = await member(event), await member(event)
+    poll = await started(mod, min_responses=3)
+    for client, choice in ((alice, 0), (bob, 1), (carol, 1)):
+        await vote(client, poll, choices=[choice])
+    for client in (alice, mod, speaker):
+        data = (await client.event("poll.results", results(poll, votes=3)))["data"]
+        assert data["tally"] == [1, 2, 0]
+        assert all(h["suppressed"] and h["tally"] is None for h in data["by_mode"].values())
+    await settle(mod, speaker)
+    assert not mod.has("poll.raw_results")  # anonymous: staff see no more than others
+    snapshot = await speaker.join(SESSION)
+    outcome = snapshot["polls"][0]["outcome"]
+    assert outcome["by_mode"]["in_room"]["suppressed"] and "raw_outcome" not in snapshot["polls"][0]
+    await close_all(mod, speaker, alice, bob, carol)
+
+
+async def test_staff_see_below_threshold_only_where_the_creator_chose(event: Event) -> None:
+    mod, alice = await member(event, "moderator"), await member(event, mode="in_room")
+    poll = await started(mod, min_responses=3, staff_below_threshold=True)
+    await vote(alice, poll, choices=[2])
+    raw = (await mod.event("poll.raw_results", results(poll, votes=1)))["data"]
+    assert raw["by_mode"]["in_room"]["tally"] == [0, 0, 1]
+    shown = (await mod.event("poll.results", lambda d: d["poll"] == poll["id"]
+                             and d["suppressed"]))["data"]
+    assert shown["votes"] is None  # the event the presenter view draws from
+    closed = await mod.call("poll.close", {"poll": poll["id"]})
+    assert closed["results"]["suppressed"] and closed["raw_results"]["votes"] == 1
+    assert (await mod.join(SESSION))["polls"][0]["raw_outcome"]["votes"] == 1
+    assert "raw_outcome" not in (await alice.join(SESSION))["polls"][0]
+    await close_all(mod, alice)
+
+
+async def test_reveal_hide_and_reopen(event: Event) -> None:
+    mod, alice, bob = await member(event, "moderator"), await member(event), await member(event)
+    poll = await started(mod, results="hidden")
+    await vote(alice, poll, choices=[0])
+    shown = await mod.call("poll.visibility", {"poll": poll["id"], "results": "live"})
+    assert shown["poll"]["results"] == "live"
+    await alice.event("poll.state", lambda d: d["poll"]["results"] == "live")
+    await alice.event("poll.results", results(poll, votes=1))
+    await mod.call("poll.visibility", {"poll": poll["id"], "results": "hidden"})
+    await final(mod, poll)
+    assert await alice.error("poll.vote", {"poll": poll["id"], "choices": [1]}) == "poll_closed"
+    again = await mod.call("poll.reopen", {"poll": poll["id"]})
+    assert again["poll"]["state"] == "open"
+    await bob.event("poll.state", state(poll, "open"))
+    await vote(bob, poll, choices=[1])  # votes are kept; newcomers may vote
+    assert await alice.error("poll.vote", {"poll": poll["id"], "choices": [1]}) == \
+        "already_voted"
+    assert (await final(mod, poll))["tally"] == [1, 1, 0]
+    draft = await create(mod)
+    assert await mod.error("poll.reopen", {"poll": draft["id"]}) == "conflict"
+    assert await alice.error("poll.reopen", {"poll": poll["id"]}) == "forbidden"
+    assert await mod.error("poll.visibility", {"poll": poll["id"], "results": "x"}) == \
+        "bad_request"
+    await close_all(mod, alice, bob)
+
+
+async def test_named_ballots_in_the_report_read_as_option_texts(event: Event) -> None:
+    mod_token = event.token("moderator", "Mod")
+    mod = await Client.connect(event.server, mod_token)
+    await mod.join(SESSION)
+    alice = await member(event, name="Alice")
+    poll = await started(mod, "multiple", anonymous=False)
+    await vote(alice, poll, choices=[0, 2])
+    await final(mod, poll)
+    url = f"{event.server.http}/api/events/{event.id}/sessions/{SESSION}/report?format=csv"
+    _, raw = http("GET", url, token=mod_token, raw=True)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert ["Are we resilient?", "Alice", "remote", "Yes; Maybe"] in rows
+    await close_all(mod, alice)
 
 
 # -- integrity across processes --------------------------------------------------------------------

@@ -1,0 +1,5 @@
+"""Multi-question surveys and daily pulses (see docs/protocol/surveys.md)."""
+
+from .feature import SurveysFeature
+
+__all__ = ["SurveysFeature"]
