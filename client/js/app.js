@@ -3,7 +3,7 @@
 //   #/session/<id>[/<view>] a session, in the attendee, moderator or speaker view
 //   #/screen[/<session>]    the room screen        #/admin[/<event>]   the organisers' pages
 
-import { h, fill } from './dom.js';
+import { announce, h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
 import { fetchAgenda, joinEvent, loadAuth, readClaims, saveAuth } from './auth.js';
 import { applyBrand } from './brand.js';
@@ -117,10 +117,15 @@ function connect() {
   conn.on('status', showStatus);
   conn.on('closed', async ({ code, reason }) => {
     if (code === 4401 && await renewToken(conn)) return; // the page, and what was typed, stay
+    if (code === 1008 && /removed/.test(reason || '')) { // a moderator removed this person
+      announce(t('live.removed'));
+      notify(t('live.removed'));
+      return;
+    }
     notify(code === 4401 ? t('error.unauthorized') : t('error.closed_policy', { reason }));
     if (code === 4401) app.go('#/join');
   });
-  conn.on('refused', (err) => notify(err));
+  conn.on('refused', (err) => { if (err.code !== 'forbidden') notify(err); }); // removed: 'closed' says so
   conn.on('error', (err) => notify(err));
   app.connection = conn.start();
   return conn;

@@ -7,6 +7,8 @@ export const EVENTS = Object.freeze([
   "qa.question",
   "qa.removed",
   "qa.votes",
+  "qa.dismissed",
+  "qa.merged",
   "poll.state",
   "poll.results",
   "poll.raw_results",
@@ -15,6 +17,7 @@ export const EVENTS = Object.freeze([
   "breakout.moved",
   "breakout.closing",
   "breakout.message",
+  "breakout.shared",
   "breakout.report",
   "breakout.reports",
   "room.presence",
@@ -27,6 +30,15 @@ export const EVENTS = Object.freeze([
   "survey.removed",
   "caption",
   "screen.show",
+  "user.muted",
+  "user.removed",
+  "reactions",
+  "hands",
+  "hand",
+  "stage",
+  "chat.message",
+  "chat.deleted",
+  "chat.slow_mode",
 ]);
 
 export const SNAPSHOT_KEYS = Object.freeze([
@@ -42,6 +54,10 @@ export const SNAPSHOT_KEYS = Object.freeze([
   "surveys",
   "captions",
   "screen",
+  "stage",
+  "my_hand",
+  "chat",
+  "shared_reports",
 ]);
 
 export const ERROR_CODES = Object.freeze([
@@ -58,4 +74,6 @@ export const ERROR_CODES = Object.freeze([
   "internal",
   "survey_closed",
   "already_submitted",
+  "qa_closed",
+  "chat_closed",
 ]);

@@ -30,6 +30,14 @@ export class SessionState {
     this.presence = { online: 0, in_room: 0, remote: 0 };
     this.publishers = [];
     this.roomPublishers = [];
+    // The live room: reactions, the floor, the session chat, shared breakout reports.
+    this.reactions = null; // the last `reactions` counts
+    this.hands = []; // the queue (staff)
+    this.myHand = false;
+    this.onStage = []; // [{user, name, since}]
+    this.chat = []; // session chat messages, oldest first
+    this.chatSlow = 0;
+    this.sharedReports = null; // {breakout, reports: [...]}
     // issue 14: surveys, their results per round, and exact poll results for staff
     this.surveys = new Map();
     this.surveyResults = new Map(); // survey id -> the latest survey.results
@@ -66,6 +74,12 @@ export class SessionState {
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
     this.iceServers = (snapshot.media && snapshot.media.ice_servers) || [];
+    this.hands = snapshot.hands || [];
+    this.myHand = !!snapshot.my_hand;
+    this.onStage = snapshot.stage || [];
+    this.chat = (snapshot.chat && snapshot.chat.messages) || [];
+    this.chatSlow = (snapshot.chat && snapshot.chat.slow_s) || 0;
+    this.sharedReports = snapshot.shared_reports || null;
     this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
     for (const survey of snapshot.surveys || []) this.putSurvey(survey);
     if (snapshot.captions) this.captions = { lines: [...snapshot.captions.lines], languages: [...snapshot.captions.languages] };
@@ -75,6 +89,18 @@ export class SessionState {
     this.surveys.set(survey.id, survey);
     if (survey.outcome) this.surveyResults.set(survey.id, survey.outcome);
     if (survey.mine) this.mySurveys.set(survey.id, survey.mine);
+  }
+
+  /** Is this person on the session's stage (a moderator brought them up)? */
+  amOnStage() {
+    return !!this.user && this.onStage.some((g) => g.user === this.user.id);
+  }
+
+  /** A chat message, once per id (a snapshot and an event may both carry it). */
+  putChat(message) {
+    if (!message || this.chat.some((m) => m.id === message.id)) return;
+    this.chat.push(message);
+    if (this.chat.length > 500) this.chat.splice(0, this.chat.length - 500);
   }
 
   putQuestion(q, mine = false) {
@@ -215,6 +241,19 @@ const HANDLERS = {
   'room.presence': (s, d) => { s.roomMembers = d.members; return 'room'; },
   presence: (s, d) => { s.presence = d; return 'presence'; },
   'session.updated': (s, d) => { s.session = d.session; return 'session'; },
+  // -- the live room --
+  reactions: (s, d) => { s.reactions = d.counts || null; return 'reactions'; },
+  hands: (s, d) => { s.hands = d.queue || []; return 'floor'; },
+  hand: (s, d) => {
+    if (s.session && d.session !== s.session.id) return null;
+    s.myHand = !!d.raised;
+    return 'floor';
+  },
+  stage: (s, d) => { s.onStage = d.on_stage || []; return 'floor'; },
+  'chat.message': (s, d) => { s.putChat(d.message); return 'chat'; },
+  'chat.deleted': (s, d) => { s.chat = s.chat.filter((m) => m.id !== d.message); return 'chat'; },
+  'chat.slow_mode': (s, d) => { s.chatSlow = d.slow_s || 0; return 'chat'; },
+  'breakout.shared': (s, d) => { s.sharedReports = d; return 'shared'; },
   'media.publishers': (s, d, msg) => {
     if (String(msg.topic || '').startsWith('room:')) s.roomPublishers = d.publishers || [];
     else s.publishers = d.publishers || [];
@@ -271,6 +310,13 @@ const REPLIES = {
     return 'media';
   },
 };
+
+/** "Recent": newest first, pinned still on top. */
+export function sortRecent(list) {
+  return [...list].sort((a, b) => (
+    (b.pinned ? 1 : 0) - (a.pinned ? 1 : 0) || (Number(b.created_at) || 0) - (Number(a.created_at) || 0)
+  ));
+}
 
 /** Questions as people expect them: pinned first, then most voted, then oldest first. */
 export function sortQuestions(list) {

@@ -22,6 +22,9 @@ class Code(enum.StrEnum):
     # surveys (issue 14)
     survey_closed = "survey_closed"
     already_submitted = "already_submitted"
+    # -- the live room: a moderator closed the session's Q&A or chat --
+    qa_closed = "qa_closed"
+    chat_closed = "chat_closed"
 
 
 class ProtocolError(Exception):

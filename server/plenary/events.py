@@ -100,6 +100,9 @@ class Events:
             "qa_moderated": fields.get("qa_moderated", "1" if session.qa_moderated else "0")
             == "1",
             "recording": fields.get("recording", "0") == "1",
+            # The live room: moderators close and reopen a session's Q&A and chat.
+            "qa_open": fields.get("qa_open", "1") == "1",
+            "chat_open": fields.get("chat_open", "1") == "1",
         }
 
     async def update_state(self, event_id: str, session_id: str, values: dict[str, bool]) -> None:

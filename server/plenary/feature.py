@@ -113,6 +113,9 @@ class Host(Protocol):
     @property
     def budgets(self) -> Budgets:
         """Per-user connection and join budgets in this process (budgets.py)."""
+    def peer(self, name: str) -> Feature:
+        """Another feature of this app, by name, for the few that build on another's rules
+        (media.publish asks the stage for its grant; chat and Q&A ask moderation)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -197,6 +200,10 @@ class Feature:
 
     async def topic_allowed(self, user: User, topic: str) -> bool | None:
         """May `user` (re)subscribe to `topic`? None: not this feature's topic."""
+        return None
+
+    async def refuses(self, user: User) -> str | None:
+        """Why `hello` must refuse `user`'s token (a moderator removed them); None: welcome."""
         return None
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:

@@ -111,7 +111,7 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         refused = conn.state.get("refused")
         if conn.user is None and refused:
             if refused == CLOSE_POLICY:
-                await conn.flush_and_close(CLOSE_POLICY, "too many connections for this user")
+                await conn.flush_and_close(CLOSE_POLICY, conn.state.get("refused_why", "refused"))
             else:
                 await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
@@ -230,8 +230,15 @@ async def hello(conn: Connection, services: Services, data: Hello,
     except ProtocolError:
         conn.state["refused"] = True
         raise
+    for feature in services.features:  # a person a moderator removed stays out (1008)
+        reason = await feature.refuses(user)
+        if reason is not None:
+            conn.state["refused"] = CLOSE_POLICY
+            conn.state["refused_why"] = "removed by a moderator"
+            raise ProtocolError(Code.forbidden, reason)
     if not services.budgets.admit((user.event, user.id)):
         conn.state["refused"] = CLOSE_POLICY  # a loop of reconnects must stop, not retry
+        conn.state["refused_why"] = "too many connections for this user"
         raise ProtocolError(Code.rate_limited, "Too many connections for this user: close "
                             "another tab or window first.")
     conn.user = user

@@ -42,6 +42,8 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     live: bool | None = None
     qa_moderated: bool | None = None
     recording: bool | None = None  # the stage is recorded (issue 17)
+    qa_open: bool | None = None
+    chat_open: bool | None = None
 
 
 # What membership itself publishes, and its keys of the `session.join` reply.
@@ -113,10 +115,13 @@ class Membership:
     async def update(self, ctx: Context, data: Update) -> dict[str, Any]:
         events = self.host.events
         session = await events.session(ctx.event_id, data.session)
-        values = {k: v for k, v in (("live", data.live), ("qa_moderated", data.qa_moderated),
-                                    ("recording", data.recording)) if v is not None}
+        given = (("live", data.live), ("qa_moderated", data.qa_moderated),
+                 ("recording", data.recording), ("qa_open", data.qa_open),
+                 ("chat_open", data.chat_open))
+        values = {k: v for k, v in given if v is not None}
         if not values:
-            raise bad_request("data: give `live`, `qa_moderated` or `recording`.")
+            raise bad_request("data: give `live`, `qa_moderated`, `recording`, `qa_open` or "
+                              "`chat_open`.")
         await events.update_state(ctx.event_id, session.id, values)
         described = await events.describe(ctx.event_id, session)
         await ctx.publish(topics.session(session.id), "session.updated", {"session": described})

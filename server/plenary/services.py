@@ -120,6 +120,9 @@ class Services:
     async def topic_allowed(self, user: User, topic: str) -> bool:
         return await access.topic_allowed(self.events, self.features, user, topic)
 
+    def peer(self, name: str) -> Feature:
+        return next(f for f in self.features if f.name == name)
+
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         await self.backend.start()

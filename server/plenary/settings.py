@@ -88,6 +88,14 @@ class Settings:
     redis_master: str = "plenary"
     redis_wait_replicas: int = -1
     redis_wait_timeout_ms: int = 1000
+    # -- the live room: reactions, session chat, moderation (config/example.env) --
+    reaction_interval_s: float = 1.0
+    reaction_limit_per_10s: int = 30
+    chat_limit_per_min: int = 30
+    chat_history_size: int = 200
+    profanity_languages: tuple[str, ...] = ("english", "french")
+    profanity_hold_questions: bool = True
+    profanity_mask_chat: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

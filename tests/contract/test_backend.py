@@ -91,6 +91,20 @@ async def test_a_stream_has_one_epoch_from_its_first_position_on(backend: Backen
     assert await backend.broker.history(KEY, 1) is not None  # a bare seq keeps working
 
 
+async def test_a_kept_event_can_be_redacted_under_its_own_seq(backend: Backend) -> None:
+    for n in range(1, 8):  # seqs 3..7 are kept
+        await backend.broker.publish(KEY, "chat.message", b'{"n":%d}' % n)
+    assert await backend.broker.redact(KEY, 5, "chat.deleted", b'{"message":"m5"}')
+    replay = await backend.broker.history(KEY, 3) or []
+    assert [s for s, _ in replay] == [4, 5, 6, 7]
+    redacted = json.loads(replay[1][1])
+    assert redacted == {"type": "chat.deleted", "topic": KEY.partition("|")[2], "seq": 5,
+                        "data": {"message": "m5"}}
+    assert json.loads(replay[2][1])["data"] == {"n": 6}
+    for gone in (2, 8, 0):  # no longer kept, not yet published, never
+        assert not await backend.broker.redact(KEY, gone, "chat.deleted", b"{}")
+
+
 async def test_presence_counts_users_once_and_prefers_in_room(backend: Backend) -> None:
     p = backend.presence
     await p.enter(KEY, "c1", "ana", "remote")

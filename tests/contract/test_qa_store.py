@@ -138,3 +138,30 @@ async def test_the_sqlite_store_reopens_with_everything_acknowledged(stores: Sto
     assert (await again.get(ev, "q-2") or question()).status == "answered"
     assert await again.remove(ev, await again.get(ev, "q-1") or question())
     assert await stores.reopen(STORE).get(ev, "q-1") is None
+
+
+async def test_merging_moves_the_votes_one_per_person(store: QAStore, ev: str) -> None:
+    old, into = question("q-old"), question("q-into")
+    await store.add(ev, old)
+    await store.add(ev, into)
+    for user in ("ana", "bo"):
+        await store.vote(ev, "q-old", user, True)
+    for user in ("bo", "cy"):
+        await store.vote(ev, "q-into", user, True)
+    assert await store.merge(ev, old, "q-into") == 3  # bo voted for both: counted once
+    assert await store.get(ev, "q-old") is None
+    assert (await store.get(ev, "q-into")).votes == 3  # type: ignore[union-attr]
+    assert await store.counts(ev, ["q-old", "q-into"]) == {"q-into": 3}
+    assert await store.my_votes(ev, "ana") == {"q-into"}
+    assert await store.vote(ev, "q-into", "ana", True) == 3  # still one vote each
+    assert await store.merge(ev, old, "q-into") is None  # gone: nothing changes
+
+
+async def test_a_merge_needs_the_same_revision_and_a_target(store: QAStore, ev: str) -> None:
+    old = question("q-old")
+    await store.add(ev, old)
+    assert await store.merge(ev, old, "q-missing") is None
+    stale = msgspec.structs.replace(old, rev=5)
+    await store.add(ev, question("q-into"))
+    assert await store.merge(ev, stale, "q-into") is None
+    assert await store.get(ev, "q-old") is not None

@@ -42,11 +42,14 @@ def test_moderated_session_makes_pending_questions() -> None:
 def test_public_form_has_the_contract_fields() -> None:
     out = public(ask(votes=3))
     assert set(out) == {"id", "session", "text", "author", "votes", "status", "pinned",
-                        "answer", "created_at", "mode"}
+                        "answer", "created_at", "mode",
+                        # the live room's additions
+                        "edited", "flagged", "similar_to", "source"}
     assert out == {"id": "q-1", "session": "opening", "text": "Why?",
                    "author": {"id": "u-a", "name": "Zoë Müller"}, "votes": 3,
                    "status": "visible", "pinned": False, "answer": None, "created_at": 1000,
-                   "mode": "in_room"}
+                   "mode": "in_room", "edited": False, "flagged": False, "similar_to": None,
+                   "source": None}
     answered = public(ask(status="answered", pinned=True, answer="Because."))
     assert (answered["status"], answered["pinned"], answered["answer"]) == \
         ("answered", True, "Because.")

@@ -2,7 +2,7 @@
 
 import { h, fill } from '../dom.js';
 import { formatNumber, plural, t } from '../i18n.js';
-import { sortQuestions } from '../state.js';
+import { sortQuestions, sortRecent } from '../state.js';
 
 const TEXT_MAX = 500;
 
@@ -28,7 +28,17 @@ function badges(q, state) {
     q.pinned ? h('span', { class: 'badge badge-pin' }, t('qa.pinned')) : null,
     q.status === 'pending' && state.myQuestion(q) ? h('span', { class: 'badge badge-pending' }, t('qa.pending_mine')) : null,
     q.status === 'answered' ? h('span', { class: 'badge badge-answered' }, t('qa.answered')) : null,
+    q.edited ? h('span', { class: 'badge badge-edited' }, t('qa.edited')) : null,
+    q.source ? h('span', { class: 'badge badge-source' }, t('qa.from_room', { room: q.source })) : null,
   ];
+}
+
+/** The attendee's order: "popular" (votes) or "recent" (newest first). */
+function sortChoice(onChange) {
+  const select = h('select', { id: 'qa-sort' },
+    h('option', { value: 'popular' }, t('qa.sort_popular')), h('option', { value: 'recent' }, t('qa.sort_recent')));
+  select.addEventListener('change', () => onChange(select.value));
+  return h('div', { class: 'row wrap' }, h('label', { for: 'qa-sort' }, t('qa.sort')), select);
 }
 
 function answerBlock(q) {
@@ -71,8 +81,11 @@ export function attendeeQA(ctx) {
   const list = h('ol', { class: 'questions', id: 'questions', 'aria-label': t('qa.title') });
   const answeredHead = h('h3', { class: 'subhead' }, t('qa.answered_list'));
   const answered = h('ol', { class: 'questions answered', id: 'answered-questions' });
+  const closedNote = h('p', { class: 'notice', id: 'qa-closed', hidden: true }, t('qa.closed'));
+  let order = 'popular';
+  const sorter = sortChoice((value) => { order = value; ctx.refresh('qa'); });
   const el = h('section', { class: 'card panel', id: 'qa-panel', 'aria-labelledby': 'qa-h' },
-    h('h2', { id: 'qa-h' }, t('qa.title')), form, list, answeredHead, answered);
+    h('h2', { id: 'qa-h' }, t('qa.title')), closedNote, form, sorter, list, answeredHead, answered);
 
   async function vote(q) {
     const up = !state.myVotes.has(q.id);
@@ -107,9 +120,13 @@ export function attendeeQA(ctx) {
   return {
     el,
     update(area) {
+      const closed = !!(state.session && state.session.qa_open === false);
+      closedNote.hidden = !closed;
+      form.hidden = closed;
       if (area !== 'qa' && area !== 'all') return;
       const all = [...state.questions.values()];
-      const open = sortQuestions(all.filter((q) => q.status === 'visible'
+      const sort = order === 'recent' ? sortRecent : sortQuestions;
+      const open = sort(all.filter((q) => q.status === 'visible'
         || (q.status === 'pending' && state.myQuestion(q))));
       const done = sortQuestions(all.filter((q) => q.status === 'answered'));
       keepFocus(el, () => {
@@ -202,10 +219,34 @@ export function moderatorQA(ctx) {
     }
   }
 
+  async function edit(q) {
+    const text = window.prompt(t('mod.edit_prompt'), q.text);
+    if (text == null || !text.trim() || text.trim() === q.text) return;
+    const reply = await act('qa.edit', { question: q.id, text });
+    if (reply && reply.question) { state.questions.set(q.id, reply.question); ctx.refresh('qa'); }
+  }
+
+  async function merge(q, into) {
+    const reply = await act('qa.merge', { question: q.id, into: into.id });
+    if (reply) { state.questions.delete(q.id); ctx.refresh('qa'); }
+  }
+
+  /** "Looks like: …" with a merge button, when the server found an earlier alike question. */
+  function similarHint(q) {
+    const like = q.similar_to && state.questions.get(q.similar_to);
+    if (!like || q.status === 'dismissed') return null;
+    return h('p', { class: 'q-similar small' }, t('mod.similar', { text: like.text }), ' ',
+      h('button', { type: 'button', class: 'link', dataset: { key: `merge-${q.id}` }, onclick: () => merge(q, like) },
+        t('mod.merge')));
+  }
+
   function item(q) {
+    const flagged = q.flagged ? h('span', { class: 'badge badge-flagged' }, t('mod.flagged')) : null;
     return h('li', { class: `question status-${q.status}${q.pinned ? ' pinned' : ''}`, dataset: { id: q.id } },
-      h('div', { class: 'q-body' }, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q), answerBlock(q)),
-      h('div', { class: 'q-actions' }, h('span', { class: 'vote-count muted' }, plural('qa.votes', q.votes || 0)), actions(q)));
+      h('div', { class: 'q-body' }, flagged, badges(q, state), h('p', { class: 'q-text' }, q.text), questionMeta(q),
+        answerBlock(q), similarHint(q)),
+      h('div', { class: 'q-actions' }, h('span', { class: 'vote-count muted' }, plural('qa.votes', q.votes || 0)), actions(q),
+        h('button', { type: 'button', class: 'link', dataset: { key: `edit-${q.id}` }, onclick: () => edit(q) }, t('mod.edit'))));
   }
 
   function render() {

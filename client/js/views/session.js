@@ -13,7 +13,13 @@ import { captionerDesk, captionsPanel } from './captions.js';
 import { attendeeSurveys, moderatorSurveys } from './surveys.js';
 import { engagementPanel } from './engagement.js';
 import { screenControls } from './screen.js';
+import { liveStage } from './livestage.js';
+import { floorPanel } from './floor.js';
+import { chatPanel } from './chat.js';
+import { reportBackControls, sharedReportsPanel } from './reportback.js';
 
+// Told to the person, changing no state: announced as they arrive (the live room).
+const NOTICES = ['qa.dismissed', 'qa.merged', 'user.muted'];
 
 export function sessionView(app, sessionId, requested) {
   const auth = app.auth;
@@ -130,6 +136,7 @@ export function sessionView(app, sessionId, requested) {
     return (data, message) => {
       if (!joined) return;
       if (type === 'poll.state') announcePoll(data.poll);
+      tellLiveRoom(type, data);
       if (type === 'room.closed' && state.room && message.topic === `room:${state.room.id}`) {
         leaveRoom();
         return;
@@ -137,6 +144,20 @@ export function sessionView(app, sessionId, requested) {
       const area = state.apply(type, data, message);
       if (area) update(area);
     };
+  }
+
+  /** What the live room says out loud: a hand lowered by a moderator, the stage, notices. */
+  function tellLiveRoom(type, data) {
+    const say = (key, vars) => { announce(t(key, vars)); app.notify(t(key, vars), 'info'); };
+    if (type === 'hand' && !data.raised && data.by === 'moderator') say('hand.lowered_by_moderator');
+    if (type === 'stage') {
+      const now = (data.on_stage || []).some((g) => g.user === user.id);
+      if (now && !state.amOnStage()) say('hand.brought_on_stage');
+      if (!now && state.amOnStage()) say('hand.stage_ended');
+    }
+    if (type === 'qa.dismissed') say('qa.dismissed_notice');
+    if (type === 'qa.merged') say('qa.merged_notice');
+    if (type === 'user.muted') say(data.muted ? 'live.muted' : 'live.unmuted');
   }
 
   function announcePoll(poll) {
@@ -208,7 +229,7 @@ export function sessionView(app, sessionId, requested) {
 
   unsubscribe.push(conn.on('ready', onReady), conn.on('stale', onStale),
     conn.on('breakout.moved', onMoved),
-    ...[...EVENT_TYPES, 'room.closed'].map((type) => conn.on(type, onEvent(type))));
+    ...[...EVENT_TYPES, 'room.closed', ...NOTICES].map((type) => conn.on(type, onEvent(type))));
   fill(el, backLink(), h('p', { class: 'muted' }, t('session.loading')));
   if (conn.ready) join();
 
@@ -238,19 +259,23 @@ function pickView(role, requested) {
 
 function makePanels(view, ctx) {
   if (view === 'moderator') {
-    return [sessionControls(ctx), screenControls(ctx), moderatorQA(ctx), moderatorPolls(ctx),
-      moderatorBreakouts(ctx), roomPanel(ctx), moderatorSurveys(ctx), engagementPanel(ctx)];
+    return [sessionControls(ctx), screenControls(ctx), floorPanel(ctx, true), moderatorQA(ctx), chatPanel(ctx, true),
+      moderatorPolls(ctx), moderatorSurveys(ctx), moderatorBreakouts(ctx), reportBackControls(ctx), roomPanel(ctx),
+      engagementPanel(ctx)];
   }
-  if (view === 'speaker') return [stagePanel(ctx, true), captionsPanel(ctx), speakerQA(ctx), speakerPolls(ctx)];
+  if (view === 'speaker') {
+    return [liveStage(ctx, 'presenter'), captionsPanel(ctx), floorPanel(ctx, false), sharedReportsPanel(ctx), speakerQA(ctx),
+      speakerPolls(ctx), chatPanel(ctx, false)];
+  }
   if (view === 'captioner') return [captionerDesk(ctx), stagePanel(ctx, false), captionsPanel(ctx)];
   // Phone first: someone in the room lands on the running poll and the questions; the stage
-  // (which hides itself while nothing is live) comes after. Online, the stage leads.
+  // (with the reactions and the raised hand) comes after. Online, the stage leads.
   if (ctx.app.auth && ctx.app.auth.mode === 'in_room') {
     return [roomPanel(ctx), breakoutChooser(ctx), attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx),
-      stagePanel(ctx, false), captionsPanel(ctx)];
+      liveStage(ctx, 'attendee'), captionsPanel(ctx), sharedReportsPanel(ctx), chatPanel(ctx, false)];
   }
-  return [roomPanel(ctx), breakoutChooser(ctx), stagePanel(ctx, false), captionsPanel(ctx), attendeePolls(ctx),
-    attendeeSurveys(ctx), attendeeQA(ctx)];
+  return [roomPanel(ctx), breakoutChooser(ctx), liveStage(ctx, 'attendee'), captionsPanel(ctx), sharedReportsPanel(ctx),
+    attendeePolls(ctx), attendeeSurveys(ctx), attendeeQA(ctx), chatPanel(ctx, false)];
 }
 
 /** The moderator's switches: the session live or ended, Q&A moderated or not. */
@@ -264,6 +289,14 @@ function sessionControls(ctx) {
     const reply = await act('session.update', { session: sessionId, recording });
     if (reply) { state.session = reply.session; ctx.refresh('session'); }
   });
+  const qaOpen = h('input', { type: 'checkbox', id: 'session-qa-open' });
+  const chatOpen = h('input', { type: 'checkbox', id: 'session-chat-open' });
+  for (const [box, field] of [[qaOpen, 'qa_open'], [chatOpen, 'chat_open']]) {
+    box.addEventListener('change', async () => {
+      const reply = await act('session.update', { session: sessionId, [field]: box.checked });
+      if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    });
+  }
   liveButton.addEventListener('click', async () => {
     const live = !(state.session && state.session.live);
     const reply = await act('session.update', { session: sessionId, live });
@@ -276,7 +309,9 @@ function sessionControls(ctx) {
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),
     h('div', { class: 'row wrap' }, liveButton, recordButton,
-      h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated'))));
+      h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated')),
+      h('label', { class: 'choice', for: 'session-qa-open' }, qaOpen, ' ', t('mod.qa_open')),
+      h('label', { class: 'choice', for: 'session-chat-open' }, chatOpen, ' ', t('mod.chat_open'))));
   return {
     el,
     update() {
@@ -287,6 +322,8 @@ function sessionControls(ctx) {
       const recording = !!(state.session && state.session.recording);
       recordButton.textContent = recording ? t('rec.stop') : t('rec.start');
       recordButton.setAttribute('aria-pressed', recording ? 'true' : 'false');
+      qaOpen.checked = !(state.session && state.session.qa_open === false);
+      chatOpen.checked = !(state.session && state.session.chat_open === false);
     },
   };
 }

@@ -14,6 +14,8 @@ function loadMedia() {
 /** The session's stage, or with `room` a breakout room's (its members publish there). */
 export function stagePanel(ctx, canPublish, room = null) {
   const { state, conn, app } = ctx;
+  // `canPublish` may be a function: an attendee publishes while a moderator has them on stage.
+  const mayPublish = typeof canPublish === 'function' ? canPublish : () => canPublish;
   const call = (type, data) => conn.call(type, data);
   const id = room ? 'room-stage' : 'stage';
   const videos = h('div', { class: 'videos', id: `${id}-videos` });
@@ -21,6 +23,7 @@ export function stagePanel(ctx, canPublish, room = null) {
   const buttons = h('div', { class: 'row wrap' });
   const el = h(room ? 'div' : 'section', { class: room ? 'room-stage' : 'card panel stage', id, 'aria-labelledby': `${id}-h` },
     h(room ? 'h3' : 'h2', { id: `${id}-h` }, t(room ? 'stage.room_title' : 'stage.title')), videos, note, canPublish ? buttons : null);
+  buttons.hidden = !mayPublish();
   const publishers = () => (room ? state.roomPublishers : state.publishers);
   const scope = () => (room ? { room } : { session: ctx.sessionId });
   if (room) {
@@ -116,7 +119,13 @@ export function stagePanel(ctx, canPublish, room = null) {
 
   return {
     el,
-    update(area) { if (area === 'media' || area === 'all') sync(); },
+    update(area) {
+      if (area === 'floor' || area === 'all') {
+        buttons.hidden = !mayPublish();
+        if (!mayPublish()) for (const kind of [...mine.keys()]) stop(kind); // the grant ended
+      }
+      if (area === 'media' || area === 'all') sync();
+    },
     destroy() {
       destroyed = true;
       for (const entry of watching.values()) entry.handle?.stop();

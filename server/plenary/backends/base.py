@@ -74,6 +74,11 @@ class Broker(Protocol):
     async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
         """Each key's epoch and last seq; a stream with no epoch yet gets one now."""
 
+    async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
+        """Replace the kept event `seq` by another under the same seq (a moderator deleted a
+        chat message): replays and late readers get the replacement, the seqs stay gapless.
+        False when the history no longer holds that event."""
+
     async def subscribe(self, key: str) -> None:
         """Start delivering the key's events to this process; returns once that is in force."""
 

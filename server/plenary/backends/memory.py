@@ -69,6 +69,15 @@ class MemoryBroker:
     async def positions(self, keys: Iterable[str]) -> dict[str, Position]:
         return {k: Position(self._epoch(k), self._seq.get(k, 0)) for k in keys}
 
+    async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
+        frames = self._history.get(key)
+        index = len(frames) - 1 - (self._seq.get(key, 0) - seq) if frames else -1
+        if frames is None or not 0 <= index < len(frames) or seq < 1:
+            return False
+        head, tail = frame_parts(kind, key.partition("|")[2], data)
+        frames[index] = f"{head}{seq}{tail}"
+        return True
+
     async def subscribe(self, key: str) -> None:
         self._subscribed[key] += 1
 

@@ -133,6 +133,16 @@ redis.call('SET', KEYS[2], ARGV[1], 'NX')
 return {redis.call('GET', KEYS[2]), tonumber(redis.call('GET', KEYS[1]) or '0')}
 """
 
+# KEYS: seq, history. ARGV: seq, frame. The list's last item is the event `last`.
+REDACT = """
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local n = redis.call('LLEN', KEYS[2])
+local seq = tonumber(ARGV[1])
+if seq < 1 or seq > last or seq <= last - n then return 0 end
+redis.call('LSET', KEYS[2], n - 1 - (last - seq), ARGV[2])
+return 1
+"""
+
 # Distinct users, and of them those with any connection in the room, without shipping every
 # member to the process each second (4000 members at a large session).
 COUNT_PRESENT = r"""
@@ -174,6 +184,7 @@ class RedisBroker:
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
         self._position = client.register_script(POSITION)
+        self._redact = client.register_script(REDACT)
         self._refs: dict[str, int] = defaultdict(int)
         self._waiting: dict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
         self._pubsub: Any = None
@@ -220,6 +231,11 @@ class RedisBroker:
         replies = await pipe.execute() if keys else []
         return {k: Position(text(epoch), int(seq))
                 for k, (epoch, seq) in zip(keys, replies, strict=True)}
+
+    async def redact(self, key: str, seq: int, kind: str, data: bytes) -> bool:
+        head, tail = frame_parts(kind, key.partition("|")[2], data)
+        keys = [Keys.seq(key), Keys.history(key)]
+        return int(await self._redact(keys, [seq, f"{head}{seq}{tail}"])) == 1
 
     async def subscribe(self, key: str) -> None:
         self._refs[key] += 1

@@ -44,8 +44,8 @@ class BreakoutsFeature(Feature):
     name = "breakouts"
     snapshot_keys: ClassVar = {"breakout": None}
     events = ("breakout.state", "breakout.moved", "breakout.closing", "breakout.message",
-              "breakout.report", "breakout.reports", "room.presence", "room.message",
-              "room.closed")
+              "breakout.shared", "breakout.report", "breakout.reports", "room.presence",
+              "room.message", "room.closed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

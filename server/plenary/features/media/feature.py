@@ -154,7 +154,8 @@ class MediaFeature(Feature):
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
         member = await self._standing(ctx, scope)
-        check_publish(ctx.user.role, scope, room_member=member)
+        on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
+        check_publish(ctx.user.role, scope, room_member=member, on_stage=on_stage)
         check_sdp(data.sdp)
         if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
                 >= MAX_PUBLISHERS_PER_CONNECTION:
@@ -213,6 +214,19 @@ class MediaFeature(Feature):
             await ctx.require_joined(scope.id)
             return False
         return await self.host.topic_allowed(ctx.user, topics.room(scope.id))
+
+    async def _on_stage(self, ctx: Context, session: str) -> bool:
+        """The stage feature's grant (an attendee a moderator brought on stage)."""
+        stage: Any = self.host.peer("stage")
+        return bool(await stage.may_publish(ctx.user, session))
+
+    async def stop_user(self, event: str, session: str, user: str) -> None:
+        """End `user`'s publishers on `session`'s stage, in whichever process holds them
+        (their stage grant ended)."""
+        for entry in await self.store.in_scope(event, str(Scope("session", session))):
+            if entry.user == user:
+                with contextlib.suppress(Exception):
+                    await self.rpc.call(entry.node, "unpublish", {"publisher": entry.id})
 
     async def _entry(self, event: str, pid: str) -> Entry:
         entry = await self.store.get(event, pid)

@@ -46,12 +46,14 @@ def scope_of(session: str | None, room: str | None) -> Scope:
     return Scope("room", room)
 
 
-def check_publish(role: Role, scope: Scope, *, room_member: bool) -> None:
+def check_publish(role: Role, scope: Scope, *, room_member: bool,
+                  on_stage: bool = False) -> None:
     """Speakers and moderators publish to a session (which they joined: the dispatcher's
-    guard); members to their room."""
+    guard), and attendees a moderator brought on stage; members to their room."""
     if scope.kind == "session":
-        if role < Role.speaker:
-            raise forbidden("Only speakers and moderators publish to a session.")
+        if role < Role.speaker and not on_stage:
+            raise forbidden("Only speakers, moderators and attendees on stage publish to a "
+                            "session.")
     elif not room_member:
         raise forbidden(f"Only members of room `{scope.id}` publish to it.")
 

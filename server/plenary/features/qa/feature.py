@@ -20,6 +20,7 @@ from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Role, Slug, clean_text
 from . import rules
 from .rules import Action, Audience, Question, Status
+from .similar import most_similar
 from .store import STORE, QAStore
 
 if TYPE_CHECKING:
@@ -51,13 +52,23 @@ class Withdraw(msgspec.Struct, forbid_unknown_fields=True):
     question: Ident
 
 
+class Edit(msgspec.Struct, forbid_unknown_fields=True):
+    question: Ident
+    text: Annotated[str, msgspec.Meta(max_length=4 * TEXT_MAX)]
+
+
+class Merge(msgspec.Struct, forbid_unknown_fields=True):
+    question: Ident
+    into: Ident
+
+
 VoteMark = tuple[str, str, str]  # (event, session, question)
 
 
 class QAFeature(Feature):
     name = "qa"
     snapshot_keys: ClassVar = {"questions": [], "my_votes": {}}
-    events = ("qa.question", "qa.removed", "qa.votes")
+    events = ("qa.question", "qa.removed", "qa.votes", "qa.dismissed", "qa.merged")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -74,17 +85,26 @@ class QAFeature(Feature):
                     limit=Limit("vote", settings.vote_limit_per_min, 60)),
             Command("qa.moderate", Moderate, self.moderate, role=Role.speaker),
             Command("qa.withdraw", Withdraw, self.withdraw),
+            Command("qa.edit", Edit, self.edit, role=Role.moderator),
+            Command("qa.merge", Merge, self.merge, role=Role.moderator),
         ]
 
     # -- commands ---------------------------------------------------------------------------
     async def ask(self, ctx: Context, data: Ask) -> dict[str, Any]:
         session = await self.host.events.session(ctx.event_id, data.session)
         text = clean_text(data.text, "text", high=TEXT_MAX)
-        moderated = await self._moderated(ctx.event_id, session)
+        state = await self.host.events.state(ctx.event_id, session)
+        rules.check_open(state["qa_open"], ctx.user.is_staff)
+        moderation: Any = self.host.peer("moderation")
+        await moderation.check_voice(ctx.user)
+        flagged = bool(moderation.profanity.found(text))
+        held = flagged and self.host.settings.profanity_hold_questions
         q = rules.new_question(
             "q-" + secrets.token_urlsafe(9), session.id, text, author_id=ctx.user.id,
             author_name=ctx.user.name, anonymous=data.anonymous, mode=ctx.conn.mode,
-            moderated=moderated, now_ms=int(self.host.clock.time() * 1000))
+            moderated=state["qa_moderated"] or held, now_ms=int(self.host.clock.time() * 1000))
+        similar = most_similar(text, await self.store.list(ctx.event_id, session.id))
+        q = msgspec.structs.replace(q, flagged=flagged, similar_to=similar)
         while not await self.store.add(ctx.event_id, q):  # an id taken: astronomically rare
             q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
         await self._announce(ctx.event_id, None, q.status, q)
@@ -113,8 +133,53 @@ class QAFeature(Feature):
                 return {"question": rules.public(q, mine=q.author_id == ctx.user.id)}
             if await self.store.replace(ctx.event_id, q, changed):
                 await self._announce(ctx.event_id, q.status, changed.status, changed)
+                if changed.status == "dismissed" and q.status != "dismissed":
+                    await self.host.publish(ctx.event_id, topics.user(q.author_id),
+                                                "qa.dismissed", {"question": q.id})
                 return {"question": rules.public(changed, mine=q.author_id == ctx.user.id)}
         raise conflict("Others keep changing this question: try again.")
+
+    async def edit(self, ctx: Context, data: Edit) -> dict[str, Any]:
+        text = clean_text(data.text, "text", high=TEXT_MAX)
+        for _ in range(RETRIES):
+            q = await self._require(ctx.event_id, data.question)
+            changed = rules.edit(q, text)
+            if changed is None:
+                return {"question": rules.public(q)}
+            if await self.store.replace(ctx.event_id, q, changed):
+                await self._announce(ctx.event_id, q.status, changed.status, changed)
+                return {"question": rules.public(changed)}
+        raise conflict("Others keep changing this question: try again.")
+
+    async def merge(self, ctx: Context, data: Merge) -> dict[str, Any]:
+        """`question` joins `into`: its voters vote for `into` (once each), it is removed."""
+        for _ in range(RETRIES):
+            q = await self._require(ctx.event_id, data.question)
+            into = await self._require(ctx.event_id, data.into)
+            rules.check_merge(q, into)
+            votes = await self.store.merge(ctx.event_id, q, into.id)
+            if votes is not None:
+                await self._announce(ctx.event_id, q.status, None, q)
+                await self.host.publish(ctx.event_id, topics.user(q.author_id), "qa.merged",
+                                            {"question": q.id, "into": into.id})
+                self._votes.mark((ctx.event_id, into.session, into.id))
+                return {"question": q.id, "into": into.id, "votes": votes}
+        raise conflict("Others keep changing these questions: try again.")
+
+    async def add_item(self, event_id: str, session: SessionDef, text: str, source: str,
+                       by: Any) -> rules.QuestionView:
+        """A visible question made by a moderator from a breakout report, naming its room."""
+        text = " ".join(text.split())
+        text = text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+        q = rules.new_question(
+            "q-" + secrets.token_urlsafe(9), session.id, text, author_id=by.id,
+            author_name=by.name, anonymous=True, mode="remote", moderated=False,
+            now_ms=int(self.host.clock.time() * 1000))
+        q = msgspec.structs.replace(q, source=source)
+        while not await self.store.add(event_id, q):
+            q = msgspec.structs.replace(q, id="q-" + secrets.token_urlsafe(9))
+        await self._announce(event_id, None, q.status, q)
+        return rules.public(q)
 
     async def withdraw(self, ctx: Context, data: Withdraw) -> dict[str, str]:
         for _ in range(RETRIES):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ...errors import conflict, not_found
+from ...errors import Code, ProtocolError, bad_request, conflict, not_found
 
 Status = Literal["pending", "visible", "answered", "dismissed"]
 Action = Literal["approve", "dismiss", "answer", "reopen", "pin", "unpin"]
@@ -39,6 +39,11 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
     answer: str | None = None
     rev: int = 0  # bumped by each change, so concurrent moderators never overwrite each other
     votes: int = 0  # filled in by the store when read; not part of the record
+    # -- the live room's additions --
+    edited: bool = False  # a moderator changed its text
+    flagged: bool = False  # the profanity filter matched a word: held for review
+    similar_to: str | None = None  # the id of an earlier question it looks like (a hint)
+    source: str | None = None  # a breakout room's name, for a question made of its report
 
 
 class Person(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,6 +65,11 @@ class QuestionView(msgspec.Struct, forbid_unknown_fields=True):
     answer: str | None
     created_at: int  # unix ms
     mode: str
+    # the live room's additions (issue 15): marked edits, held by the filter, hints, sources
+    edited: bool = False
+    flagged: bool = False
+    similar_to: str | None = None
+    source: str | None = None
     mine: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -77,7 +87,8 @@ def public(q: Question, *, mine: bool = False) -> QuestionView:
         id=q.id, session=q.session, text=q.text,
         author=None if q.anonymous else Person(q.author_id, q.author_name),
         votes=q.votes, status=q.status, pinned=q.pinned, answer=q.answer,
-        created_at=q.created_at, mode=q.mode, mine=True if mine else msgspec.UNSET)
+        created_at=q.created_at, mode=q.mode, edited=q.edited, flagged=q.flagged,
+        similar_to=q.similar_to, source=q.source, mine=True if mine else msgspec.UNSET)
 
 
 def can_see(q: Question, user_id: str, staff: bool) -> bool:
@@ -199,3 +210,27 @@ def notices(before: Status | None, after: Status | None) -> list[Notice]:
         return [(Audience.author, "qa.question"), (Audience.staff, "qa.question")]
     out = [(Audience.session, "qa.removed")] if was_public else []
     return [*out, (Audience.author, "qa.removed"), (Audience.staff, "qa.question")]
+
+
+# -- the live room: open or closed, edits, merges ----------------------------------------------
+def check_open(qa_open: bool, staff: bool) -> None:
+    """A closed Q&A takes no questions from attendees: a clear error, not "question sent"."""
+    if not qa_open and not staff:
+        raise ProtocolError(Code.qa_closed, "A moderator closed this session's Q&A.")
+
+
+def edit(q: Question, text: str) -> Question | None:
+    """The question with a moderator's text, marked as edited; None if the text is the same."""
+    if q.text == text:
+        return None
+    return msgspec.structs.replace(q, text=text, edited=True, rev=q.rev + 1)
+
+
+def check_merge(q: Question, into: Question) -> None:
+    """Merge `q` into `into`: two questions of one session, the target still live."""
+    if q.id == into.id:
+        raise bad_request("data.into: a question cannot be merged into itself.")
+    if q.session != into.session:
+        raise bad_request("data.into: both questions must be of the same session.")
+    if into.status == "dismissed":
+        raise conflict("The target question is dismissed: `approve` it first.")

@@ -57,6 +57,10 @@ class QAStore(Protocol):
     async def my_votes(self, event: str, user: str) -> set[str]:
         """Ids of the questions the user voted for (may name withdrawn ones)."""
 
+    async def merge(self, event: str, old: Question, into: str) -> int | None:
+        """Move `old`'s votes to `into` (one per person: who voted for both counts once) and
+        delete `old`, if it still has `old.rev` and `into` exists; the new count, else None."""
+
 
 class EmbeddedQAStore:
     """The embedded backend's store: all on the event loop, so each method is atomic. Rows:
@@ -135,6 +139,22 @@ class EmbeddedQAStore:
     async def my_votes(self, event: str, user: str) -> set[str]:
         return set(self._mine.get((event, user), ()))
 
+    async def merge(self, event: str, old: Question, into: str) -> int | None:
+        current = self._questions.get((event, old.id))
+        if current is None or current.rev != old.rev or (event, into) not in self._questions:
+            return None
+        moved = self._voters.pop((event, old.id), set())
+        for user in moved:
+            self._mine[event, user].discard(old.id)
+            self._mine[event, user].add(into)
+            self._votes.pop((event, old.id, user))
+            self._votes.put((event, into, user), True)
+        self._voters[event, into] |= moved
+        self._questions.pop((event, old.id))
+        self._sessions[event, old.session].discard(old.id)
+        await self._tables.durable()
+        return len(self._voters[event, into])
+
 
 QA = KeySpace("qa")
 
@@ -210,6 +230,26 @@ redis.call('HSET', KEYS[4], ARGV[1], n)
 return n
 """
 
+# KEYS: questions, session, counts, old voters, target voters, then each mover's `mine`.
+# ARGV: old id, expected rev, target id. -1: gone or changed; else the target's new count.
+MERGE = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current or cjson.decode(current).rev ~= tonumber(ARGV[2]) then return -1 end
+if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 0 then return -1 end
+redis.call('SUNIONSTORE', KEYS[5], KEYS[5], KEYS[4])
+for i = 6, #KEYS do
+  redis.call('SREM', KEYS[i], ARGV[1])
+  redis.call('SADD', KEYS[i], ARGV[3])
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+local n = redis.call('SCARD', KEYS[5])
+redis.call('HSET', KEYS[3], ARGV[3], n)
+return n
+"""
+
 _VOTABLE_ARG = "," + ",".join(sorted(VOTABLE)) + ","
 
 
@@ -220,6 +260,7 @@ class RedisQAStore:
         self._replace = client.register_script(REPLACE)
         self._remove = client.register_script(REMOVE)
         self._vote = client.register_script(VOTE)
+        self._merge = client.register_script(MERGE)
 
     async def add(self, event: str, q: Question) -> bool:
         keys = [Keys.questions(event), Keys.session(event, q.session), Keys.counts(event)]
@@ -270,6 +311,14 @@ class RedisQAStore:
 
     async def my_votes(self, event: str, user: str) -> set[str]:
         return {text(qid) for qid in await self._client.smembers(Keys.mine(event, user))}
+
+    async def merge(self, event: str, old: Question, into: str) -> int | None:
+        movers = [text(u) for u in await self._client.smembers(Keys.voters(event, old.id))]
+        keys = [Keys.questions(event), Keys.session(event, old.session), Keys.counts(event),
+                Keys.voters(event, old.id), Keys.voters(event, into),
+                *(Keys.mine(event, u) for u in movers)]
+        n = int(await self._merge(keys, [old.id, old.rev, into]))
+        return n if n >= 0 else None
 
 
 STORE: StoreKind[QAStore] = StoreKind(EmbeddedQAStore, RedisQAStore)
