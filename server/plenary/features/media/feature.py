@@ -77,6 +77,7 @@ class PublishData(msgspec.Struct, forbid_unknown_fields=True):
 class SubscribeData(msgspec.Struct, forbid_unknown_fields=True):
     publisher: Ident
     sdp: Sdp
+    audio_only: bool = False  # no video forwarded (selection.py); `media.view` switches
 
 
 class PublisherData(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +86,11 @@ class PublisherData(msgspec.Struct, forbid_unknown_fields=True):
 
 class ViewerData(msgspec.Struct, forbid_unknown_fields=True):
     viewer: Ident
+
+
+class ViewData(msgspec.Struct, forbid_unknown_fields=True):
+    viewer: Ident
+    video: bool
 
 
 class ListData(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,6 +108,9 @@ class ViewRequest(msgspec.Struct, forbid_unknown_fields=True):
     sdp: str
     node: str
     leg: bool = False
+    audio_only: bool = False
+    event: str = ""  # whose viewer (told on its user topic when downgraded)
+    user: str = ""
 
 
 class _Watch(msgspec.Struct, frozen=True):
@@ -121,7 +130,8 @@ class MediaFeature(Feature):
         self.nodes: NodeBook = host.open_store(BOOK)
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
-                                      "close_viewer": self._close_viewer_here})
+                                      "close_viewer": self._close_viewer_here,
+                                      "set_video": self._set_video_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
         self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
@@ -141,6 +151,7 @@ class MediaFeature(Feature):
                     limit=Limit("media", 60, 60)),
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
+            Command("media.view", ViewData, self.view, limit=Limit("media", 60, 60)),
             Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
 
@@ -184,7 +195,8 @@ class MediaFeature(Feature):
         vid = "v-" + secrets.token_hex(6)
         host = await self._viewer_host(entry)
         reply = await self.rpc.call(host, "view", msgspec.structs.asdict(ViewRequest(
-            entry.id, entry.node, vid, data.sdp, self.node)))
+            entry.id, entry.node, vid, data.sdp, self.node, audio_only=data.audio_only,
+            event=ctx.event_id, user=ctx.user.id)))
         self._watches.setdefault(ctx.conn.id, {})[vid] = _Watch(host, entry.scope)
         return {"sdp": reply["sdp"], "viewer": vid}
 
@@ -200,6 +212,15 @@ class MediaFeature(Feature):
             raise not_found(f"Viewer `{data.viewer}` of this connection")
         await self.rpc.call(watch.node, "close_viewer", {"viewer": data.viewer})
         return {}
+
+    async def view(self, ctx: Context, data: ViewData) -> dict[str, Any]:
+        """Switch one of this connection's viewers to audio only or back, where it is served."""
+        watch = self._watches.get(ctx.conn.id, {}).get(data.viewer)
+        if watch is None:
+            raise not_found(f"Viewer `{data.viewer}` of this connection")
+        await self.rpc.call(watch.node, "set_video", {"viewer": data.viewer,
+                                                      "video": data.video})
+        return {"viewer": data.viewer, "video": data.video}
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
@@ -257,7 +278,10 @@ class MediaFeature(Feature):
             upstream = await self._pull(req.publisher, req.origin)
         if not upstream.ready:
             raise conflict("The publisher sends no media yet: retry shortly.")
-        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address)
+        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address,
+                       video=not req.audio_only)
+        if not req.leg and req.user:
+            peer.on_downgrade = lambda reason: self._downgraded(req, reason)
         answer = await self._negotiate(peer, peer.answer(req.sdp))
         if upstream.closed:  # it ended while we negotiated
             await peer.close()
@@ -266,6 +290,19 @@ class MediaFeature(Feature):
         if self._settings.media_max_viewers > 0:
             await self._advertise(measure=False)  # placement elsewhere sees it at once
         return {"sdp": answer}
+
+    def _downgraded(self, req: ViewRequest, reason: str) -> None:
+        log.info("viewer %s of %s moved to audio only (%s)", req.viewer, req.publisher, reason)
+        self.host.spawn(self.host.publish(req.event, topics.user(req.user), "media.downgraded",
+                                          {"viewer": req.viewer, "publisher": req.publisher,
+                                           "reason": reason}), "media-downgraded")
+
+    async def _set_video_here(self, data: dict[str, Any]) -> dict[str, Any]:
+        view = self.peers.views.get(str(data["viewer"]))
+        if view is None:
+            raise not_found(f"Viewer `{data['viewer']}`")
+        view.peer.set_video(bool(data["video"]))
+        return {}
 
     async def _pull(self, pid: str, origin: str) -> Upstream:
         """The leg of `pid` into this process, pulled now if there is none (once: viewers
