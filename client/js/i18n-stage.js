@@ -23,6 +23,14 @@ const en = {
   'desk.sent': 'Sent',
   'view.captioner': 'Captions',
   'error.caption_text': 'A caption line is 1 to 500 characters.',
+  'rec.badge': '● Recording',
+  'rec.start': 'Record the stage',
+  'rec.stop': 'Stop recording',
+  'rec.title': 'Recordings',
+  'rec.none': 'No recording yet.',
+  'rec.watch': 'Watch {name} ({kind}), {when}',
+  'rec.kind.camera': 'camera',
+  'rec.kind.screen': 'screen',
 };
 
 const fr = {
@@ -44,6 +52,14 @@ const fr = {
   'desk.sent': 'Envoyées',
   'view.captioner': 'Sous-titres',
   'error.caption_text': 'Une ligne de sous-titre compte de 1 à 500 caractères.',
+  'rec.badge': '● Enregistrement',
+  'rec.start': 'Enregistrer la scène',
+  'rec.stop': 'Arrêter l’enregistrement',
+  'rec.title': 'Enregistrements',
+  'rec.none': 'Pas encore d’enregistrement.',
+  'rec.watch': 'Regarder {name} ({kind}), {when}',
+  'rec.kind.camera': 'caméra',
+  'rec.kind.screen': 'écran',
 };
 
 const es = {
@@ -65,6 +81,14 @@ const es = {
   'desk.sent': 'Enviadas',
   'view.captioner': 'Subtítulos',
   'error.caption_text': 'Una línea de subtítulo tiene de 1 a 500 caracteres.',
+  'rec.badge': '● Grabando',
+  'rec.start': 'Grabar el escenario',
+  'rec.stop': 'Detener la grabación',
+  'rec.title': 'Grabaciones',
+  'rec.none': 'Todavía no hay grabaciones.',
+  'rec.watch': 'Ver a {name} ({kind}), {when}',
+  'rec.kind.camera': 'cámara',
+  'rec.kind.screen': 'pantalla',
 };
 
 for (const [code, strings] of Object.entries({ en, fr, es })) {

@@ -28,6 +28,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .agenda import EventDef, SessionDef
+    from .budgets import Budgets
+    from .snapshots import Snapshots
 
 Handler = Callable[["Context", Any], Awaitable[Any]]
 S = TypeVar("S")
@@ -102,6 +104,15 @@ class Host(Protocol):
     def taps(self) -> list[Callable[[str, str, str, Any], None]]:
         """Called with (event, topic, kind, data) for each event this process publishes
         (the webhooks watch them); a tap must not block. (Issue 16.)"""
+
+    # -- join storms (issue 10) --
+    @property
+    def snapshots(self) -> Snapshots:
+        """The snapshot's shared reads, built once per change (snapshots.py)."""
+
+    @property
+    def budgets(self) -> Budgets:
+        """Per-user connection and join budgets in this process (budgets.py)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

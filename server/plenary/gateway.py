@@ -107,8 +107,12 @@ async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> 
         if frame is None:
             frame = message.get("bytes") or b""
         await _handle_frame(frame, conn, services, bucket)
-        if conn.user is None and conn.state.get("refused"):
-            await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        refused = conn.state.get("refused")
+        if conn.user is None and refused:
+            if refused == CLOSE_POLICY:
+                await conn.flush_and_close(CLOSE_POLICY, "too many connections for this user")
+            else:
+                await conn.flush_and_close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
             return
 
 
@@ -221,6 +225,10 @@ async def hello(conn: Connection, services: Services, data: Hello,
     except ProtocolError:
         conn.state["refused"] = True
         raise
+    if not services.budgets.admit((user.event, user.id)):
+        conn.state["refused"] = CLOSE_POLICY  # a loop of reconnects must stop, not retry
+        raise ProtocolError(Code.rate_limited, "Too many connections for this user: close "
+                            "another tab or window first.")
     conn.user = user
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
@@ -261,4 +269,6 @@ async def _resume(services: Services, ctx: Context,
 async def _cleanup(conn: Connection, services: Services) -> None:
     await services.membership.gone(conn)
     services.hub.detach_all(conn)
+    if conn.user is not None:
+        services.budgets.release((conn.user.event, conn.user.id))
     await conn.closed()

@@ -19,7 +19,7 @@ from . import topics
 from .agenda import SessionDef
 from .backends.base import Documents, split_key, topic_key
 from .connection import Connection
-from .errors import bad_request
+from .errors import Code, ProtocolError, bad_request
 from .feature import Command, Context, Feature, Host
 from .liveness import keep_present
 from .messages import Mode, Role, Slug, decode, encode
@@ -73,16 +73,24 @@ class Membership:
     # -- commands ---------------------------------------------------------------------------
     async def join(self, ctx: Context, data: Join) -> dict[str, Any]:
         session = await self.host.events.session(ctx.event_id, data.session)
+        if not self.host.budgets.join((ctx.event_id, ctx.user.id)):
+            raise ProtocolError(Code.rate_limited, "Too many joins: try again in a moment.")
         if ctx.conn.session is not None:
             await self._leave(ctx.conn)
         names = session_topics(session.id, ctx.user.is_staff)
         keys = [topic_key(ctx.event_id, t) for t in names]
         for key in keys:
             await self.host.hub.attach(ctx.conn, key)
-        at = await self.host.broker.positions(keys)
         ctx.conn.session, ctx.conn.mode = session.id, data.mode
         await self._enter(ctx)
-        snapshot = await self.snapshot(ctx, session)
+        # Read after attaching, before the snapshot: what follows these seqs is sent after it.
+        # The session's and its staff topic's positions version the shared reads of the
+        # snapshot (snapshots.py): every change it shows moves one of them.
+        versioned = [topic_key(ctx.event_id, t) for t in session_topics(session.id, True)]
+        at = await self.host.broker.positions({*keys, *versioned})
+        with self.host.snapshots.at(ctx.event_id, session.id,
+                                    tuple(f"{at[k].epoch}:{at[k].seq}" for k in versioned)):
+            snapshot = await self.snapshot(ctx, session)
         snapshot["topics"] = {t: at[k].seq for t, k in zip(names, keys, strict=True)}
         snapshot["epochs"] = {t: at[k].epoch for t, k in zip(names, keys, strict=True)}
         # The snapshot must reach the client before the events that follow it.
@@ -111,10 +119,12 @@ class Membership:
     # -- the snapshot -----------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         """The `session.join` reply: the session, its presence, each feature's keys."""
-        snapshot: dict[str, Any] = {
-            "session": await self.host.events.describe(ctx.event_id, session),
-            "presence": await self.presence_counts(ctx.event_id, session.id),
-        }
+        async def read() -> tuple[dict[str, Any], dict[str, int]]:
+            return (await self.host.events.describe(ctx.event_id, session),
+                    await self.presence_counts(ctx.event_id, session.id))
+
+        described, presence = await self.host.snapshots.shared("session", read)
+        snapshot: dict[str, Any] = {"session": dict(described), "presence": dict(presence)}
         for feature in self._features:
             snapshot.update(copy.deepcopy(dict(feature.snapshot_keys)))
             snapshot.update(await feature.snapshot(ctx, session))

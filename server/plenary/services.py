@@ -16,6 +16,7 @@ from . import access
 from .auth import User, tokens_for
 from .backends import open_backend
 from .backends.base import Backend, Broker, Presence, Scheduler, StoreKind, topic_key
+from .budgets import Budgets
 from .clock import Clock, SystemClock
 from .connection import Connection, Flusher
 from .events import Events
@@ -26,6 +27,7 @@ from .membership import Membership
 from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
+from .snapshots import Snapshots
 
 log = logging.getLogger("plenary")
 S = TypeVar("S")
@@ -53,6 +55,15 @@ class Services:
             ("plenary_frames_sent", "Frames written to clients", self.flusher.frames),
             ("plenary_slow_clients_closed", "Connections closed for falling behind (1013)",
              self.flusher.slow_closed),
+        ])
+        # -- join storms (issue 10): the snapshot's shared reads, per-user budgets --
+        self.snapshots = Snapshots(settings.snapshot_cache)
+        self.budgets = Budgets(settings.connections_per_user, settings.joins_per_user_per_min)
+        self.metrics.totals(lambda: [
+            ("plenary_snapshot_builds", "Shared snapshot reads run (once per change)",
+             self.snapshots.builds),
+            ("plenary_snapshot_hits", "Joins served a shared snapshot read from the cache",
+             self.snapshots.hits),
         ])
         self.features: list[Feature] = []
         self.commands: dict[str, Command] = {}

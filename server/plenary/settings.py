@@ -55,6 +55,7 @@ class Settings:
     event_loop: str = "asyncio"
     connections_per_user: int = 10
     joins_per_user_per_min: int = 30
+    snapshot_cache: bool = True
     # -- media across processes (issue 11) --
     media_address: str = ""
     media_max_viewers: int = 0

@@ -8,12 +8,14 @@ It speaks just enough of Plenary's protocol for the benchmark's clients: every c
 which every floor process broadcasts to its audience.
 """
 
+import contextlib
 import json
 import sys
 
 import redis.asyncio as aioredis
 import uvloop
 from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 
 async def main(port: int, url: str, size: int) -> None:
@@ -21,14 +23,16 @@ async def main(port: int, url: str, size: int) -> None:
     head = '{"type":"session.updated","topic":"session:opening","seq":%d,"data":{"pad":"'
 
     async def handler(ws) -> None:  # type: ignore[no-untyped-def]
-        async for text in ws:
-            command = json.loads(text)
-            if command["type"] == "session.join":
-                audience.add(ws)
-            elif command["type"] == "session.update":
-                event = head % await redis.incr("floor:seq")
-                await redis.publish("floor", event + "x" * max(0, size - len(event) - 3) + '"}}')
-            await ws.send('{"type":"ok","id":%d,"data":{}}' % command["id"])
+        with contextlib.suppress(ConnectionClosed):  # the clients just drop their sockets
+            async for text in ws:
+                command = json.loads(text)
+                if command["type"] == "session.join":
+                    audience.add(ws)
+                elif command["type"] == "session.update":
+                    event = head % await redis.incr("floor:seq")
+                    pad = "x" * max(0, size - len(event) - 3)
+                    await redis.publish("floor", event + pad + '"}}')
+                await ws.send('{"type":"ok","id":%d,"data":{}}' % command["id"])
         audience.discard(ws)
 
     pubsub = redis.pubsub()

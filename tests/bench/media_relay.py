@@ -261,7 +261,13 @@ async def viewer_process(args: argparse.Namespace) -> None:
         await viewer.watch(signal, args.publisher)
         signals.append(signal)
         viewers.append(viewer)
-    await asyncio.wait_for(asyncio.gather(*(v.first.wait() for v in viewers)), 90)
+    try:
+        await asyncio.wait_for(asyncio.gather(*(v.first.wait() for v in viewers)), 90)
+    except TimeoutError:
+        states = [v.pc.connectionState for v in viewers if not v.first.is_set()]
+        print(f"NOT READY: {len(states)} of {len(viewers)} viewers without a frame, their "
+              f"connection states {sorted(states)}", flush=True)
+        return
     print("READY", flush=True)
     line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     seconds = float(line.split()[1])
@@ -396,6 +402,7 @@ async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, l
     await asyncio.sleep(2)  # let the keyframe bursts settle
     roles = [peer_counts(base) for base in target.http]
     before_cpu = [cpu_seconds(pid) for pid in target.pids]
+    before_fwd = [metric(base, "plenary_media_frames_forwarded_total") for base in target.http]
     before_enc = await counter()
     load_before = os.getloadavg()[0]
     started = time.monotonic()
@@ -412,6 +419,8 @@ async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, l
     cpus = [(cpu_seconds(pid) - b) / elapsed * 100 for pid, b in zip(target.pids, before_cpu,
                                                                       strict=True)]
     encodes = await counter() - before_enc
+    forwarded = [(metric(base, "plenary_media_frames_forwarded_total") - b) / elapsed
+                 for base, b in zip(target.http, before_fwd, strict=True)]
     for proc in procs:
         await proc.wait()
     await pc.close()
@@ -434,6 +443,7 @@ async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, l
         "origin_cpu_pct": round(cpus[0], 1),
         "cpu_pct_per_process": [round(c, 1) for c in cpus],
         "peers_per_process": roles or None,
+        "frames_forwarded_per_s_per_process": [round(f) for f in forwarded] or None,
         "encodes_in_window": int(encodes),
         "encodes_per_viewer_per_s": round(encodes / viewers / elapsed, 2),
         "loadavg_1min_at_start": round(load_before, 2), "cores": os.cpu_count(),

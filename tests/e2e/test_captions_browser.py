@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from conftest import PHONE, People, shot
+from harness import CODES, Client, Server, create_event
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +61,23 @@ async def test_two_languages_a_french_viewer_gets_french_lines(people: People) -
     picker = viewer.get_by_label("Langue des sous-titres")
     await picker.select_option("en")
     await expect(viewer.locator("#captions-lines")).to_have_text("Good morning.")
+
+
+async def test_the_room_screen_shows_captions_large_along_the_bottom(
+        people: People, server: Server) -> None:
+    event = create_event(server, codes={**CODES, "display": "code-display"})
+    captioner = await Client.connect(server, event.token("captioner"))
+    await captioner.join("opening")
+    context = await people.browser.new_context(viewport={"width": 1280, "height": 720})
+    screen = await context.new_page()
+    await screen.goto(f"{server.http}/#/screen?event={event.id}&code=code-display")
+    await screen.get_by_role("link", name="Opening").click()
+    await expect(screen.locator("#screen-captions")).to_be_hidden()
+    await captioner.call("caption.line", {"session": "opening", "text": "Seen from the back."})
+    await expect(screen.locator("#screen-captions")).to_have_text("Seen from the back.")
+    size = await screen.locator("#screen-captions").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 24, size  # readable from the back of a hall
+    await shot(screen, "captions-room-screen")
+    await captioner.close()
+    await context.close()

@@ -120,3 +120,30 @@ async def test_a_vanished_viewer_is_closed_by_the_servers_timer(quick: Server) -
     await pub_pc.close()
     await speaker.close()
     await attendee.close()
+
+
+async def test_legs_come_and_go_without_leaving_anything(cluster: tuple[Server, Server]
+                                                         ) -> None:
+    """A process that pulls a publisher again and again (a leg per watch, ended by its last
+    viewer's end) ends with no peer, thread or socket more than it started with."""
+    a, b = cluster
+    event = create_event(a)
+    speaker, attendee = await joined(a, event, "speaker"), await joined(b, event, "attendee")
+    assert await settled(b) == 0
+    threads, fds = resources(b)
+    for _ in range(5):
+        pid, pub_pc = await publish(speaker, audio=False)
+        watcher = await Watcher(audio=False, decode=False).watch(attendee, pid)
+        await watcher.frames()
+        assert peers(b, "leg_in") == 1
+        await attendee.call("media.unsubscribe", {"viewer": watcher.viewer})
+        assert await settled(b) == 0, "the last viewer's end ended the leg"
+        await speaker.call("media.unpublish", {"publisher": pid})
+        await watcher.close()
+        await pub_pc.close()
+    assert await settled(a) == 0
+    after_threads, after_fds = resources(b)
+    assert after_threads <= threads + 4, "the legs' receiver threads ended"
+    assert after_fds <= fds + 8, "the legs' sockets closed"
+    await speaker.close()
+    await attendee.close()

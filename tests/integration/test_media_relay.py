@@ -13,7 +13,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from test_media import BRIGHT, Watcher, luma, peers, publish, settled, staff
+from test_media import (
+    BRIGHT,
+    Watcher,
+    luma,
+    peers,
+    publish,
+    settled,
+    staff,
+    viewer_offer,
+)
 
 from harness import Client, Event, RedisServer, Server, create_event, http
 
@@ -108,6 +117,49 @@ async def test_each_process_pulls_the_publisher_once(
     await asyncio.wait_for(asyncio.gather(*(w.ended.wait() for w in seen_b)), 20)
     await close_all(seen_b + seen_c + seen_d, [speaker, on_b, on_c])
     await on_d.ws.close()
+    await pub_pc.close()
+
+
+async def test_a_refused_first_viewer_leaves_no_leg(trio: tuple[Server, Server, Server]
+                                                     ) -> None:
+    a, b, _ = trio
+    event = create_event(a)
+    speaker, attendee = await staff(a, event), await staff(b, event, "attendee")
+    pid, pub_pc = await publish(speaker, audio=False)
+    broken = re.sub(r"VP8/90000", "XV9/90000", await viewer_offer())  # lacks the codec
+    assert await attendee.error("media.subscribe", {"publisher": pid, "sdp": broken}) \
+        == "bad_request"
+    assert (peers(b), peers(a, "leg_out")) == (0, 0), "the leg pulled for it was let go"
+    await speaker.call("media.unpublish", {"publisher": pid})
+    await close_all([], [speaker, attendee])
+    await pub_pc.close()
+
+
+async def test_a_rooms_media_stays_where_its_members_are(
+        trio: tuple[Server, Server, Server]) -> None:
+    """Two members on one process: no leg; a third member elsewhere: one leg, to there."""
+    a, b, _ = trio
+    event = create_event(a)
+    moderator = await staff(a, event, "moderator")
+    host, near, far = (await staff(a, event, "attendee"), await staff(a, event, "attendee"),
+                       await staff(b, event, "attendee"))
+    created = await moderator.call("breakout.create", {"session": "opening", "rooms": 1,
+                                                       "assign": "self"})
+    opened = await moderator.call("breakout.open", {"breakout": created["breakout"]["id"]})
+    room = opened["breakout"]["rooms"][0]["id"]
+    for member in (host, near, far):
+        await member.call("breakout.join", {"room": room})
+        await member.call("room.join", {"room": room})
+    pid, pub_pc = await publish(host, session=None, room=room, audio=False)
+    local = await Watcher(audio=False, decode=False).watch(near, pid)
+    await local.frames()
+    assert (peers(a, "viewer"), peers(a, "leg_out")) == (1, 0), "same process: no leg"
+    remote = await Watcher(audio=False).watch(far, pid)
+    assert abs(luma((await remote.frames())[-1]) - BRIGHT) < 8
+    assert (peers(a, "leg_out"), peers(b, "leg_in"), peers(b, "viewer")) == (1, 1, 1)
+    await host.call("media.unpublish", {"publisher": pid})
+    assert await settled(b) == 0
+    await close_all([local, remote], [moderator, host, near, far])
     await pub_pc.close()
 
 

@@ -7,6 +7,7 @@ import { errorText, t } from '../i18n.js';
 import { clearAuth, fetchAgenda, saveAuth } from '../auth.js';
 import { modeChoice } from './join.js';
 import { browserZone, offsetMinutes, zoneLabel } from '../zones.js';
+import { loadRecordings, recordingsBlock } from './recordings.js';
 
 const TICK_MS = 30_000; // "live now" and "next" move on while the page stays open
 
@@ -17,6 +18,7 @@ export function agendaView(app) {
   const intro = h('div', { class: 'agenda-intro' });
   const el = h('section', { class: 'page' });
   let agenda = null;
+  let recordings = {}; // session id -> its recordings (issue 17)
 
   const mode = modeChoice(auth.mode, 'agenda-mode');
   mode.el.addEventListener('change', () => {
@@ -53,7 +55,8 @@ export function agendaView(app) {
       where ? h('p', { class: 'muted where' }, where) : null,
       s.speakers && s.speakers.length ? h('p', { class: 'muted' }, t('agenda.speakers', { names: s.speakers.join(', ') })) : null,
       s.description ? h('p', { class: 'description' }, s.description) : null,
-      s.starts_at ? h('a', { class: 'add-cal small', href: feed(agenda.id, s.id), download: `${s.id}.ics` }, t('agenda.add_calendar')) : null);
+      s.starts_at ? h('a', { class: 'add-cal small', href: feed(agenda.id, s.id), download: `${s.id}.ics` }, t('agenda.add_calendar')) : null,
+      recordingsBlock(auth, recordings[s.id], zone));
   }
 
   fill(el,
@@ -61,6 +64,7 @@ export function agendaView(app) {
       h('button', { type: 'button', class: 'link', onclick: signOut }, t('agenda.sign_out'))),
     h('p', { class: 'muted' }, t('agenda.signed_in', { name: auth.name, role: t(`role.${auth.role}`) })),
     intro, mode.el, list);
+  loadRecordings(auth).then((found) => { recordings = found; render(); });
   fetchAgenda(auth.event).then((a) => { agenda = a; render(); }, (err) => {
     list.removeAttribute('aria-busy');
     if (err.code === 'not_found') { fill(el, goneView(signOut)); return; }

@@ -12,6 +12,7 @@ import { api, fetchAgenda, loadAuth } from '../auth.js';
 import { Connection, socketUrl } from '../connection.js';
 import { SessionState, sortQuestions } from '../state.js';
 import { resultsView } from './polls.js';
+import { chosenLanguage, shownLines } from './captions.js';
 
 const KEY = 'plenary.screen';
 const SHOWS = ['code', 'poll', 'questions', 'blank'];
@@ -88,7 +89,9 @@ function live(el, auth, sessionId) {
   const corner = h('div', { class: 'screen-corner', id: 'screen-corner' });
   const reactionsEl = h('ul', { class: 'screen-reactions', id: 'screen-reactions', 'aria-label': t('screen.reactions') });
   const titleEl = h('h1', { class: 'screen-title' });
-  fill(el, h('header', { class: 'screen-head' }, titleEl, reactionsEl), stage, corner);
+  // Live captions along the bottom, in the room's language (issue 17): read from the back.
+  const captionsEl = h('div', { class: 'screen-captions', id: 'screen-captions', 'aria-live': 'polite' });
+  fill(el, h('header', { class: 'screen-head' }, titleEl, reactionsEl), stage, captionsEl, corner);
 
   api('GET', `/api/events/${encodeURIComponent(auth.event)}/invite`, undefined, { token: auth.token })
     .then((reply) => { invite = reply; render(); }, () => {});
@@ -108,6 +111,7 @@ function live(el, auth, sessionId) {
     titleEl.textContent = (state.session && state.session.title) || '';
     el.dataset.show = show;
     renderReactions();
+    renderCaptions();
     const code = invite && (invite.short_code || invite.code);
     fill(corner, show !== 'code' && code ? [h('span', {}, t('screen.join_at', { host: hostOf(invite.link) })),
       ' ', h('strong', { class: 'screen-code-small' }, code)] : null);
@@ -115,6 +119,12 @@ function live(el, auth, sessionId) {
     else if (show === 'poll') fill(stage, pollPart(state));
     else if (show === 'questions') fill(stage, questionsPart(state));
     else fill(stage, codePart(invite));
+  }
+
+  function renderCaptions() {
+    const shown = shownLines(state.captions, chosenLanguage(state.captions, null));
+    captionsEl.hidden = shown.length === 0;
+    fill(captionsEl, shown.map((l) => h('p', { lang: l.lang }, l.text)));
   }
 
   function renderReactions() {
@@ -128,6 +138,7 @@ function live(el, auth, sessionId) {
     conn.on('ready', join),
     conn.on('stale', join),
     conn.on('screen.show', (d) => { if (d.session === sessionId && SHOWS.includes(d.show)) { show = d.show; render(); } }),
+    conn.on('caption', (d) => { if (d.session === sessionId) { state.apply('caption', d); renderCaptions(); } }),
     conn.on('reactions', (d) => { if (!d.session || d.session === sessionId) { reactions = d.counts || {}; renderReactions(); } }),
     ...EVENT_TYPES.map((type) => conn.on(type, (d, message) => { if (state.apply(type, d, message)) render(); })),
   ];

@@ -177,6 +177,8 @@ export function sessionView(app, sessionId, requested) {
 
   const presenceEl = h('p', { class: 'presence muted', id: 'presence' });
   const liveEl = h('span', { class: 'badge', id: 'live-badge' });
+  // Everyone is told while the stage is recorded (issue 17).
+  const recEl = h('span', { class: 'badge badge-rec', id: 'rec-badge', role: 'status', hidden: true });
   function header() {
     const tabs = staff ? h('nav', { class: 'tabs', 'aria-label': t('session.views') },
       viewsFor(user.role).map((v) => h('a', {
@@ -185,7 +187,7 @@ export function sessionView(app, sessionId, requested) {
       }, t(`view.${v}`)))) : null;
     return h('div', { class: 'session-head' },
       h('a', { href: '#/agenda', class: 'back' }, t('session.back')),
-      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl),
+      h('div', { class: 'row wrap title-row' }, h('h1', { tabindex: '-1' }, (state.session && state.session.title) || sessionId), liveEl, recEl),
       presenceEl, tabs);
   }
 
@@ -195,6 +197,9 @@ export function sessionView(app, sessionId, requested) {
     const live = state.session && state.session.live;
     liveEl.textContent = live ? t('session.live') : t('session.not_live');
     liveEl.dataset.live = live ? 'yes' : 'no';
+    const recording = !!(state.session && state.session.recording);
+    recEl.hidden = !recording;
+    recEl.textContent = recording ? t('rec.badge') : '';
   }
 
   function backLink() {
@@ -260,6 +265,12 @@ function sessionControls(ctx) {
   const { state, act, sessionId } = ctx;
   const liveButton = h('button', { type: 'button', id: 'session-live' });
   const moderated = h('input', { type: 'checkbox', id: 'session-moderated' });
+  const recordButton = h('button', { type: 'button', id: 'session-record', 'aria-pressed': 'false' });
+  recordButton.addEventListener('click', async () => {
+    const recording = !(state.session && state.session.recording);
+    const reply = await act('session.update', { session: sessionId, recording });
+    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+  });
   liveButton.addEventListener('click', async () => {
     const live = !(state.session && state.session.live);
     const reply = await act('session.update', { session: sessionId, live });
@@ -271,7 +282,7 @@ function sessionControls(ctx) {
   });
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),
-    h('div', { class: 'row wrap' }, liveButton,
+    h('div', { class: 'row wrap' }, liveButton, recordButton,
       h('label', { class: 'choice', for: 'session-moderated' }, moderated, ' ', t('mod.moderated'))));
   return {
     el,
@@ -280,6 +291,9 @@ function sessionControls(ctx) {
       liveButton.textContent = live ? t('mod.end') : t('mod.go_live');
       liveButton.className = live ? 'danger' : 'primary';
       moderated.checked = !!(state.session && state.session.qa_moderated);
+      const recording = !!(state.session && state.session.recording);
+      recordButton.textContent = recording ? t('rec.stop') : t('rec.start');
+      recordButton.setAttribute('aria-pressed', recording ? 'true' : 'false');
     },
   };
 }

@@ -172,8 +172,7 @@ class PlenaryWebSocket(asyncio.Protocol):
         elif opcode is Opcode.CONT:
             self.frames.append(bytes(frame.data))
         elif opcode is Opcode.PONG:
-            if self.ping_payload is not None and bytes(frame.data) == self.ping_payload:
-                self.ping_payload = None
+            self._pong(bytes(frame.data))
             return
         elif opcode is Opcode.CLOSE:  # the library answers it; nothing may follow
             self.writable = False
@@ -355,23 +354,27 @@ class PlenaryWebSocket(asyncio.Protocol):
         self.ping_timer = None
         if not self.writable:
             return
-        if self.ping_payload is not None:  # the last ping went unanswered
-            self._fail(1011, "keepalive ping timeout")
-            return
         self.ping_payload = os.urandom(4)
         self.conn.send_ping(self.ping_payload)
         self._write_pending()
         timeout = self.config.ws_ping_timeout
-        self.ping_timer = self.loop.call_later(timeout or self.config.ws_ping_interval,
-                                               self._pong_due if timeout else self._ping)
+        if timeout:
+            self.ping_timer = self.loop.call_later(timeout, self._pong_missing)
+        else:
+            self._schedule_ping()
 
-    def _pong_due(self) -> None:
+    def _pong(self, payload: bytes) -> None:
+        if self.ping_payload is None or payload != self.ping_payload:
+            return  # unsolicited, or an answer to an older ping
+        self.ping_payload = None
+        if self.ping_timer is not None and self.config.ws_ping_timeout:
+            self.ping_timer.cancel()  # the deadline: answered in time, ping again later
+            self._schedule_ping()
+
+    def _pong_missing(self) -> None:
         self.ping_timer = None
-        if self.ping_payload is not None and self.writable:
+        if self.writable:
             self._fail(1011, "keepalive ping timeout")
-        elif self.writable:
-            wait = max(0.0, self.config.ws_ping_interval - self.config.ws_ping_timeout)
-            self.ping_timer = self.loop.call_later(wait, self._ping)
 
 
 def _address(value: Any) -> tuple[str, int] | None:

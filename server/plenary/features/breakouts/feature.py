@@ -425,16 +425,21 @@ class BreakoutsFeature(Feature):
 
     # -- the session's snapshot, presence hooks, resumes -----------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        b = await self.store.current(ctx.event_id, session.id)
-        if b is None:
+        async def read() -> tuple[Breakout, dict[str, Report]] | None:
+            b = await self.store.current(ctx.event_id, session.id)
+            return None if b is None else (b, await self.store.reports(b.event, b.id))
+
+        current = await self.host.snapshots.shared("breakouts", read)
+        if current is None:
             return {"breakout": None}
+        b, reports = current
+        # Read for each joiner: `joined` may just have placed this one (told on their topic).
         where = await self.store.members(b.event, b.id)
         moderator = ctx.user.can(Role.moderator)
         shown = await self._staff_view(b) if moderator else rules.view(b, where)
         mine = where.get(ctx.user.id) if b.state == "open" else None
         shown["my_room"] = rules.room_ref(b, mine)
         # Staff hear every report on their topic; a member sees their own room's, to edit it.
-        reports = await self.store.reports(b.event, b.id)
         if not ctx.user.is_staff:
             reports = {r: v for r, v in reports.items() if r == mine}
         shown["reports"] = _reports_view(b, reports)

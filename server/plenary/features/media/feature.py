@@ -21,7 +21,6 @@ never notice a closed tab).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -40,10 +39,11 @@ from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
 from .metrics import MediaCollector
-from .nodes import BOOK, NodeBook, NodeLoad
+from .nodes import BOOK, NodeLoad
 from .peers import Leg, Peers, Pub, View
 from .recording import StageRecordings
 from .relay import Publishing, Pulling, RelayStats, Upstream, Viewing
+from .roster import Changes, Roster
 from .rpc import NodeRPC
 from .rules import (
     Kind,
@@ -127,7 +127,6 @@ class MediaFeature(Feature):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.store: MediaStore = host.open_store(STORE)
-        self.nodes: NodeBook = host.open_store(BOOK)
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here,
@@ -135,14 +134,12 @@ class MediaFeature(Feature):
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
         self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
+        self.roster = Roster(host.open_store(BOOK), host.node,
+                             host.settings.media_idle_timeout_s)
         self._watches: dict[str, dict[str, _Watch]] = {}  # conn id -> viewer id -> where
-        self._alive: set[str] = set()  # other processes seen in the node book last round
-        self._bitrates: dict[tuple[str, str], float] = {}
-        self._cpu = _CpuMeter()
-        self._advertising = asyncio.Lock()
         host.metrics.registry.register(
             MediaCollector(self.stats, self.peers.counts, self.peers.received_bytes,
-                           lambda: self._bitrates))
+                           self.peers.bitrates))
 
     def commands(self) -> list[Command]:
         return [
@@ -245,11 +242,7 @@ class MediaFeature(Feature):
 
     async def _loads(self) -> dict[str, Load]:
         """Every live process's load, this one's as it is now."""
-        now, ttl = time.time(), self._settings.media_idle_timeout_s
-        loads = {n.node: n.load() for n in await self.nodes.all() if now - n.at <= ttl}
-        loads[self.node] = Load(self.node, self.peers.sending(),
-                                self._settings.media_max_viewers, frozenset(self.peers.legs))
-        return loads
+        return await self.roster.loads(self._load().load())
 
     async def _viewer_host(self, entry: Entry) -> str:
         cap = self._settings.media_max_viewers
@@ -273,23 +266,33 @@ class MediaFeature(Feature):
         req = msgspec.convert(data, ViewRequest)
         upstream = self.peers.upstream(req.publisher)
         if upstream is None:
-            if req.leg or req.origin == self.node:
-                raise not_found(f"Publisher `{req.publisher}` (not held by this process)")
+            if req.origin == self.node:
+                raise not_found(f"Publisher `{req.publisher}`")
+            if req.leg:  # a relay asked for a leg it no longer holds (it never pulls anew)
+                raise ProtocolError(Code.unavailable, "The relay let this publisher go: retry.")
             upstream = await self._pull(req.publisher, req.origin)
+        try:
+            peer = await self._viewing(upstream, req)
+        except BaseException:
+            await self.peers.let_go(req.publisher)  # a leg pulled for nobody
+            raise
+        self.peers.add_view(req.viewer, View(req.publisher, peer, req.node, req.leg))
+        if self._settings.media_max_viewers > 0:
+            await self._advertise(measure=False)  # placement elsewhere sees it at once
+        return {"sdp": peer.local_sdp()}
+
+    async def _viewing(self, upstream: Upstream, req: ViewRequest) -> Viewing:
         if not upstream.ready:
             raise conflict("The publisher sends no media yet: retry shortly.")
         peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address,
                        video=not req.audio_only)
         if not req.leg and req.user:
             peer.on_downgrade = lambda reason: self._downgraded(req, reason)
-        answer = await self._negotiate(peer, peer.answer(req.sdp))
+        await self._negotiate(peer, peer.answer(req.sdp))
         if upstream.closed:  # it ended while we negotiated
             await peer.close()
             raise not_found(f"Publisher `{req.publisher}`")
-        self.peers.add_view(req.viewer, View(req.publisher, peer, req.node, req.leg))
-        if self._settings.media_max_viewers > 0:
-            await self._advertise(measure=False)  # placement elsewhere sees it at once
-        return {"sdp": answer}
+        return peer
 
     def _downgraded(self, req: ViewRequest, reason: str) -> None:
         log.info("viewer %s of %s moved to audio only (%s)", req.viewer, req.publisher, reason)
@@ -379,35 +382,33 @@ class MediaFeature(Feature):
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
 
-    async def _advertise(self, measure: bool = True) -> None:
-        """Put this process's load on record. One at a time, each built inside the lock: a
-        record built earlier can never land after (and over) a newer one."""
-        async with self._advertising:
-            counts = self.peers.counts()
-            await self.nodes.put(NodeLoad(
-                self.node, publishers=counts["publisher"], viewers=counts["viewer"],
-                legs_in=counts["leg_in"], legs_out=counts["leg_out"],
-                cpu_pct=self._cpu.read(measure), cap=self._settings.media_max_viewers,
-                pulls=sorted(self.peers.legs),
-                events=sorted({p.event for p in self.peers.pubs.values()})))
+    def _load(self) -> NodeLoad:
+        counts = self.peers.counts()
+        return NodeLoad(
+            self.node, publishers=counts["publisher"], viewers=counts["viewer"],
+            legs_in=counts["leg_in"], legs_out=counts["leg_out"],
+            cap=self._settings.media_max_viewers, pulls=sorted(self.peers.legs),
+            events=sorted({p.event for p in self.peers.pubs.values()}))
 
-    async def _watch_nodes(self) -> None:
-        """Forget processes that stopped advertising; the first to see one die ends its
-        publishers for everyone."""
-        now, ttl = time.time(), self._settings.media_idle_timeout_s
-        alive: set[str] = set()
-        for load in await self.nodes.all():
-            if load.node == self.node:
-                continue
-            if now - load.at <= ttl:
-                alive.add(load.node)
-            elif await self.nodes.remove(load.node):
-                log.warning("media process %s stopped advertising: ending its publishers",
-                            load.node)
-                await self._end_publishers_of(load)
-        for gone in self._alive - alive:
+    async def _advertise(self, measure: bool = True) -> None:
+        await self.roster.advertise(self._load(), measure)
+
+    async def _watch_processes(self) -> None:
+        """The first to see a process die ends its publishers for everyone; each process
+        ends its own legs and viewers tied to one that is gone (in a task of its own: closing
+        peers takes time, and the next record must not wait for it)."""
+        changes = await self.roster.watch()
+        if changes.removed or changes.gone:
+            self.host.spawn(self._after(changes), "media-processes-gone")
+
+    async def _after(self, changes: Changes) -> None:
+        for dead in changes.removed:
+            log.warning("media process %s stopped advertising: ending its publishers",
+                        dead.node)
+            with survive(log, "ending a dead process's publishers"):
+                await self._end_publishers_of(dead)
+        for gone in changes.gone:
             await self.peers.forget_node(gone)
-        self._alive = alive
 
     async def _end_publishers_of(self, dead: NodeLoad) -> None:
         for event in dead.events:
@@ -418,24 +419,25 @@ class MediaFeature(Feature):
             for scope in sorted(scopes):
                 await self._announce(event, Scope.parse(scope))
 
-    def _measure_legs(self, interval: float, before: dict[tuple[str, str], int]
-                      ) -> dict[tuple[str, str], int]:
-        now = self.peers.received_bytes()
-        self._bitrates = {key: (total - before.get(key, total)) * 8 / interval
-                          for key, total in now.items()}
-        return now
+    @property
+    def _interval(self) -> float:
+        return min(1.0, self._settings.media_idle_timeout_s / 4)
+
+    async def _keep_on_record(self) -> None:
+        """Its own loop, with nothing slow in it: a record that goes stale means a dead
+        process, never a busy housekeeping round."""
+        async for _ in every(self._interval):
+            with survive(log, "advertising this media process"):
+                self.peers.measure(self._interval)
+                await self._advertise()
+                await self._watch_processes()
 
     async def _run(self) -> None:
-        interval = min(1.0, self._settings.media_idle_timeout_s / 4)
         restamped = time.monotonic()
-        received: dict[tuple[str, str], int] = {}
-        async for _ in every(interval):
+        async for _ in every(self._interval):
             with survive(log, "media housekeeping"):  # tried again next round
                 await self._reap()
                 await self.recordings.sync(self.host.events, self.peers.pubs)
-                received = self._measure_legs(interval, received)
-                await self._advertise()
-                await self._watch_nodes()
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()
                     for pub in list(self.peers.pubs.values()):
@@ -443,8 +445,11 @@ class MediaFeature(Feature):
 
     # -- snapshot, events -------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        return {"media": await self._media(ctx.event_id, Scope("session", session.id),
-                                           ctx.user.id)}
+        scope = str(Scope("session", session.id))
+        entries = await self.host.snapshots.shared(
+            "media", lambda: self.store.in_scope(ctx.event_id, scope))
+        return {"media": {"publishers": [e.public() for e in entries],
+                          "ice_servers": self._ice(ctx.user.id)}}
 
     async def _media(self, event: str, scope: Scope, user: str) -> dict[str, Any]:
         entries = await self.store.in_scope(event, str(scope))
@@ -465,28 +470,11 @@ class MediaFeature(Feature):
         with survive(log, "advertising this media process"):
             await self._advertise()
         self.host.spawn(self._run(), "media-housekeeping")
+        self.host.spawn(self._keep_on_record(), "media-roster")
 
     async def stop(self) -> None:
         self.recordings.close()
         await self.peers.close()
         with survive(log, "withdrawing this media process"):
-            await self.nodes.remove(self.node)
+            await self.roster.withdraw()
         await self.rpc.stop()
-
-
-class _CpuMeter:
-    """This process's CPU, in % of one core, since the last reading."""
-
-    def __init__(self) -> None:
-        self._cpu, self._wall = time.process_time(), time.monotonic()
-
-        self._last = 0.0
-
-    def read(self, measure: bool = True) -> float:
-        """A new measure, or (`measure=False`, between rounds) the last one again."""
-        if not measure:
-            return self._last
-        cpu, wall = time.process_time(), time.monotonic()
-        self._last = round((cpu - self._cpu) / max(wall - self._wall, 1e-6) * 100, 1)
-        self._cpu, self._wall = cpu, wall
-        return self._last

@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 from ...connection import Connection
@@ -59,7 +60,11 @@ class Peers:
         self.legs: dict[str, Leg] = {}  # publisher id -> its leg into this process
         self._on_publisher_end = on_publisher_end
         self._close_remote = close_remote  # (node, viewer id): end a leg's feeding end
-        self._locks: dict[str, asyncio.Lock] = {}
+        # A lock lives while someone holds or awaits it: pulls of one publisher share it.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+        self._received: dict[tuple[str, str], int] = {}
+        self._bitrates: dict[tuple[str, str], float] = {}
 
     # -- what is held -----------------------------------------------------------------------
     def upstream(self, pid: str) -> Upstream | None:
@@ -81,7 +86,10 @@ class Peers:
 
     def lock(self, pid: str) -> asyncio.Lock:
         """Held while a leg of `pid` is being pulled: later viewers wait and share it."""
-        return self._locks.setdefault(pid, asyncio.Lock())
+        lock = self._locks.get(pid)
+        if lock is None:
+            lock = self._locks[pid] = asyncio.Lock()
+        return lock
 
     # -- adding -----------------------------------------------------------------------------
     def add_pub(self, pid: str, pub: Pub) -> None:
@@ -132,6 +140,12 @@ class Peers:
         if leg is not None and leg.peer is upstream and not upstream.viewers:
             await self.end_leg(view.publisher)  # nobody here watches it any more
 
+    async def let_go(self, pid: str) -> None:
+        """End the leg of `pid` if nobody watches it (its first viewer failed)."""
+        leg = self.legs.get(pid)
+        if leg is not None and not leg.peer.viewers:
+            await self.end_leg(pid)
+
     def _forget_viewers_of(self, upstream: Upstream) -> None:
         for vid in list(upstream.viewers):
             self.views.pop(vid, None)
@@ -153,6 +167,8 @@ class Peers:
             if now - leg.peer.last_alive > idle_s:
                 log.info("the leg of %s from %s fell silent", pid, leg.peer.source_node)
                 await self.end_leg(pid)
+            elif not leg.peer.viewers and now - leg.peer.created > idle_s:
+                await self.end_leg(pid)  # nobody watches it (a safety net: see let_go)
         for vid, view in list(self.views.items()):
             if now - view.peer.last_seen > idle_s:
                 await self.end_view(vid)
@@ -169,4 +185,15 @@ class Peers:
         """(publisher, feeding process) -> bytes received so far, per leg."""
         return {(pid, leg.peer.source_node): leg.peer.received_bytes
                 for pid, leg in self.legs.items()}
+
+    def measure(self, interval_s: float) -> None:
+        """Each leg's bitrate over the last `interval_s` (called once per interval)."""
+        now = self.received_bytes()
+        self._bitrates = {key: (total - self._received.get(key, total)) * 8 / interval_s
+                          for key, total in now.items()}
+        self._received = now
+
+    def bitrates(self) -> dict[tuple[str, str], float]:
+        """(publisher, feeding process) -> bits per second, per leg, as last measured."""
+        return self._bitrates
 

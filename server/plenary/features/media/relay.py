@@ -57,7 +57,7 @@ class Peer:
     def __init__(self, ice: list[dict[str, Any]], address: str = "") -> None:
         self.pc = RTCPeerConnection(configuration(ice))
         self.address = address
-        self.last_seen = time.monotonic()
+        self.created = self.last_seen = time.monotonic()
         self.closed = False
 
     def seen(self) -> None:

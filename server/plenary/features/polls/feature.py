@@ -28,7 +28,7 @@ from ...errors import Code, ProtocolError, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
-from .rules import CreateData, Poll, PollRef, VisibilityData, VoteData
+from .rules import Counters, CreateData, Poll, PollRef, VisibilityData, VoteData
 from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
@@ -226,20 +226,22 @@ class PollsFeature(Feature):
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         staff = ctx.user.is_staff
-        polls = [p for p in await self.store.of_session(ctx.event_id, session.id)
-                 if staff or rules.state_public(p)]
-        mine = await self.store.voted(ctx.event_id,
-                                      [(p.id, self._voter(ctx.user, p)) for p in polls])
-        out = []
-        for poll, voted in zip(polls, mine, strict=True):
-            out.append(await self._seen(ctx.event_id, poll.id, staff, voted))
-        return {"polls": [p for p in out if p is not None]}
 
-    async def _seen(self, event: str, poll_id: str, staff: bool,
-                    voted: bool) -> dict[str, Any] | None:
-        poll, counters = await self.store.counts(event, poll_id)
-        if poll is None:
-            return None
+        # The list is shared by every joiner of this version; the counts are read for each,
+        # since votes are published coalesced, after the version moved.
+        listed = await self.host.snapshots.shared(
+            "polls", lambda: self.store.of_session(ctx.event_id, session.id))
+        counted = [(poll, counters) for poll, counters in
+                   [await self.store.counts(ctx.event_id, p.id) for p in listed
+                    if staff or rules.state_public(p)]
+                   if poll is not None and (staff or rules.state_public(poll))]
+        mine = await self.store.voted(ctx.event_id, [(poll.id, self._voter(ctx.user, poll))
+                                                     for poll, _ in counted])
+        return {"polls": [self._seen(poll, counters, staff, voted)
+                          for (poll, counters), voted in zip(counted, mine, strict=True)]}
+
+    def _seen(self, poll: Poll, counters: Counters, staff: bool,
+              voted: bool) -> dict[str, Any]:
         wire = _wire(poll)
         wire["my_vote"] = voted
         if staff or rules.results_public(poll, rules.votes(counters)):

@@ -129,7 +129,13 @@ class QAFeature(Feature):
 
     # -- snapshot and report ----------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
-        questions = await self.store.list(ctx.event_id, session.id)
+        # The questions are shared by every joiner of this version; their vote counts are read
+        # for each, since votes are published coalesced, after the version moved.
+        shared = await self.host.snapshots.shared(
+            "qa", lambda: self.store.list(ctx.event_id, session.id))
+        votes = await self.store.counts(ctx.event_id, [q.id for q in shared]) if shared else {}
+        questions = [q if q.votes == votes.get(q.id, q.votes) else
+                     msgspec.structs.replace(q, votes=votes[q.id]) for q in shared]
         listed = rules.view(questions, ctx.user.id, ctx.user.is_staff)
         ids = {q["id"] for q in listed}
         mine = await self.store.my_votes(ctx.event_id, ctx.user.id)
