@@ -39,3 +39,38 @@ async def test_an_overflowing_queue_calls_its_viewer_back_and_detach_empties_it(
     track.offer(av.Packet(b"\x00k"), True)
     assert bytes(await asyncio.wait_for(track.recv(), 1)) == b"\x00k"
     track.stop()
+
+
+def test_interpretation_is_audio_on_a_stage_with_a_language() -> None:
+    from plenary.errors import ProtocolError
+    from plenary.features.media.interpretation import (
+        check_interpretation,
+        check_not_interpretation,
+    )
+    from plenary.features.media.rules import Scope
+    from plenary.messages import Role
+
+    audio = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    both = audio + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+    stage = Scope("session", "opening")
+
+    def code(*args: object) -> str | None:
+        try:
+            check_interpretation(*args)  # type: ignore[arg-type]
+        except ProtocolError as exc:
+            return str(exc.code)
+        return None
+
+    assert code(Role.interpreter, stage, "fr", audio) is None
+    assert code(Role.moderator, stage, "fr", audio) is None
+    assert code(Role.captioner, stage, "fr", audio) == "forbidden"
+    assert code(Role.interpreter, Scope("room", "r1"), "fr", audio) == "bad_request"
+    assert code(Role.interpreter, stage, None, audio) == "bad_request"
+    assert code(Role.interpreter, stage, "fr", both) == "bad_request"
+    check_not_interpretation(None)
+    try:
+        check_not_interpretation("fr")
+    except ProtocolError as exc:
+        assert str(exc.code) == "bad_request"
+    else:
+        raise AssertionError("a camera with a language is refused")

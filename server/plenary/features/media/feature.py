@@ -32,12 +32,13 @@ import msgspec
 from ... import topics
 from ...agenda import SessionDef
 from ...connection import Connection
-from ...errors import Code, ProtocolError, bad_request, conflict, not_found
+from ...errors import Code, ProtocolError, bad_request, conflict, forbidden, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
 from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
+from .interpretation import Lang, check_interpretation, check_not_interpretation
 from .metrics import MediaCollector
 from .nodes import BOOK, NodeLoad
 from .peers import Leg, Peers, Pub, View
@@ -72,6 +73,15 @@ class PublishData(msgspec.Struct, forbid_unknown_fields=True):
     sdp: Sdp
     session: Slug | None = None
     room: Ident | None = None
+    lang: Lang | None = None  # `kind: "interpretation"` only (interpretation.py)
+
+
+class StateData(msgspec.Struct, forbid_unknown_fields=True):
+    """What a publisher sends now: its microphone and camera on or off (absent: as is)."""
+
+    publisher: Ident
+    audio: bool | None = None
+    video: bool | None = None
 
 
 class SubscribeData(msgspec.Struct, forbid_unknown_fields=True):
@@ -130,7 +140,8 @@ class MediaFeature(Feature):
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
                                       "close_viewer": self._close_viewer_here,
-                                      "set_video": self._set_video_here})
+                                      "set_video": self._set_video_here,
+                                      "state": self._state_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
         self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
@@ -149,6 +160,7 @@ class MediaFeature(Feature):
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
             Command("media.view", ViewData, self.view, limit=Limit("media", 60, 60)),
+            Command("media.state", StateData, self.state, limit=Limit("media", 60, 60)),
             Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
 
@@ -164,15 +176,20 @@ class MediaFeature(Feature):
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
         member = await self._standing(ctx, scope)
-        check_publish(ctx.user.role, scope, room_member=member)
         check_sdp(data.sdp)
+        if data.kind == "interpretation":
+            check_interpretation(ctx.user.role, scope, data.lang, data.sdp)
+        else:
+            check_not_interpretation(data.lang)
+            check_publish(ctx.user.role, scope, room_member=member)
         if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
                 >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
         peer = Publishing(self._ice("plenary"), self.stats, self._settings.media_address)
         answer = await self._negotiate(peer, peer.answer(data.sdp))
         pid = "p-" + secrets.token_hex(6)
-        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.node)
+        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.node,
+                      lang=data.lang or "")
         self.peers.add_pub(pid, Pub(ctx.event_id, entry, peer, ctx.conn))
         try:
             await self.store.put(ctx.event_id, entry)
@@ -218,6 +235,29 @@ class MediaFeature(Feature):
         await self.rpc.call(watch.node, "set_video", {"viewer": data.viewer,
                                                       "video": data.video})
         return {"viewer": data.viewer, "video": data.video}
+
+    async def state(self, ctx: Context, data: StateData) -> dict[str, Any]:
+        """The publisher muted or unmuted its microphone, turned its camera off or on (in
+        the browser, without renegotiating): everyone in the scope is told."""
+        entry = await self._entry(ctx.event_id, data.publisher)
+        if entry.user != ctx.user.id:
+            raise forbidden("Only its publisher says what it sends.")
+        # Its origin holds the entry it re-stamps: the change is made there.
+        return await self.rpc.call(entry.node, "state", msgspec.structs.asdict(data))
+
+    async def _state_here(self, data: dict[str, Any]) -> dict[str, Any]:
+        change = msgspec.convert(data, StateData)
+        pub = self.peers.pubs.get(change.publisher)
+        if pub is None:
+            raise not_found(f"Publisher `{change.publisher}`")
+        entry = pub.entry
+        if change.audio is not None:
+            entry.audio = change.audio
+        if change.video is not None:
+            entry.video = change.video
+        await self.store.put(pub.event, entry)
+        await self._announce(pub.event, Scope.parse(entry.scope))
+        return {"publisher": entry.id, "audio": entry.audio, "video": entry.video}
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
