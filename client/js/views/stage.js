@@ -87,7 +87,7 @@ export function stagePanel(ctx, canPublish, room = null) {
     const audioOnly = h('button', { type: 'button', class: 'small', dataset: { action: 'audio-only' },
       onclick: () => setAudioOnly(id, !entry.audioOnly) }, t('media.audio_only'));
     const full = h('button', { type: 'button', class: 'small', dataset: { action: 'fullscreen' },
-      onclick: () => entry.node.requestFullscreen?.().catch(() => {}) }, t('media.fullscreen'));
+      onclick: () => entry.figure.requestFullscreen?.().catch(() => {}) }, t('media.fullscreen'));
     entry.audioOnlyButton = audioOnly;
     return h('div', { class: 'row wrap tile-controls' }, volume, audioOnly, full);
   }
@@ -104,7 +104,7 @@ export function stagePanel(ctx, canPublish, room = null) {
 
   function showAudioOnly(entry, on) {
     entry.audioOnly = on;
-    entry.node.classList.toggle('audio-only', on);
+    entry.figure.classList.toggle('audio-only', on);
     entry.audioOnlyButton.textContent = t(on ? 'media.show_video' : 'media.audio_only');
     entry.audioOnlyButton.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
@@ -170,10 +170,12 @@ export function stagePanel(ctx, canPublish, room = null) {
       marks.hidden = !marks.textContent;
       const figure = h('figure', { class: 'video-tile', dataset: { publisher: id } }, video,
         h('figcaption', { class: 'video-name' }, label), marks);
-      const entry = { node: figure, handle: null, video, marks, volume: 1, audioOnly: false };
-      figure.append(tileControls(id, entry, label));
+      // The controls sit under the picture, outside it: the name stays on the video.
+      const cell = h('div', { class: 'video-cell' }, figure);
+      const entry = { node: cell, figure, handle: null, video, marks, volume: 1, audioOnly: false };
+      cell.append(tileControls(id, entry, label));
       watching.set(id, entry);
-      videos.append(figure);
+      videos.append(cell);
       media.watch(call, id, iceServers()).then((handle) => {
         if (!watching.has(id) || destroyed) { handle.stop(); return; }
         entry.handle = handle;
