@@ -142,8 +142,9 @@ class InProcServer:
         self.redis_url = redis_url
         self.clock = TravelClock()
         environ = {"PLENARY_SECRET": SECRET, "PLENARY_ADMIN_KEY": ADMIN_KEY,
-                   "PLENARY_PRESENCE_INTERVAL_S": "0.1", "PLENARY_AGENDA_DIR": str(ROOT / "tests" /
-                                                                       "no-agendas"),
+                   "PLENARY_AGENDA_DIR": str(ROOT / "tests" / "no-agendas"),
+                   "PLENARY_PRESENCE_INTERVAL_S": "0.1",
+                   "PLENARY_REDIS_ACCEPT_DATA_LOSS": "1",  # as harness.Server: a test Redis
                    **(env or {})}
         if redis_url:
             environ["REDIS_URL"] = redis_url
@@ -177,6 +178,11 @@ class InProcServer:
         self._to_app.put_nowait({"type": f"lifespan.{what}"})
         reply = await self._from_app.get()
         assert reply["type"] == f"lifespan.{what}.complete", reply
+
+    @property
+    def http(self) -> str:
+        raise AttributeError("an in-process server has no HTTP address: a test that needs "
+                             "the HTTP API takes `socket_event` (a real process)")
 
     async def open_socket(self, origin: str | None = None) -> InProcSocket:
         headers = {"host": "plenary.test", **({"origin": origin} if origin else {})}

@@ -1,7 +1,11 @@
 // What the client knows about the session it is in: loaded from the session.join snapshot,
-// then kept current by events. Events carry full objects or absolute counts, so applying
-// one twice is harmless; the connection's seq check keeps list-like events (chat, broadcasts)
-// from being applied twice.
+// then kept current by events (`apply`) and by the replies to this tab's own commands
+// (`reply`). Every write to the state is in this file. Events carry full objects or absolute
+// counts, so applying one twice is harmless; the connection's seq check keeps list-like
+// events (chat, broadcasts) from being applied twice. The event names come from
+// protocol.js, which is generated from the server's declarations.
+
+import { EVENTS } from './protocol.js';
 
 export class SessionState {
   constructor(user) {
@@ -55,13 +59,13 @@ export class SessionState {
     for (const q of snapshot.questions || []) this.putQuestion(q);
     this.myVotes = new Set(votedIds(snapshot.my_votes));
     for (const poll of snapshot.polls || []) this.putPoll(poll);
-    for (const [id, answer] of Object.entries(snapshot.my_poll_votes || {})) {
-      this.myPolls.set(id, answer);
-    }
     this.setBreakout(snapshot.breakout || null);
+    // The snapshot's breakout carries the current reports (staff: all; a member: their
+    // room's), so a reload shows them before the next `breakout.reports`.
+    takeReports(this, (snapshot.breakout && snapshot.breakout.reports) || []);
     this.presence = snapshot.presence || this.presence;
     this.publishers = (snapshot.media && snapshot.media.publishers) || [];
-    this.iceServers = (snapshot.media && (snapshot.media.ice_servers || snapshot.media.iceServers)) || [];
+    this.iceServers = (snapshot.media && snapshot.media.ice_servers) || [];
     this.screen = snapshot.screen || null; // what the room screen shows (issue 16)
     for (const survey of snapshot.surveys || []) this.putSurvey(survey);
     if (snapshot.captions) this.captions = { lines: [...snapshot.captions.lines], languages: [...snapshot.captions.languages] };
@@ -108,11 +112,27 @@ export class SessionState {
     return handler ? handler(this, data, message || {}) : null;
   }
 
+  /** Apply the reply to a command this tab sent (`sent` its data); returns the part of the
+   * view that changed (or null). */
+  reply(type, sent, data) {
+    const handler = REPLIES[type];
+    return handler ? handler(this, data || {}, sent || {}) : null;
+  }
+
+  /** The person wants to answer a poll again (allow_change): forget their answer here. */
+  changeVote(pollId) {
+    this.myPolls.delete(pollId);
+    return 'polls';
+  }
+
+  /** `room.join` answered: the room, its members, its report, and its recent chat merged
+   * into what this tab holds. */
   enterRoom(room, reply) {
     const again = this.room && this.room.id === room.id;
     this.room = room;
     this.roomMembers = (reply && reply.members) || [];
     if (!again) this.messages = []; // joining the same room again keeps what was said
+    this.messages = withHistory((reply && reply.messages) || [], this.messages);
     this.roomPublishers = (reply && reply.media && reply.media.publishers) || [];
     if (reply && reply.report) this.reports.set(room.id, reply.report);
   }
@@ -131,9 +151,26 @@ export class SessionState {
 }
 
 function votedIds(myVotes) {
-  if (!myVotes) return [];
-  if (Array.isArray(myVotes)) return myVotes;
-  return Object.entries(myVotes).filter(([, v]) => v && v !== 0).map(([id]) => id);
+  return Object.entries(myVotes || {}).filter(([, v]) => v === true).map(([id]) => id);
+}
+
+/** A room's chat after `room.join`: what this tab holds (broadcasts included) and the
+ * reply's recent messages it lacks (said before it entered, or during a drop), by time. */
+export function withHistory(history, current) {
+  if (!history.length) return current;
+  const ids = new Set(current.map((m) => m.id).filter(Boolean));
+  const merged = [...current, ...history.filter((m) => !ids.has(m.id))];
+  return merged.sort((a, b) => (a.at || 0) - (b.at || 0)); // stable: ties keep their order
+}
+
+function takeReports(s, reports) {
+  for (const item of reports) if (item.report) s.reports.set(item.room.id, item.report);
+}
+
+function forgetPoll(s, id) {
+  s.polls.delete(id);
+  s.results.delete(id);
+  return 'polls';
 }
 
 const HANDLERS = {
@@ -154,13 +191,7 @@ const HANDLERS = {
   'qa.removed': (s, d) => { s.questions.delete(d.question); s.myVotes.delete(d.question); return 'qa'; },
   'poll.state': (s, d) => { if (d.poll) s.putPoll(d.poll); return 'polls'; },
   'poll.results': (s, d) => { s.results.set(d.poll, d); return 'polls'; },
-  'poll.deleted': (s, d) => {
-    const id = d.poll && d.poll.id ? d.poll.id : d.poll;
-    s.polls.delete(id);
-    s.results.delete(id);
-    return 'polls';
-  },
-  'poll.removed': (s, d) => HANDLERS['poll.deleted'](s, d),
+  'poll.removed': (s, d) => forgetPoll(s, d.poll),
   // issue 14
   'poll.raw_results': (s, d) => { s.rawResults.set(d.poll, d); return 'polls'; },
   'survey.state': (s, d) => { if (d.survey) s.putSurvey(d.survey); return 'surveys'; },
@@ -168,29 +199,75 @@ const HANDLERS = {
   caption: (s, d) => { s.putCaption(d.line); return 'captions'; }, // issue 17
   'survey.removed': (s, d) => { s.surveys.delete(d.survey); s.surveyResults.delete(d.survey); return 'surveys'; },
   'breakout.state': (s, d) => {
-    const breakout = d.breakout || d;
-    s.setBreakout(breakout.state === 'deleted' ? null : breakout);
-    if (breakout.state !== 'closing') s.closing = false;
+    const before = s.breakout;
+    s.setBreakout(d.breakout);
+    // The closing warning holds until the round closes or its end moves (extended).
+    if (d.breakout.state !== 'open' || !before || before.ends_at !== d.breakout.ends_at) {
+      s.closing = false;
+    }
     return 'breakout';
   },
   'breakout.closing': (s) => { s.closing = true; return 'room'; },
   'breakout.message': (s, d) => { s.messages.push({ broadcast: true, ...d }); return 'room'; },
-  'breakout.reports': (s, d) => {
-    for (const item of d.reports || []) {
-      const room = item.room && (item.room.id || item.room);
-      if (room && item.report) s.reports.set(room, item.report);
-    }
-    return 'reports';
-  },
-  'breakout.report': (s, d) => { if (d.room && d.report) s.reports.set(d.room, d.report); return 'reports'; },
-  'room.message': (s, d) => { s.messages.push(d.message || d); return 'room'; },
-  'room.members': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
-  'room.presence': (s, d) => { s.roomMembers = d.members || []; return 'room'; },
+  'breakout.reports': (s, d) => { takeReports(s, d.reports); return 'reports'; },
+  'breakout.report': (s, d) => { s.reports.set(d.room, d.report); return 'reports'; },
+  'room.message': (s, d) => { s.messages.push(d.message); return 'room'; },
+  'room.presence': (s, d) => { s.roomMembers = d.members; return 'room'; },
   presence: (s, d) => { s.presence = d; return 'presence'; },
-  'session.updated': (s, d) => { s.session = d.session || s.session; return 'session'; },
+  'session.updated': (s, d) => { s.session = d.session; return 'session'; },
   'media.publishers': (s, d, msg) => {
     if (String(msg.topic || '').startsWith('room:')) s.roomPublishers = d.publishers || [];
     else s.publishers = d.publishers || [];
+    return 'media';
+  },
+};
+
+/** The events this state follows (the session view subscribes to exactly these). */
+export const EVENT_TYPES = Object.freeze(Object.keys(HANDLERS));
+for (const type of EVENT_TYPES) {
+  if (!EVENTS.includes(type)) throw new Error(`state.js handles ${type}, which the server never sends`);
+}
+
+function pollReply(s, r) {
+  s.putPoll(r.poll);
+  if (r.results) s.results.set(r.poll.id, r.results);
+  return 'polls';
+}
+
+function breakoutReply(s, r) {
+  s.setBreakout(r.breakout);
+  return 'breakout';
+}
+
+const REPLIES = {
+  'qa.ask': (s, r) => { s.putQuestion(r.question, true); return 'qa'; },
+  'qa.vote': (s, r, sent) => {
+    if (sent.up) s.myVotes.add(sent.question); else s.myVotes.delete(sent.question);
+    const q = s.questions.get(sent.question);
+    if (q) s.questions.set(q.id, { ...q, votes: r.votes });
+    return 'qa';
+  },
+  'qa.withdraw': (s, r, sent) => { s.questions.delete(sent.question); return 'qa'; },
+  'qa.moderate': (s, r) => { s.questions.set(r.question.id, r.question); return 'qa'; },
+  'poll.create': pollReply,
+  'poll.open': pollReply,
+  'poll.close': pollReply,
+  'poll.delete': (s, r, sent) => forgetPoll(s, sent.poll),
+  'poll.vote': (s, r, sent) => {
+    const { poll, ...answer } = sent;
+    s.myPolls.set(poll, answer);
+    return 'polls';
+  },
+  'breakout.create': breakoutReply,
+  'breakout.assign': breakoutReply,
+  'breakout.open': breakoutReply,
+  'breakout.extend': breakoutReply,
+  'breakout.close': breakoutReply,
+  'session.update': (s, r) => { s.session = r.session; return 'session'; },
+  'media.list': (s, r, sent) => {
+    if (!sent.room) return null; // a session's list comes with the snapshot
+    s.roomPublishers = r.publishers || [];
+    if (r.ice_servers) s.iceServers = r.ice_servers;
     return 'media';
   },
 };

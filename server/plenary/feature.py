@@ -174,10 +174,12 @@ class Context:
 
 class Feature:
     """A feature of a session. `snapshot_keys` declares this feature's keys of the
-    `session.join` reply with their empty values; `snapshot` fills them."""
+    `session.join` reply with their empty values; `snapshot` fills them. `events` names
+    every event type it publishes (client/js/protocol.js is generated from both)."""
 
     name: ClassVar[str] = "feature"
     snapshot_keys: ClassVar[Mapping[str, Any]] = {}
+    events: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, host: Host) -> None:
         self.host = host

@@ -44,6 +44,11 @@ class Update(msgspec.Struct, forbid_unknown_fields=True):
     recording: bool | None = None  # the stage is recorded (issue 17)
 
 
+# What membership itself publishes, and its keys of the `session.join` reply.
+EVENTS = ("session.updated", "presence")
+SNAPSHOT_KEYS = ("session", "presence", "topics", "epochs")
+
+
 def counts(online: int, in_room: int) -> dict[str, int]:
     """The `presence` event's counts from the backend's `count` (people, not connections)."""
     return {"online": online, "in_room": in_room, "remote": online - in_room}

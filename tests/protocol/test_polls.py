@@ -427,7 +427,8 @@ async def test_reveal_hide_and_reopen(event: Event) -> None:
     await close_all(mod, alice, bob)
 
 
-async def test_named_ballots_in_the_report_read_as_option_texts(event: Event) -> None:
+async def test_named_ballots_in_the_report_read_as_option_texts(socket_event: Event) -> None:
+    event = socket_event  # its HTTP API too: a real process
     mod_token = event.token("moderator", "Mod")
     mod = await Client.connect(event.server, mod_token)
     await mod.join(SESSION)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness import Client, Event
+from plenary import client_protocol
 
 
 async def test_the_snapshot_holds_every_part_and_the_topic_seqs(event: Event) -> None:
@@ -14,6 +15,8 @@ async def test_the_snapshot_holds_every_part_and_the_topic_seqs(event: Event) ->
     assert snapshot["session"]["live"] is True and snapshot["session"]["qa_moderated"] is True
     for part in ("questions", "my_votes", "polls", "breakout", "presence", "media"):
         assert part in snapshot
+    # Exactly what the server declares (and client/js/protocol.js lists).
+    assert set(snapshot) == set(client_protocol.declared()["SNAPSHOT_KEYS"])
     assert snapshot["topics"]["session:opening"] >= 1
     assert "session:opening:staff" not in snapshot["topics"]
     staff_snapshot = await moderator.join("opening")

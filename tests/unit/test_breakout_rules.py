@@ -155,6 +155,14 @@ def test_separate_gives_each_half_a_room_even_when_small() -> None:
     assert [r.mode for r in rooms].count("in_room") == 1
 
 
+def test_separate_respects_capacity_within_each_half() -> None:
+    assignment, rooms = rules.spread(people(4, 8), make(3).rooms, mix="separate",
+                                     capacity=2, seed="x")
+    assert sizes(assignment) == [2, 2, 2]  # 6 seats: the rest stay in the main session
+    modes = {r.id: r.mode for r in rooms}
+    assert all(people(4, 8)[u] == modes[r] for u, r in assignment.items())
+
+
 def test_separate_with_one_half_uses_every_room_for_it() -> None:
     assignment, rooms = rules.spread(people(0, 9), make(3).rooms, mix="separate")
     assert all(r.mode == "remote" for r in rooms) and sizes(assignment) == [3, 3, 3]
@@ -237,13 +245,32 @@ def test_a_latecomer_already_placed_keeps_their_room() -> None:
     assert full.status == "full"
 
 
+def test_the_view_is_the_breakouts_wire_form() -> None:
+    b = rules.opened(make(2, duration_s=60, capacity=4), 200.5)
+    r1, r2 = b.rooms
+    assert msgspec.to_builtins(rules.view(b, {"u1": r1.id})) == {
+        "id": b.id, "session": "s", "state": "open", "assign": "auto", "capacity": 4,
+        "duration_s": 60, "mix": "mixed", "reuse": None,
+        "rooms": [{"id": r1.id, "name": "Room 1", "mode": None, "count": 1},
+                  {"id": r2.id, "name": "Room 2", "mode": None, "count": 0}],
+        "created_at": 100000, "opened_at": 200500, "ends_at": 260500, "closed_at": None}
+
+
+def test_a_room_by_id_and_its_reference() -> None:
+    b = make(2)
+    r1 = b.rooms[0]
+    assert b.room(r1.id) == r1 and b.room("nope") is None
+    assert msgspec.to_builtins(rules.room_ref(b, r1.id)) == {"id": r1.id, "name": "Room 1"}
+    assert rules.room_ref(b, None) is None and rules.room_ref(b, "nope") is None
+
+
 def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
     b = make(2)
     where = {"u1": b.rooms[0].id, "u2": b.rooms[0].id}
-    public = rules.view(b, where)
+    public = msgspec.to_builtins(rules.view(b, where))
     assert [r["count"] for r in public["rooms"]] == [2, 0]
     assert "members" not in public["rooms"][0]
-    staff = rules.view(b, where, {"u1": "Ana"})
+    staff = msgspec.to_builtins(rules.view(b, where, {"u1": "Ana"}))
     assert staff["rooms"][0]["members"] == [{"id": "u1", "name": "Ana"},
                                             {"id": "u2", "name": "u2"}]
 
@@ -252,11 +279,11 @@ def test_the_view_counts_members_and_lists_them_for_staff_only() -> None:
 def test_people_view_puts_those_to_place_first_then_by_name() -> None:
     present = {"u1": "remote", "u2": "in_room", "u3": "remote"}
     names = {"u1": "zoe", "u2": "Ann", "u3": "bob"}
-    shown = rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"})
+    shown = msgspec.to_builtins(rules.people_view(present, names, {"u2": "r-1", "gone": "r-1"}))
     assert shown == [{"id": "u3", "name": "bob", "mode": "remote", "room": None},
                      {"id": "u1", "name": "zoe", "mode": "remote", "room": None},
                      {"id": "u2", "name": "Ann", "mode": "in_room", "room": "r-1"}]
-    assert rules.people_view({"u9": "remote"}, {}, {})[0]["name"] == "u9"  # name unknown
+    assert rules.people_view({"u9": "remote"}, {}, {})[0].name == "u9"  # name unknown
 
 
 # -- a room's recent messages, read back from the topic's history ----------------------------

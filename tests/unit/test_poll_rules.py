@@ -27,6 +27,11 @@ def refused(call: Any, field: str) -> None:
     assert f"data.{field}" in caught.value.message
 
 
+def results(poll: Poll, counters: rules.Counters) -> Any:
+    """The results as they go on the wire."""
+    return msgspec.to_builtins(rules.results(poll, counters))
+
+
 def vote(**fields: Any) -> VoteData:
     return VoteData(poll="p1", **fields)
 
@@ -87,6 +92,17 @@ def test_new_poll_defaults() -> None:
     assert make("rating").scale == 5
 
 
+def test_new_poll_keeps_what_the_moderator_chose() -> None:
+    """A named poll must never silently become a secret ballot (nor lose allow_change)."""
+    poll = make("multiple", anonymous=False, allow_change=True, results="after_close",
+                max_choices=3, duration_s=90, min_responses=4)
+    assert (poll.anonymous, poll.allow_change, poll.results) == (False, True, "after_close")
+    assert (poll.max_choices, poll.duration_s, poll.min_responses) == (3, 90, 4)
+    assert (poll.id, poll.session, poll.created_at, poll.state) == ("p1", "opening", 1000,
+                                                                     "draft")
+    assert make("multiple", max_choices=1).max_choices == 1
+
+
 @pytest.mark.parametrize(("kind", "fields", "field"), [
     ("single", {"options": ["only one"]}, "options"),
     ("single", {"options": ["A", " a "]}, "options"),
@@ -106,6 +122,8 @@ def test_ballots_per_kind() -> None:
     assert rules.ballot(make(), vote(choices=[2])) == ["o:2"]
     assert rules.ballot(make("multiple"), vote(choices=[2, 0])) == ["o:0", "o:2"]
     assert rules.ballot(make("rating", scale=7), vote(rating=7)) == ["r:7"]
+    assert rules.ballot(make("rating"), vote(rating=1)) == ["r:1"]  # the lowest rating counts
+    assert rules.ballot(make("rating"), vote(rating=5)) == ["r:5"]  # and the highest
     assert rules.ballot(make("wordcloud"), vote(text="  Re\tSILIENCE  ")) == ["w:re silience"]
     # Free text is kept as written (trimmed only): no folding, no lowercasing.
     assert rules.ballot(make("text"), vote(text=" \uff28ello  World ")) == ["t:\uff28ello  World"]
@@ -140,7 +158,7 @@ def test_text_of_200_characters_after_trimming_is_fine() -> None:
 # -- tallies -------------------------------------------------------------------------------------
 def test_choice_tally_and_by_mode() -> None:
     counters = {"in_room": {"votes": 2, "o:0": 2}, "remote": {"votes": 3, "o:0": 1, "o:2": 2}}
-    result = rules.results(make(), counters)
+    result = results(make(), counters)
     assert result["votes"] == 5 and result["tally"] == [3, 0, 2]
     assert result["by_mode"] == {"in_room": {"votes": 2, "tally": [2, 0, 0]},
                                  "remote": {"votes": 3, "tally": [1, 0, 2]}}
@@ -150,7 +168,7 @@ def test_choice_tally_and_by_mode() -> None:
 def test_rating_mean_and_histogram() -> None:
     poll = make("rating", scale=4)
     counters = {"in_room": {"votes": 3, "r:1": 1, "r:4": 2}, "remote": {}}
-    result = rules.results(poll, counters)
+    result = results(poll, counters)
     assert result["tally"] == {"mean": 3.0, "histogram": [1, 0, 0, 2]}
     assert result["by_mode"]["remote"] == {"votes": 0, "tally": {"mean": None,
                                                                   "histogram": [0, 0, 0, 0]}}
@@ -161,8 +179,17 @@ def test_rating_mean_and_histogram() -> None:
 def test_words_sorted_by_count_then_word() -> None:
     counters = {"in_room": {"votes": 3, "w:b": 1, "w:a": 1, "w:c": 1},
                 "remote": {"votes": 1, "w:c": 1, "w:gone": 0}}
-    assert rules.results(make("wordcloud"), counters)["tally"] == {"words": {"c": 2, "a": 1,
-                                                                             "b": 1}}
+    words = results(make("wordcloud"), counters)["tally"]["words"]
+    assert list(words.items()) == [("c", 2), ("a", 1), ("b", 1)]  # the order, not just the set
+
+
+def test_results_are_final_once_the_poll_closes() -> None:
+    counters = {"remote": {"votes": 1, "o:0": 1}}
+    opened = rules.opened(make(), 1)
+    assert opened is not None and results(opened, counters)["final"] is False
+    closed = rules.closed(opened)
+    assert closed is not None and results(closed, counters)["final"] is True
+    assert results(closed, counters)["poll"] == "p1"
 
 
 def test_fold() -> None:
@@ -204,3 +231,6 @@ def test_csv_rows() -> None:
                        "votes": 3, "in_room": 1, "remote": 2}
     words = rules.csv_rows(make("wordcloud"), {"in_room": {"votes": 1, "w:hope": 1}})
     assert [(r["option"], r["votes"]) for r in words] == [("hope", 1)]
+    rating = rules.csv_rows(make("rating", scale=3), {"remote": {"votes": 2, "r:3": 2}})
+    assert [(r["option"], r["votes"], r["remote"]) for r in rating] == \
+        [("1", 0, 0), ("2", 0, 0), ("3", 2, 2)]

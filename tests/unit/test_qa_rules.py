@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import pytest
 
@@ -9,6 +11,14 @@ from plenary.errors import Code, ProtocolError
 from plenary.features.qa import rules
 from plenary.features.qa.rules import Audience, Question
 
+
+def public(q: Question, **kw: Any) -> Any:
+    """The question as it goes on the wire."""
+    return msgspec.to_builtins(rules.public(q, **kw))
+
+
+def view(questions: list[Question], user_id: str, staff: bool) -> Any:
+    return msgspec.to_builtins(rules.view(questions, user_id, staff))
 
 def ask(qid: str = "q-1", *, author: str = "u-a", moderated: bool = False,
         anonymous: bool = False, at: int = 1000, **changes: object) -> Question:
@@ -30,7 +40,7 @@ def test_moderated_session_makes_pending_questions() -> None:
 
 
 def test_public_form_has_the_contract_fields() -> None:
-    out = rules.public(ask(votes=3))
+    out = public(ask(votes=3))
     assert set(out) == {"id", "session", "text", "author", "votes", "status", "pinned",
                         "answer", "created_at", "mode"}
     assert out["author"] == {"id": "u-a", "name": "Zoë Müller"}
@@ -39,18 +49,32 @@ def test_public_form_has_the_contract_fields() -> None:
 
 def test_anonymous_question_names_nobody_even_to_its_author() -> None:
     q = ask(anonymous=True)
-    assert rules.public(q)["author"] is None
-    assert rules.public(q, mine=True)["author"] is None
-    assert rules.view([q], "u-a", staff=False)[0]["author"] is None
-    assert rules.view([q], "u-mod", staff=True)[0]["author"] is None
+    assert public(q)["author"] is None
+    assert public(q, mine=True)["author"] is None
+    assert view([q], "u-a", staff=False)[0]["author"] is None
+    assert view([q], "u-mod", staff=True)[0]["author"] is None
     assert rules.report_row(q)["author"] == ""
+
+
+def test_the_asker_sees_their_own_pending_question_in_a_fresh_snapshot() -> None:
+    pending = ask(status="pending")
+    assert [q["id"] for q in view([pending], "u-a", staff=False)] == [pending.id]
+    assert view([pending], "u-b", staff=False) == []
+    assert [q["id"] for q in view([pending], "u-mod", staff=True)] == [pending.id]
+
+
+def test_reopening_a_dismissed_question_moderates_it_again_by_default() -> None:
+    reopened = rules.moderate(ask(status="dismissed"), "reopen")
+    assert reopened is not None and reopened.status == "pending"
+    unmoderated = rules.moderate(ask(status="dismissed"), "reopen", moderated=False)
+    assert unmoderated is not None and unmoderated.status == "visible"
 
 
 def test_mine_only_for_the_asker() -> None:
     q = ask()
-    assert rules.view([q], "u-a", staff=False)[0]["mine"] is True
-    assert "mine" not in rules.view([q], "u-b", staff=False)[0]
-    assert "mine" not in rules.public(q)
+    assert view([q], "u-a", staff=False)[0]["mine"] is True
+    assert "mine" not in view([q], "u-b", staff=False)[0]
+    assert "mine" not in public(q)
 
 
 # -- visibility --------------------------------------------------------------------------------
@@ -78,9 +102,9 @@ def test_order_pinned_then_votes_then_oldest_then_answered() -> None:
         ask("gone", at=0, votes=50, status="dismissed"),
         ask("wait", at=3, votes=0, status="pending"),
     ]
-    order = [q["id"] for q in rules.view(qs, "u-m", staff=True)]
+    order = [q["id"] for q in view(qs, "u-m", staff=True)]
     assert order == ["pin", "top", "old", "new", "wait", "done", "gone"]
-    assert [q["id"] for q in rules.view(qs, "u-b", staff=False)] == [
+    assert [q["id"] for q in view(qs, "u-b", staff=False)] == [
         "pin", "top", "old", "new", "done"]
 
 

@@ -63,7 +63,8 @@ def test_single_count_below() -> None:
 def test_issue_case_one_in_room_two_online() -> None:
     """3 votes (1 in the room, 2 online), threshold 3: the total shows, neither half does."""
     poll = make(min_responses=3)
-    shown = rules.shown(poll, counters({"votes": 1, "o:0": 1}, {"votes": 2, "o:1": 2}))
+    shown = msgspec.to_builtins(
+        rules.shown(poll, counters({"votes": 1, "o:0": 1}, {"votes": 2, "o:1": 2})))
     assert shown["votes"] == 3 and shown["tally"] == [1, 2, 0] and not shown["suppressed"]
     for half in shown["by_mode"].values():
         assert half == {"votes": None, "tally": None, "suppressed": True}
@@ -72,7 +73,7 @@ def test_issue_case_one_in_room_two_online() -> None:
 
 def test_total_below_threshold_is_suppressed_everywhere() -> None:
     poll = make("rating", min_responses=3)
-    shown = rules.shown(poll, counters({"votes": 1, "r:5": 1}, {}))
+    shown = msgspec.to_builtins(rules.shown(poll, counters({"votes": 1, "r:5": 1}, {})))
     assert shown["suppressed"] and shown["votes"] is None and shown["tally"] is None
     assert shown["by_mode"]["in_room"]["suppressed"]
     assert shown["by_mode"]["remote"] == {"votes": 0, "tally": {"mean": None,
@@ -82,7 +83,8 @@ def test_total_below_threshold_is_suppressed_everywhere() -> None:
 
 def test_groups_above_threshold_show() -> None:
     poll = make(min_responses=2)
-    shown = rules.shown(poll, counters({"votes": 2, "o:0": 2}, {"votes": 3, "o:1": 3}))
+    shown = msgspec.to_builtins(
+        rules.shown(poll, counters({"votes": 2, "o:0": 2}, {"votes": 3, "o:1": 3})))
     assert shown["by_mode"]["in_room"] == {"votes": 2, "tally": [2, 0, 0], "suppressed": False}
 
 
@@ -97,7 +99,7 @@ def test_staff_get_exact_results_only_where_allowed_and_needed() -> None:
     few = counters({"votes": 1, "o:0": 1}, {"votes": 2, "o:1": 2})
     assert rules.unsuppressed(make(min_responses=3), few) is None  # setting off
     exact = rules.unsuppressed(make(min_responses=3, staff_below_threshold=True), few)
-    assert exact is not None and exact["by_mode"]["in_room"]["votes"] == 1
+    assert exact is not None and exact.by_mode["in_room"].votes == 1
     many = counters({"votes": 3, "o:0": 3}, {"votes": 3, "o:1": 3})
     assert rules.unsuppressed(make(min_responses=3, staff_below_threshold=True), many) is None
 
@@ -125,7 +127,7 @@ def test_ranking_ballot_and_tally() -> None:
         with pytest.raises(ProtocolError, match=r"data\.ranking"):
             rules.ballot(poll, rules.VoteData(poll="p1", ranking=bad))
     tally = rules.results(poll, counters({"votes": 2, "k:2:1": 2, "k:0:2": 2, "k:1:3": 2},
-                                         {}))["tally"]
+                                         {})).tally
     assert tally["ranks"] == [[0, 2, 0], [0, 0, 2], [2, 0, 0]]
     assert tally["mean_rank"] == [2.0, 3.0, 1.0]
 
@@ -133,7 +135,7 @@ def test_ranking_ballot_and_tally() -> None:
 def test_free_text_listed_as_written() -> None:
     poll = make("text")
     tally = rules.results(poll, counters({"votes": 3, "t:More breaks, please!": 1,
-                                          "t:Coffee": 2}, {}))["tally"]
+                                          "t:Coffee": 2}, {})).tally
     assert tally == {"answers": [{"text": "Coffee", "count": 2},
                                  {"text": "More breaks, please!", "count": 1}]}
 

@@ -17,26 +17,7 @@ function timer(at) {
 }
 
 function authorOf(m) {
-  const who = m.author || m.user || m.from;
-  return (who && (who.name || who)) || m.name || '';
-}
-
-/** A snapshot's breakout carries the current reports (staff: all; a member: their room's),
- * so a reload shows them before the next `breakout.reports`. */
-export function takeReports(state, breakout) {
-  for (const item of (breakout && breakout.reports) || []) {
-    const room = item.room && (item.room.id || item.room);
-    if (room && item.report) state.reports.set(room, item.report);
-  }
-}
-
-/** A room's chat after `room.join`: what this tab holds (broadcasts included) and the
- * reply's recent messages it lacks (said before it entered, or during a drop), by time. */
-export function withHistory(history, current) {
-  if (!history || !history.length) return current;
-  const ids = new Set(current.map((m) => m.id).filter(Boolean));
-  const merged = [...current, ...history.filter((m) => !ids.has(m.id))];
-  return merged.sort((a, b) => (a.at || 0) - (b.at || 0)); // stable: ties keep their order
+  return m.user.name; // room.message; a broadcast (`from`) is shown apart
 }
 
 // -- the room a member is in (or a moderator visits) ----------------------------------------
@@ -170,7 +151,7 @@ export function moderatorBreakouts(ctx) {
 
   async function run(type, extra = {}) {
     const reply = await act(type, { breakout: state.breakout.id, ...extra });
-    if (reply && reply.breakout) { state.setBreakout(reply.breakout); ctx.refresh('breakout'); }
+    if (reply) ctx.refresh('breakout');
   }
 
   function takePeople(b) {
@@ -207,7 +188,7 @@ export function moderatorBreakouts(ctx) {
       if (capacity.value) data.capacity = Number(capacity.value);
       if (duration.value) data.duration_s = Math.round(Number(duration.value) * 60);
       const reply = await act('breakout.create', data);
-      if (reply && reply.breakout) { state.setBreakout(reply.breakout); ctx.refresh('breakout'); }
+      if (reply) ctx.refresh('breakout');
     } }, h('h3', {}, t('brc.create_title')), f(rooms, t('brc.rooms')), f(assign, t('brc.assign')),
     f(capacity, t('brc.capacity')), f(duration, t('brc.duration')), h('button', { type: 'submit', class: 'primary' }, t('brc.create')));
   }

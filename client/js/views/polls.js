@@ -197,11 +197,11 @@ function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
   const results = h('div', { class: 'poll-results' });
   const body = [];
   if (poll.state === 'open' && !voted && !ctx.noVote) {
-    body.push(voteForm(ctx, poll, (answer) => { state.myPolls.set(poll.id, answer); ctx.refresh('polls'); }));
+    body.push(voteForm(ctx, poll, () => ctx.refresh('polls')));
   } else if (poll.state === 'open' && voted) {
     body.push(h('p', { class: 'notice voted', role: 'status' }, t('poll.voted')));
     if (poll.allow_change && !ctx.noVote) {
-      body.push(h('button', { type: 'button', class: 'link', onclick: () => { state.myPolls.delete(poll.id); ctx.refresh('polls'); } }, t('poll.change_vote')));
+      body.push(h('button', { type: 'button', class: 'link', onclick: () => ctx.refresh(state.changeVote(poll.id)) }, t('poll.change_vote')));
     }
   } else if (poll.state === 'closed') {
     body.push(h('p', { class: 'muted' }, t('poll.closed')));
@@ -289,11 +289,7 @@ export function moderatorPolls(ctx) {
   function controls(poll) {
     const run = (type) => async () => {
       const reply = await act(type, { poll: poll.id });
-      if (!reply) return;
-      if (type === 'poll.delete') { state.polls.delete(poll.id); state.results.delete(poll.id); }
-      if (reply.poll) state.putPoll(reply.poll);
-      if (reply.results) state.results.set(poll.id, reply.results);
-      ctx.refresh('polls');
+      if (reply) ctx.refresh('polls');
     };
     const visibility = (results) => async () => {
       const reply = await act('poll.visibility', { poll: poll.id, results });
@@ -360,7 +356,6 @@ function builder(ctx) {
     if (staffBelow.checked) data.staff_below_threshold = true;
     const reply = await act('poll.create', data);
     if (!reply) return;
-    state.putPoll(reply.poll);
     form.reset();
     showFields();
     ctx.refresh('polls');

@@ -55,7 +55,6 @@ export function attendeeQA(ctx) {
     const reply = await act('qa.ask', { session: sessionId, text: text.value, anonymous: anonymous.checked });
     send.disabled = false;
     if (!reply) return;
-    state.putQuestion(reply.question, true);
     text.value = '';
     count.textContent = t('qa.chars_left', { n: TEXT_MAX });
     notice.textContent = reply.question.status === 'pending' ? t('qa.sent_pending') : t('qa.sent');
@@ -75,16 +74,12 @@ export function attendeeQA(ctx) {
   async function vote(q) {
     const up = !state.myVotes.has(q.id);
     const reply = await act('qa.vote', { question: q.id, up });
-    if (!reply) return;
-    if (up) state.myVotes.add(q.id); else state.myVotes.delete(q.id);
-    const current = state.questions.get(q.id);
-    if (current) state.questions.set(q.id, { ...current, votes: reply.votes });
-    ctx.refresh('qa');
+    if (reply) ctx.refresh('qa');
   }
 
   async function withdraw(q) {
     const reply = await act('qa.withdraw', { question: q.id });
-    if (reply) { state.questions.delete(q.id); ctx.refresh('qa'); }
+    if (reply) ctx.refresh('qa');
   }
 
   function item(q) {
@@ -155,7 +150,7 @@ export function moderatorQA(ctx) {
     const data = { question: q.id, action };
     if (answer) data.answer = answer;
     const reply = await act('qa.moderate', data);
-    if (reply && reply.question) { state.questions.set(q.id, reply.question); ctx.refresh('qa'); }
+    if (reply) ctx.refresh('qa');
   }
 
   function button(q, action, label, cls = '') {

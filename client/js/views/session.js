@@ -4,24 +4,16 @@
 import { announce, countdown, h, fill } from '../dom.js';
 import { errorText, t } from '../i18n.js';
 import { readClaims } from '../auth.js';
-import { SessionState } from '../state.js';
+import { EVENT_TYPES, SessionState } from '../state.js';
 import { attendeeQA, moderatorQA, speakerQA } from './qa.js';
 import { attendeePolls, moderatorPolls, speakerPolls } from './polls.js';
-import { breakoutChooser, moderatorBreakouts, roomPanel, takeReports, withHistory } from './breakouts.js';
+import { breakoutChooser, moderatorBreakouts, roomPanel } from './breakouts.js';
 import { stagePanel } from './stage.js';
 import { captionerDesk, captionsPanel } from './captions.js';
 import { attendeeSurveys, moderatorSurveys } from './surveys.js';
 import { engagementPanel } from './engagement.js';
 import { screenControls } from './screen.js';
 
-const EVENT_TYPES = [
-  'qa.question', 'qa.votes', 'qa.removed', 'poll.state', 'poll.results', 'poll.removed',
-  'breakout.state', 'breakout.closing', 'breakout.message', 'breakout.reports',
-  'room.message', 'room.members', 'room.presence', 'room.closed', 'presence',
-  'session.updated', 'media.publishers',
-  'poll.raw_results', 'survey.state', 'survey.results', 'survey.removed', // issue 14
-  'caption', // issue 17
-];
 
 export function sessionView(app, sessionId, requested) {
   const auth = app.auth;
@@ -37,10 +29,13 @@ export function sessionView(app, sessionId, requested) {
   let joined = false;
   let joining = null;
 
-  /** Every feature action goes through here: failures become a readable message. */
+  /** Every feature action goes through here: its reply updates the state (state.js, like
+   * events do); failures become a readable message. */
   async function act(type, data) {
     try {
-      return await conn.call(type, data);
+      const reply = await conn.call(type, data);
+      state.reply(type, data, reply);
+      return reply;
     } catch (err) {
       app.notify(err);
       return null;
@@ -56,7 +51,6 @@ export function sessionView(app, sessionId, requested) {
     joining = conn.call('session.join', { session: sessionId, mode: auth.mode || 'remote' })
       .then(async (snapshot) => {
         state.load(snapshot);
-        takeReports(state, snapshot.breakout);
         conn.setTopics(snapshot.topics, snapshot.epochs);
         joined = true;
         el.removeAttribute('aria-busy');
@@ -108,7 +102,6 @@ export function sessionView(app, sessionId, requested) {
     if (!reply) return;
     conn.setTopics(reply.topics, reply.epochs);
     state.enterRoom({ ...room, ...(reply.room || {}) }, reply);
-    state.messages = withHistory(reply.messages, state.messages);
     if (tell) announce(t(staff ? 'brc.visiting' : 'br.moved', { room: state.room.name }));
     update('room');
   }
@@ -218,7 +211,7 @@ export function sessionView(app, sessionId, requested) {
 
   unsubscribe.push(conn.on('ready', onReady), conn.on('stale', onStale),
     conn.on('breakout.moved', onMoved),
-    ...EVENT_TYPES.map((type) => conn.on(type, onEvent(type))));
+    ...[...EVENT_TYPES, 'room.closed'].map((type) => conn.on(type, onEvent(type))));
   fill(el, backLink(), h('p', { class: 'muted' }, t('session.loading')));
   if (conn.ready) join();
 
@@ -277,11 +270,11 @@ function sessionControls(ctx) {
   liveButton.addEventListener('click', async () => {
     const live = !(state.session && state.session.live);
     const reply = await act('session.update', { session: sessionId, live });
-    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    if (reply) ctx.refresh('session');
   });
   moderated.addEventListener('change', async () => {
     const reply = await act('session.update', { session: sessionId, qa_moderated: moderated.checked });
-    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    if (reply) ctx.refresh('session');
   });
   const el = h('section', { class: 'card panel controls', 'aria-labelledby': 'controls-h' },
     h('h2', { id: 'controls-h' }, t('mod.session')),

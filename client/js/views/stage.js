@@ -40,8 +40,7 @@ export function stagePanel(ctx, canPublish, room = null) {
   if (room) {
     // The room's initial list (the session snapshot only covers the session's stage).
     conn.call('media.list', { room }).then((reply) => {
-      state.roomPublishers = reply.publishers || [];
-      if (reply.ice_servers) state.iceServers = reply.ice_servers;
+      state.reply('media.list', { room }, reply);
       sync();
     }, () => {});
   }

@@ -53,6 +53,7 @@ STORE = docs_store("screen", ScreenStore)
 class ScreenFeature(Feature):
     name = "screen"
     snapshot_keys: ClassVar = {"screen": {"show": DEFAULT}}
+    events = ("screen.show",)
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

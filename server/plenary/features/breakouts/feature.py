@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
+import msgspec
+
 from ... import topics
 from ...agenda import EventDef, SessionDef
 from ...auth import User
@@ -41,6 +43,9 @@ def job_id(event: str, breakout_id: str, what: str) -> str:
 class BreakoutsFeature(Feature):
     name = "breakouts"
     snapshot_keys: ClassVar = {"breakout": None}
+    events = ("breakout.state", "breakout.moved", "breakout.closing", "breakout.message",
+              "breakout.report", "breakout.reports", "room.presence", "room.message",
+              "room.closed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -100,14 +105,13 @@ class BreakoutsFeature(Feature):
     async def _names(self, event: str, users: Iterable[str] | None = None) -> dict[str, str]:
         return {u: p.name for u, p in (await self.store.people(event, users)).items()}
 
-    async def _staff_view(self, b: Breakout) -> dict[str, Any]:
+    async def _staff_view(self, b: Breakout) -> rules.BreakoutView:
         """What moderators see: members by name and, to place by hand, who is present."""
         where = await self.store.members(b.event, b.id)
         shown = rules.view(b, where, await self._names(b.event, where))
-        shown["people"] = await self._people(b, where)
-        return shown
+        return msgspec.structs.replace(shown, people=await self._people(b, where))
 
-    async def _people(self, b: Breakout, where: Mapping[str, str]) -> list[dict[str, Any]]:
+    async def _people(self, b: Breakout, where: Mapping[str, str]) -> list[rules.PresentView]:
         present = await self._present(b)
         names = await self._names(b.event, present)
         return rules.people_view(present, names, where if b.state != "closed" else {})
@@ -438,12 +442,11 @@ class BreakoutsFeature(Feature):
         moderator = ctx.user.can(Role.moderator)
         shown = await self._staff_view(b) if moderator else rules.view(b, where)
         mine = where.get(ctx.user.id) if b.state == "open" else None
-        shown["my_room"] = rules.room_ref(b, mine)
         # Staff hear every report on their topic; a member sees their own room's, to edit it.
         if not ctx.user.is_staff:
             reports = {r: v for r, v in reports.items() if r == mine}
-        shown["reports"] = _reports_view(b, reports)
-        return {"breakout": shown}
+        return {"breakout": msgspec.structs.replace(shown, my_room=rules.room_ref(b, mine),
+                                                    reports=_reports_view(b, reports))}
 
     async def joined(self, ctx: Context, session: SessionDef) -> None:
         await self.store.remember(ctx.event_id, ctx.user.id, ctx.user.name, ctx.user.role.name)
@@ -483,7 +486,7 @@ class BreakoutsFeature(Feature):
         for b in await self.store.in_session(event.id, session.id):
             where = await self.store.members(event.id, b.id)
             reports = await self.store.reports(event.id, b.id)
-            shown = rules.view(b, where, names)
+            shown = msgspec.to_builtins(rules.view(b, where, names))
             for room in shown["rooms"]:
                 room["report"] = _report_view(reports.get(room["id"]))
                 rows.append({"breakout": b.id, "room": room["name"],

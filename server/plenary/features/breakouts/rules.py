@@ -309,32 +309,77 @@ def ms(t: float | None) -> int | None:
     return None if t is None else int(t * 1000)
 
 
+# -- the wire ----------------------------------------------------------------------------------
+class Person(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+
+
+class RoomRef(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+
+
+class RoomView(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+    mode: str | None
+    count: int
+    members: list[Person] | msgspec.UnsetType = msgspec.UNSET  # staff only
+
+
+class PresentView(msgspec.Struct, forbid_unknown_fields=True):
+    """Someone present in the session, for moderators to place: `room` None if not placed."""
+
+    id: str
+    name: str
+    mode: str
+    room: str | None
+
+
+class BreakoutView(msgspec.Struct, forbid_unknown_fields=True):
+    """The breakout as clients see it (`breakout.state`, replies, snapshots); times unix ms."""
+
+    id: str
+    session: str
+    state: State
+    assign: Assign
+    capacity: int | None
+    duration_s: int | None
+    mix: Mix
+    reuse: str | None
+    rooms: list[RoomView]
+    created_at: int | None
+    opened_at: int | None
+    ends_at: int | None
+    closed_at: int | None
+    people: list[PresentView] | msgspec.UnsetType = msgspec.UNSET  # moderators
+    my_room: RoomRef | msgspec.UnsetType | None = msgspec.UNSET  # a person's snapshot
+    reports: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET  # a person's snapshot
+
+
 def view(b: Breakout, where: Mapping[str, str], names: Mapping[str, str] | None = None
-         ) -> dict[str, Any]:
+         ) -> BreakoutView:
     """The breakout as clients see it; with `names` (staff), each room lists its members."""
     sizes = counts(b.rooms, where)
-    rooms = []
-    for r in b.rooms:
-        room: dict[str, Any] = {"id": r.id, "name": r.name, "mode": r.mode, "count": sizes[r.id]}
-        if names is not None:
-            room["members"] = [{"id": u, "name": names.get(u, u)}
-                               for u in sorted(where) if where[u] == r.id]
-        rooms.append(room)
-    return {"id": b.id, "session": b.session, "state": b.state, "assign": b.assign,
-            "capacity": b.capacity, "duration_s": b.duration_s, "mix": b.mix, "reuse": b.reuse,
-            "rooms": rooms, "created_at": ms(b.created_at), "opened_at": ms(b.opened_at),
-            "ends_at": ms(b.ends_at), "closed_at": ms(b.closed_at)}
+    rooms = [RoomView(r.id, r.name, r.mode, sizes[r.id], msgspec.UNSET if names is None else
+                      [Person(u, names.get(u, u)) for u in sorted(where) if where[u] == r.id])
+             for r in b.rooms]
+    return BreakoutView(
+        id=b.id, session=b.session, state=b.state, assign=b.assign, capacity=b.capacity,
+        duration_s=b.duration_s, mix=b.mix, reuse=b.reuse, rooms=rooms,
+        created_at=ms(b.created_at), opened_at=ms(b.opened_at), ends_at=ms(b.ends_at),
+        closed_at=ms(b.closed_at))
 
 
 def people_view(present: Mapping[str, str], names: Mapping[str, str],
-                where: Mapping[str, str]) -> list[dict[str, Any]]:
+                where: Mapping[str, str]) -> list[PresentView]:
     """Who is present in the session (user → mode) and their room (None: not placed yet);
     those not placed first, then by name, so a moderator sees whom to place at the top."""
-    people = [{"id": u, "name": names.get(u, u), "mode": mode, "room": where.get(u)}
-              for u, mode in present.items()]
-    return sorted(people, key=lambda p: (p["room"] is not None, p["name"].casefold(), p["id"]))
+    people = [PresentView(u, names.get(u, u), mode, where.get(u)) for u, mode in present.items()]
+    return sorted(people, key=lambda p: (p.room is not None, p.name.casefold(), p.id))
 
 
-def room_ref(b: Breakout, room_id: str | None) -> dict[str, str] | None:
+def room_ref(b: Breakout, room_id: str | None) -> RoomRef | None:
     room = b.room(room_id) if room_id else None
-    return None if room is None else {"id": room.id, "name": room.name}
+    return None if room is None else RoomRef(room.id, room.name)

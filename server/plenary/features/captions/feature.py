@@ -40,6 +40,7 @@ class SendLine(msgspec.Struct, forbid_unknown_fields=True):
 class CaptionsFeature(Feature):
     name = "captions"
     snapshot_keys: ClassVar = {"captions": {"lines": [], "languages": []}}
+    events = ("caption",)
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

@@ -28,7 +28,7 @@ from ...errors import Code, ProtocolError, conflict, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Role
 from . import rules
-from .rules import Counters, CreateData, Poll, PollRef, VisibilityData, VoteData
+from .rules import CreateData, Poll, PollRef, VisibilityData, VoteData
 from .store import STORE, Ballot, PollStore
 
 PollKey = tuple[str, str]  # (event id, poll id)
@@ -44,6 +44,7 @@ _REFUSED = {
 class PollsFeature(Feature):
     name = "polls"
     snapshot_keys: ClassVar = {"polls": []}
+    events = ("poll.state", "poll.results", "poll.raw_results", "poll.removed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -226,7 +227,6 @@ class PollsFeature(Feature):
     # -- snapshot and report ------------------------------------------------------------------
     async def snapshot(self, ctx: Context, session: SessionDef) -> dict[str, Any]:
         staff = ctx.user.is_staff
-
         # The list is shared by every joiner of this version; the counts are read for each,
         # since votes are published coalesced, after the version moved.
         listed = await self.host.snapshots.shared(
@@ -237,16 +237,8 @@ class PollsFeature(Feature):
                    if poll is not None and (staff or rules.state_public(poll))]
         mine = await self.store.voted(ctx.event_id, [(poll.id, self._voter(ctx.user, poll))
                                                      for poll, _ in counted])
-        return {"polls": [self._seen(poll, counters, staff, voted)
+        return {"polls": [rules.seen(poll, counters, voted=voted, staff=staff)
                           for (poll, counters), voted in zip(counted, mine, strict=True)]}
-
-    def _seen(self, poll: Poll, counters: Counters, staff: bool,
-              voted: bool) -> dict[str, Any]:
-        wire = _wire(poll)
-        wire["my_vote"] = voted
-        if staff or rules.results_public(poll, rules.votes(counters)):
-            wire.update(_outcomes(poll, counters, "outcome", staff))
-        return wire
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
         polls, rows, ballots = [], [], []
@@ -256,7 +248,7 @@ class PollsFeature(Feature):
                 continue
             exact = poll.staff_below_threshold
             outcome = rules.results(poll, counters) if exact else rules.shown(poll, counters)
-            entry = {**_wire(poll), "outcome": outcome}
+            entry = msgspec.to_builtins({**msgspec.structs.asdict(poll), "outcome": outcome})
             if not poll.anonymous:
                 entry["ballots"] = [_public_record(r)
                                     for r in await self.store.records(event.id, poll.id)]
@@ -283,9 +275,8 @@ class PollsFeature(Feature):
         return poll
 
 
-def _wire(poll: Poll) -> dict[str, Any]:
-    wire: dict[str, Any] = msgspec.to_builtins(poll)
-    return wire
+def _wire(poll: Poll) -> Poll:
+    return poll  # the stored poll is its wire form (rules.Poll: the contract's fields)
 
 
 def _job(event: str, poll_id: str) -> str:

@@ -83,6 +83,52 @@ class Poll(msgspec.Struct, kw_only=True):
     staff_below_threshold: bool = False
 
 
+Tally = list[int] | dict[str, Any]  # choices: per option; rating: mean, histogram; words
+
+
+class ModeResults(msgspec.Struct, forbid_unknown_fields=True):
+    votes: int
+    tally: Tally
+
+
+class Results(msgspec.Struct, forbid_unknown_fields=True):
+    """The data of a `poll.results` event (and a snapshot's `outcome`)."""
+
+    poll: str
+    votes: int  # people who answered
+    tally: Tally
+    by_mode: dict[str, ModeResults]
+    final: bool  # the poll is closed: these are the last results
+
+
+class ShownMode(msgspec.Struct, forbid_unknown_fields=True):
+    votes: int | None  # None: suppressed (fewer than the poll's min_responses)
+    tally: Tally | None
+    suppressed: bool
+
+
+class Shown(msgspec.Struct, forbid_unknown_fields=True):
+    """Results as anyone may see them (`poll.results`, a snapshot's `outcome`): every group
+    below `min_responses` suppressed (thresholds.apply)."""
+
+    poll: str
+    votes: int | None
+    tally: Tally | None
+    by_mode: dict[str, ShownMode]
+    final: bool
+    min_responses: int
+    suppressed: bool
+
+
+class PollSeen(Poll, kw_only=True, forbid_unknown_fields=True):
+    """A poll in a person's snapshot: whether they voted, the results if they may see
+    them, and for staff the exact ones where the poll allows it."""
+
+    my_vote: bool
+    outcome: Shown | msgspec.UnsetType = msgspec.UNSET
+    raw_outcome: Results | msgspec.UnsetType = msgspec.UNSET
+
+
 # -- creating ------------------------------------------------------------------------------------
 def new_poll(data: CreateData, poll_id: str, now_ms: int) -> Poll:
     """A draft poll from `poll.create`, or `bad_request` naming the field."""
@@ -243,13 +289,23 @@ def merged(counters: Counters) -> dict[str, int]:
     return total
 
 
-def results(poll: Poll, counters: Counters) -> dict[str, Any]:
+def results(poll: Poll, counters: Counters) -> Results:
     """The data of a `poll.results` event; `final` once the poll is closed."""
     total = merged(counters)
-    by_mode = {mode: {"votes": counters.get(mode, {}).get(VOTES, 0),
-                      "tally": tally(poll, counters.get(mode, {}))} for mode in MODES}
-    return {"poll": poll.id, "votes": total.get(VOTES, 0), "tally": tally(poll, total),
-            "by_mode": by_mode, "final": poll.state == "closed"}
+    by_mode: dict[str, ModeResults] = {mode: ModeResults(counters.get(mode, {}).get(VOTES, 0),
+                                 tally(poll, counters.get(mode, {}))) for mode in MODES}
+    return Results(poll=poll.id, votes=total.get(VOTES, 0), tally=tally(poll, total),
+                   by_mode=by_mode, final=poll.state == "closed")
+
+
+def seen(poll: Poll, counters: Counters, *, voted: bool, staff: bool) -> PollSeen:
+    """The poll as one person's snapshot shows it."""
+    seen = PollSeen(**msgspec.structs.asdict(poll), my_vote=voted)
+    if not (staff or results_public(poll, votes(counters))):
+        return seen
+    exact = unsuppressed(poll, counters) if staff else None
+    return msgspec.structs.replace(seen, outcome=shown(poll, counters),
+                                   raw_outcome=msgspec.UNSET if exact is None else exact)
 
 
 # -- states: draft -> open -> closed, never back -------------------------------------------------
@@ -368,16 +424,18 @@ def reopened(poll: Poll, now_ms: int) -> Poll | None:
     return msgspec.structs.replace(poll, state="open", closes_at=closes_at)
 
 
-def shown(poll: Poll, counters: Counters) -> dict[str, Any]:
+def shown(poll: Poll, counters: Counters) -> Shown:
     """The results as anyone may see them, the presenter view included: every group below
     `min_responses` suppressed, and any group that subtraction would reveal."""
-    return apply(results(poll, counters), poll.min_responses)
+    exact = msgspec.to_builtins(results(poll, counters))
+    return msgspec.convert(apply(exact, poll.min_responses), Shown)
 
 
-def unsuppressed(poll: Poll, counters: Counters) -> dict[str, Any] | None:
+def unsuppressed(poll: Poll, counters: Counters) -> Results | None:
     """The exact results for staff, where the poll's creator allowed it and something is
     suppressed; else None (the shown results are already exact)."""
-    if not poll.staff_below_threshold or not any_suppressed(shown(poll, counters)):
+    if not poll.staff_below_threshold or \
+            not any_suppressed(msgspec.to_builtins(shown(poll, counters))):
         return None
     return results(poll, counters)
 

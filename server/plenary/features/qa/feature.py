@@ -57,6 +57,7 @@ VoteMark = tuple[str, str, str]  # (event, session, question)
 class QAFeature(Feature):
     name = "qa"
     snapshot_keys: ClassVar = {"questions": [], "my_votes": {}}
+    events = ("qa.question", "qa.removed", "qa.votes")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -137,14 +138,14 @@ class QAFeature(Feature):
         questions = [q if q.votes == votes.get(q.id, q.votes) else
                      msgspec.structs.replace(q, votes=votes[q.id]) for q in shared]
         listed = rules.view(questions, ctx.user.id, ctx.user.is_staff)
-        ids = {q["id"] for q in listed}
+        ids = {q.id for q in listed}
         mine = await self.store.my_votes(ctx.event_id, ctx.user.id)
         return {"questions": listed, "my_votes": {qid: True for qid in sorted(mine & ids)}}
 
     async def report(self, event: EventDef, session: SessionDef) -> dict[str, Any]:
         questions = sorted(await self.store.list(event.id, session.id), key=rules.sort_key)
         by_mode = {mode: sum(q.mode == mode for q in questions) for mode in ("in_room", "remote")}
-        return {"questions": [rules.public(q) for q in questions],
+        return {"questions": msgspec.to_builtins([rules.public(q) for q in questions]),
                 "questions_by_mode": by_mode,
                 "csv": {"questions": [rules.report_row(q) for q in questions]}}
 

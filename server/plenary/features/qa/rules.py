@@ -41,6 +41,28 @@ class Question(msgspec.Struct, forbid_unknown_fields=True):
     votes: int = 0  # filled in by the store when read; not part of the record
 
 
+class Person(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+
+
+class QuestionView(msgspec.Struct, forbid_unknown_fields=True):
+    """A question on the wire (`qa.question`, replies, snapshots, the report). `author` is
+    None when anonymous; `mine` (an addition to the contract) only ever goes to the asker."""
+
+    id: str
+    session: str
+    text: str
+    author: Person | None
+    votes: int
+    status: Status
+    pinned: bool
+    answer: str | None
+    created_at: int  # unix ms
+    mode: str
+    mine: bool | msgspec.UnsetType = msgspec.UNSET
+
+
 def new_question(qid: str, session: str, text: str, *, author_id: str, author_name: str,
                  anonymous: bool, mode: str, moderated: bool, now_ms: int) -> Question:
     return Question(id=qid, session=session, text=text, author_id=author_id,
@@ -49,17 +71,13 @@ def new_question(qid: str, session: str, text: str, *, author_id: str, author_na
 
 
 # -- what each person sees -------------------------------------------------------------------
-def public(q: Question, *, mine: bool = False) -> dict[str, Any]:
-    """The wire form. `mine` (an addition to the contract) only ever goes to the asker."""
-    out: dict[str, Any] = {
-        "id": q.id, "session": q.session, "text": q.text,
-        "author": None if q.anonymous else {"id": q.author_id, "name": q.author_name},
-        "votes": q.votes, "status": q.status, "pinned": q.pinned, "answer": q.answer,
-        "created_at": q.created_at, "mode": q.mode,
-    }
-    if mine:
-        out["mine"] = True
-    return out
+def public(q: Question, *, mine: bool = False) -> QuestionView:
+    """The wire form; `mine` marks it as the asker's own."""
+    return QuestionView(
+        id=q.id, session=q.session, text=q.text,
+        author=None if q.anonymous else Person(q.author_id, q.author_name),
+        votes=q.votes, status=q.status, pinned=q.pinned, answer=q.answer,
+        created_at=q.created_at, mode=q.mode, mine=True if mine else msgspec.UNSET)
 
 
 def can_see(q: Question, user_id: str, staff: bool) -> bool:
@@ -74,7 +92,7 @@ def sort_key(q: Question) -> tuple[int, bool, int, int, str]:
     return (_GROUP[q.status], not q.pinned, -q.votes, q.created_at, q.id)
 
 
-def view(questions: list[Question], user_id: str, staff: bool) -> list[dict[str, Any]]:
+def view(questions: list[Question], user_id: str, staff: bool) -> list[QuestionView]:
     """What one person's snapshot lists, in order."""
     seen = sorted((q for q in questions if can_see(q, user_id, staff)), key=sort_key)
     return [public(q, mine=q.author_id == user_id) for q in seen]
@@ -177,8 +195,7 @@ def notices(before: Status | None, after: Status | None) -> list[Notice]:
         return [*out, (Audience.author, "qa.removed"), (Audience.staff, "qa.removed")]
     if after in PUBLIC:
         return [(Audience.session, "qa.question")]
-    if after == "pending":
-        out = [(Audience.session, "qa.removed")] if was_public else []
-        return [*out, (Audience.author, "qa.question"), (Audience.staff, "qa.question")]
+    if after == "pending":  # new, or reopened after a dismissal: never public before
+        return [(Audience.author, "qa.question"), (Audience.staff, "qa.question")]
     out = [(Audience.session, "qa.removed")] if was_public else []
     return [*out, (Audience.author, "qa.removed"), (Audience.staff, "qa.question")]

@@ -40,6 +40,7 @@ _REFUSED = {
 class SurveysFeature(Feature):
     name = "surveys"
     snapshot_keys: ClassVar = {"surveys": []}
+    events = ("survey.state", "survey.results", "survey.raw_results", "survey.removed")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)

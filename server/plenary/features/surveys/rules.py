@@ -248,7 +248,7 @@ def results(survey: Survey, round_: str, counters: Counters,
     questions = []
     for question in survey.questions:
         poll = as_poll(question, survey)
-        raw = polls.results(poll, of_question(counters, question.id))
+        raw = msgspec.to_builtins(polls.results(poll, of_question(counters, question.id)))
         raw["question"] = raw.pop("poll")
         questions.append(apply(raw, minimum))
     out: dict[str, Any] = {"survey": survey.id, "round": round_, "respondents": total,
