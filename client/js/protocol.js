@@ -21,6 +21,7 @@ export const EVENTS = Object.freeze([
   "room.message",
   "room.closed",
   "media.publishers",
+  "media.downgraded",
   "survey.state",
   "survey.results",
   "survey.raw_results",

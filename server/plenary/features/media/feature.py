@@ -133,7 +133,7 @@ class _Watch(msgspec.Struct, frozen=True):
 class MediaFeature(Feature):
     name = "media"
     snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
-    events = ("media.publishers",)
+    events = ("media.publishers", "media.downgraded")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
