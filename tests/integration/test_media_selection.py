@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from test_media import Watcher, answer, offer, publish, staff
+from test_media import Watcher, answer, offer, peers, publish, staff
 
-from harness import Event, Server
+from harness import Event, RedisServer, Server, create_event
 
 pytestmark = pytest.mark.media
 
@@ -107,3 +107,34 @@ async def _offer(watcher: Watcher) -> str:
 
 async def _answer(watcher: Watcher, sdp: str) -> None:
     await answer(watcher.pc, sdp)
+
+
+async def test_a_viewer_served_by_another_process_is_switched_and_told_there(
+        redis_server: RedisServer) -> None:
+    """The viewer's process is full, so the origin serves it: `media.view` goes there over
+    the node RPC, and the downgrade comes back on the user's topic."""
+    origin = Server(redis_server.url, env={"PLENARY_MEDIA_MAX_VIEWERS": "10"}).start()
+    full = Server(redis_server.url, env={"PLENARY_MEDIA_MAX_VIEWERS": "1"}).start()
+    try:
+        event = create_event(origin)
+        speaker = await staff(origin, event)
+        first, second = await staff(full, event, "attendee"), await staff(full, event,
+                                                                          "attendee")
+        pid, pub_pc = await publish(speaker)
+        await (await Watcher(decode=False).watch(first, pid)).frames()  # `full` is full now
+        poor = Watcher(decode=False)
+        lose(poor, 0.5)
+        await poor.watch(second, pid)
+        assert peers(origin, "viewer") == 1, "the origin serves the second viewer"
+        told = await second.event("media.downgraded", timeout=30)
+        assert told["data"]["viewer"] == poor.viewer
+        await second.call("media.view", {"viewer": poor.viewer, "video": True})
+        seen = poor.count
+        await poor.until(seen + 10)
+        await pub_pc.close()
+        await poor.close()
+        for c in (speaker, first, second):
+            await c.close()
+    finally:
+        origin.stop()
+        full.stop()
