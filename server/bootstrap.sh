@@ -28,9 +28,11 @@ if [ "${1:-}" = "--test" ]; then
   command -v unshare >/dev/null && command -v ip >/dev/null || apt_install util-linux iproute2
 fi
 stamp=".venv/.installed$extra"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install -q -e ".$extra" 2>&1 | grep -v -E "^(WARNING: Location|  )" || true
+  # constraints.txt: the versions the tests passed with (reproducible installs)
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".$extra" 2>&1 \
+    | grep -v -E "^(WARNING: Location|  )" || true
   .venv/bin/python -c "import plenary, uvicorn, redis, msgspec, aiortc" 
   touch "$stamp"
 fi

@@ -148,6 +148,7 @@ class InProcServer:
                    **(env or {})}
         if redis_url:
             environ["REDIS_URL"] = redis_url
+            environ.setdefault("PLENARY_REDIS_ACCEPT_DATA_LOSS", "1")  # as harness.Server
         self._data: str | None = None
         if not redis_url and "PLENARY_DATA" not in environ:
             # the embedded backend, on SQLite in a folder of its own (as harness.Server)

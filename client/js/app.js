@@ -5,7 +5,7 @@
 
 import { h, fill } from './dom.js';
 import { LANGUAGES, errorText, lang, setLang, t } from './i18n.js';
-import { fetchAgenda, loadAuth, readClaims, saveAuth } from './auth.js';
+import { fetchAgenda, joinEvent, loadAuth, readClaims, saveAuth } from './auth.js';
 import { applyBrand } from './brand.js';
 import { Connection, socketUrl } from './connection.js';
 import { joinView } from './views/join.js';
@@ -115,7 +115,8 @@ function connect() {
   disconnect();
   const conn = new Connection({ url: socketUrl(), token: auth.token, mode: auth.mode });
   conn.on('status', showStatus);
-  conn.on('closed', ({ code, reason }) => {
+  conn.on('closed', async ({ code, reason }) => {
+    if (code === 4401 && await renewToken(conn)) return; // the page, and what was typed, stay
     notify(code === 4401 ? t('error.unauthorized') : t('error.closed_policy', { reason }));
     if (code === 4401) app.go('#/join');
   });
@@ -123,6 +124,24 @@ function connect() {
   conn.on('error', (err) => notify(err));
   app.connection = conn.start();
   return conn;
+}
+
+/** The token expired (4401): join again with the kept code, as the same person, and resume
+ * on the same connection object (its topics, seqs and waiting commands). */
+async function renewToken(conn) {
+  const auth = loadAuth();
+  if (!auth || !auth.code || auth.token !== conn.token) return false;
+  try {
+    const { token, role } = await joinEvent(auth.event, auth.name, auth.code, auth.token);
+    app.auth = { ...auth, token, role };
+    saveAuth(app.auth);
+    conn.token = token;
+    conn.stopped = false;
+    conn.retryNow();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function disconnect() {

@@ -34,9 +34,11 @@ export function readClaims(token) {
   }
 }
 
-/** POST /api/events/{event}/join → {token, role, event, name}; throws {code, message}. */
-export function joinEvent(eventId, name, code) {
-  return api('POST', `/api/events/${encodeURIComponent(eventId)}/join`, { name, code });
+/** POST /api/events/{event}/join → {token, role, event, name}; throws {code, message}.
+ * `renew`: the expired token, so the new one names the same person. */
+export function joinEvent(eventId, name, code, renew) {
+  return api('POST', `/api/events/${encodeURIComponent(eventId)}/join`,
+    renew ? { name, code, renew } : { name, code });
 }
 
 /** POST /api/join: the event's short code alone (`WELLBEING22`, any case). */

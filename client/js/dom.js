@@ -45,10 +45,6 @@ export function announce(text) {
   requestAnimationFrame(() => { announcer.textContent = text; });
 }
 
-export function formatTime(ms, lang) {
-  return new Date(ms).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-}
-
 export function countdown(endsAtMs, now = Date.now()) {
   const left = Math.max(0, Math.round((endsAtMs - now) / 1000));
   const m = Math.floor(left / 60);

@@ -36,6 +36,9 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
         "lifespan": "on",
         "loop": settings.event_loop,  # docs/BENCHMARKS.md: which is faster, as measured
         "log_level": "info",
+        # JSON lines: uvicorn's loggers write through Plenary's handler (logs.py), not the
+        # text config uvicorn would install after the app was made.
+        **({"log_config": None} if settings.log_format == "json" else {}),
     }
 
 

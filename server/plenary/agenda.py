@@ -65,6 +65,19 @@ def parse_time(value: str | None, name: str) -> datetime.datetime | None:
     return parsed
 
 
+class Branding(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The organiser's look for the event: the name in the top bar (the title if absent), a
+    logo (an https address or a data: image of at most ~100 KB) and an accent colour. The
+    client checks the accent's contrast in both themes and darkens or lightens it until text
+    on the page and on the accent reads at 4.5:1 (client/js/brand.js)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | None = None
+    logo: Annotated[str, msgspec.Meta(
+        max_length=140_000, pattern=r"^(https://\S+|data:image/(png|jpeg|webp|svg\+xml);base64,"
+                                    r"[A-Za-z0-9+/=]+)$")] | None = None
+    accent: Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+
+
 class EventDef(msgspec.Struct, omit_defaults=True):
     id: Slug
     title: Title
@@ -80,6 +93,8 @@ class EventDef(msgspec.Struct, omit_defaults=True):
     starts_on: str | None = None  # ISO dates of the event as a whole
     ends_on: str | None = None
     days: list[Annotated[str, msgspec.Meta(max_length=200)]] = []  # modules or days, in order
+    # -- the event's look (issue 18) ----------------------------------------------------------
+    branding: Branding | None = None
 
     def __post_init__(self) -> None:
         ids = [s.id for s in self.sessions]

@@ -11,6 +11,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from . import logs
 from .agenda import load_agendas
 from .clock import Clock
 from .features import all_features
@@ -41,6 +42,7 @@ class Plenary:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Plenary:
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_format)
     services = Services(settings, clock=clock)
     for feature_class in all_features():
         services.add(feature_class(services))

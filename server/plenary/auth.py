@@ -28,6 +28,7 @@ class User:
     event: str
     role: Role
     organiser: bool = False  # may use the admin API (signed in with the organisation's account)
+    expires_at: int = 0  # unix seconds: the socket is closed with 4401 then (0: never)
 
     def can(self, role: Role) -> bool:
         return self.role >= role
@@ -60,12 +61,13 @@ def issue_token(secret: str, *, event: str, name: str, role: Role, ttl_s: int,
 _INVALID = "The token is not valid."
 
 
-def read_token(secret: str, token: str) -> User:
+def read_token(secret: str, token: str, *, expired_ok: bool = False) -> User:
     """Verify one of Plenary's tokens; any flaw (bad signature, expired, missing claim) is
-    `unauthorized`."""
+    `unauthorized`. `expired_ok` accepts an expired one (a renewal keeps the person)."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["sub", "name", "event", "role", "exp"]})
+                            options={"require": ["sub", "name", "event", "role", "exp"],
+                                     "verify_exp": not expired_ok})
         return _user(claims, Role.parse(str(claims["role"])), bool(claims.get("organiser")))
     except _FLAWS as exc:
         raise _refused(exc) from None
@@ -76,8 +78,9 @@ def _user(claims: Mapping[str, Any], role: Role, organiser: bool = False,
     fields = (claims.get("sub"), claims.get("name"), claims.get(event_claim))
     if not all(isinstance(f, str) and f for f in fields):
         raise ProtocolError(Code.unauthorized, _INVALID)
+    expires = claims.get("exp")
     return User(id=str(fields[0]), name=str(fields[1]), event=str(fields[2]), role=role,
-                organiser=organiser)
+                organiser=organiser, expires_at=int(expires) if expires else 0)
 
 
 def _refused(exc: Exception) -> ProtocolError:

@@ -42,16 +42,16 @@ class Budgets:
         if len(self._joins) > 2 * len(self._open) + 1000:
             self._forget_full()
 
-    def join(self, user: UserKey, now: float | None = None) -> bool:
-        """Spend one join; False when the user's bucket is empty."""
+    def join(self, user: UserKey, now: float | None = None) -> float:
+        """Spend one join: 0.0, or (the bucket is empty) the seconds until one is there."""
         now = time.monotonic() if now is None else now
         tokens, at = self._joins.get(user, (self.burst, now))
         tokens = min(self.burst, tokens + (now - at) * self.rate)
         if tokens < 1:
             self._joins[user] = (tokens, now)
-            return False
+            return (1 - tokens) / self.rate
         self._joins[user] = (tokens - 1, now)
-        return True
+        return 0.0
 
     def _forget_full(self) -> None:
         """Drop the buckets that have refilled (their users would start full anyway)."""

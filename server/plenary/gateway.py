@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope
 from starlette.types import Send as ASGISend
 from starlette.websockets import WebSocket
 
-from . import topics
+from . import logs, topics
 from .auth import User
 from .backends.base import topic_key
 from .connection import Connection
@@ -92,6 +92,7 @@ def _closer(websocket: WebSocket) -> Any:
 
 
 async def _serve(websocket: WebSocket, conn: Connection, services: Services) -> None:
+    logs.conn_id.set(conn.id)  # on every log line of this connection (see logs.py)
     deadline = time.monotonic() + services.settings.hello_timeout_s
     bucket = _Bucket(services.settings.command_limit_per_s)
     while True:
@@ -123,6 +124,9 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
     except FrameError as exc:
         conn.error(exc.command_id, exc.error.as_dict())
         return
+    bound = logs.command.set(envelope.type)
+    if conn.user is not None:
+        logs.user_id.set(conn.user.id)
     started = time.perf_counter()
     outcome = "ok"
     try:
@@ -149,6 +153,7 @@ async def _handle_frame(frame: str | bytes, conn: Connection, services: Services
         else "unknown"
     services.metrics.commands.labels(command, outcome).inc()
     services.metrics.command_seconds.observe(time.perf_counter() - started)
+    logs.command.reset(bound)
 
 
 async def _dispatch(envelope: Envelope, conn: Connection, services: Services,
@@ -230,6 +235,11 @@ async def hello(conn: Connection, services: Services, data: Hello,
         raise ProtocolError(Code.rate_limited, "Too many connections for this user: close "
                             "another tab or window first.")
     conn.user = user
+    logs.user_id.set(user.id)
+    log.info("hello from %s (%s) in %s", user.id, user.role.name, user.event)
+    conn.state["expiry"] = asyncio.get_running_loop().call_later(
+        max(0.0, user.expires_at - time.time()), conn.close_soon, CLOSE_NOT_AUTHENTICATED,
+        "token expired")  # the client renews its token and resumes
     conn.mode = data.mode or conn.mode
     ctx = Context(services, conn, user, followups)
     resumed = await _resume(services, ctx, data.resume)
@@ -267,6 +277,9 @@ async def _resume(services: Services, ctx: Context,
 
 
 async def _cleanup(conn: Connection, services: Services) -> None:
+    expiry = conn.state.get("expiry")
+    if expiry is not None:
+        expiry.cancel()
     await services.membership.gone(conn)
     services.hub.detach_all(conn)
     if conn.user is not None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from .backends.base import Broker
 from .connection import CLOSE_TOO_SLOW, Connection
 from .outlets import Frames
+from .tasks import every
 
 log = logging.getLogger("plenary.hub")
 
@@ -34,6 +35,7 @@ class Hub:
         self._listeners: dict[str, Callable[[int, str], None]] = {}
         broker.set_receiver(self.deliver, self.resync)
         self.delivered = 0
+        self.repaired = 0  # events replayed from history because pub/sub missed them
 
     # -- from the broker --------------------------------------------------------------------
     def deliver(self, key: str, seq: int, frame: str) -> None:
@@ -46,6 +48,8 @@ class Hub:
             return
         if last is not None and seq == 1 and last > 1:
             self._restarted(key)
+        elif last is not None and seq <= last:  # already replayed from history by a check
+            return
         self._fan_out(key, seq, frame)
 
     def _restarted(self, key: str) -> None:
@@ -89,19 +93,38 @@ class Hub:
                 conn.close_soon(CLOSE_TOO_SLOW, "missed events: resume")
             self._last.pop(key, None)
             return
+        self.repaired += len(missed)
         for seq, frame in sorted([*missed, *buffered]):
             self._fan_out(key, seq, frame)
 
-    async def resync(self) -> None:
-        """After the broker reconnected: fetch whatever was published while it was away."""
+    async def check_forever(self, interval_s: float) -> None:
+        """Compare each subscribed topic's last seq with the broker's, periodically: a gap is
+        seen when a later event arrives, but a lost *last* event (a poll's close, with
+        nothing after it) has no later event to reveal it. This repairs it within
+        `interval_s`."""
+        suspects: dict[str, int] = {}
+        async for _ in every(interval_s):
+            # An event may be on its way when we look: repair only what is still missing at
+            # the next look.
+            for key, seq in suspects.items():
+                if self._last.get(key, seq) < seq and key in self._subs \
+                        and key not in self._filling:
+                    self._start_fill(key, self._last[key], [])
+            suspects = await self._behind()
+
+    async def _behind(self) -> dict[str, int]:
+        """Topics whose last seq in the broker is past the last one this process saw."""
         keys = [k for k in self._subs if k in self._last and k not in self._filling]
         try:
             current = await self._broker.last_seqs(keys)
         except Exception:
-            log.warning("resync failed; the next event will reveal any gap")
-            return
-        for key in keys:
-            if current.get(key, 0) > self._last.get(key, 0) and key not in self._filling:
+            return {}
+        return {k: current[k] for k in keys if current.get(k, 0) > self._last.get(k, 0)}
+
+    async def resync(self) -> None:
+        """After the broker reconnected: fetch whatever was published while it was away."""
+        for key in await self._behind():
+            if key not in self._filling:
                 self._start_fill(key, self._last[key], [])
 
     # -- process-internal listeners (no client connection) ------------------------------------

@@ -2,14 +2,16 @@
 type, key); a retry (the reply was lost with the connection) gets the original reply and
 changes nothing. The dispatcher does this for every command, so no handler knows about it.
 
-A key is claimed as `pending` before the handler runs; the reply replaces it, an error
-frees it (an error changed nothing, so the retry may run the command). A retry that comes
-while the first is still running waits for its reply. Replies are kept for `TTL_S`.
+A key is claimed as `pending` (for at most `PENDING_S`) before the handler runs; the reply
+replaces it, an error frees it (an error changed nothing, so the retry may run the
+command). A retry that comes while the first is still running waits for its reply.
+Replies are kept for `TTL_S`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -24,6 +26,7 @@ from .errors import Code, ProtocolError
 from .messages import decode, encode
 
 TTL_S = 3600.0
+PENDING_S = 10.0  # a claim whose holder vanished (its release failed: Redis went away)
 WAIT_S = 5.0
 PENDING = b"\x00pending"
 Name = tuple[str, str, str, str]  # (event, user, command type, key)
@@ -58,7 +61,8 @@ async def once(store: ReplyStore, name: Name,
     try:
         reply = await run()
     except BaseException:
-        await store.release(name)
+        with contextlib.suppress(Exception):  # else the claim lapses after PENDING_S
+            await store.release(name)
         raise
     await store.keep(name, encode(reply if reply is not None else {}))
     return reply
@@ -87,7 +91,7 @@ class EmbeddedReplyStore:
         kept = self._kept.get(name)
         if kept is not None and kept.until > time.time():
             return kept.value
-        self._kept.put(name, Kept(time.time() + TTL_S, PENDING))
+        self._kept.put(name, Kept(time.time() + PENDING_S, PENDING))
         return None  # a pending claim needs no commit: a crash forgets it, as it should
 
     async def keep(self, name: Name, reply: bytes) -> None:
@@ -110,7 +114,7 @@ class EmbeddedReplyStore:
 
 REPLY = KeySpace("reply")
 
-# KEYS: the reply's key. ARGV: PENDING, ttl ms. nil: claimed now; else what is kept.
+# KEYS: the reply's key. ARGV: PENDING, its ttl ms. nil: claimed now; else what is kept.
 CLAIM = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 return redis.call('GET', KEYS[1])
@@ -129,7 +133,7 @@ class RedisReplyStore:
         return REPLY(event, user, kind, key)
 
     async def claim(self, name: Name) -> bytes | None:
-        kept = await self._claim([self._key(name)], [PENDING, self._ttl_ms])
+        kept = await self._claim([self._key(name)], [PENDING, int(PENDING_S * 1000)])
         return kept if isinstance(kept, bytes) else None
 
     async def keep(self, name: Name, reply: bytes) -> None:

@@ -19,7 +19,7 @@ from . import topics
 from .agenda import SessionDef
 from .backends.base import Documents, split_key, topic_key
 from .connection import Connection
-from .errors import Code, ProtocolError, bad_request
+from .errors import bad_request, rate_limited
 from .feature import Command, Context, Feature, Host
 from .liveness import keep_present
 from .messages import Mode, Role, Slug, decode, encode
@@ -78,8 +78,9 @@ class Membership:
     # -- commands ---------------------------------------------------------------------------
     async def join(self, ctx: Context, data: Join) -> dict[str, Any]:
         session = await self.host.events.session(ctx.event_id, data.session)
-        if not self.host.budgets.join((ctx.event_id, ctx.user.id)):
-            raise ProtocolError(Code.rate_limited, "Too many joins: try again in a moment.")
+        wait = self.host.budgets.join((ctx.event_id, ctx.user.id))
+        if wait:
+            raise rate_limited("Too many joins: try again in a moment.", wait)
         if ctx.conn.session is not None:
             await self._leave(ctx.conn)
         names = session_topics(session.id, ctx.user.is_staff)

@@ -3,12 +3,16 @@
 With several processes on one machine (uvicorn --workers), set PROMETHEUS_MULTIPROC_DIR to
 an empty folder: each process then writes its samples there and /metrics sums them all.
 Across machines, scrape each process (or machine) as its own target.
+
+The fan-out counts in plain ints (no Counter on the hot path); `sync()` adds what they grew
+by to real Counters, so they reach the multiprocess files too. Each process syncs every
+second and the scraped one right before rendering.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -18,7 +22,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import CounterMetricFamily
 
 
 class Metrics:
@@ -35,23 +38,29 @@ class Metrics:
         self.published = Counter("plenary_events_published_total", "Events published",
                                  registry=reg)
 
+        self._readers: list[Callable[[], Iterable[tuple[str, str, float]]]] = []
+        self._mirrors: dict[str, tuple[Counter, float]] = {}
+
     def totals(self, read: Callable[[], Iterable[tuple[str, str, float]]]) -> None:
-        """Expose counts kept as plain ints on the hot path (the fan-out), read at scrape time:
-        `read()` gives (name without _total, help, value)."""
-        self.registry.register(_Totals(read))
+        """Expose counts kept as plain ints on the hot path (the fan-out): `read()` gives
+        (name without _total, help, value); see `sync`."""
+        self._readers.append(read)
+        self.sync()
+
+    def sync(self) -> None:
+        """Add to each mirror Counter what its plain count grew by since the last sync."""
+        for read in self._readers:
+            for name, doc, value in read():
+                counter, seen = self._mirrors.get(name) or (
+                    Counter(name, doc, registry=self.registry), 0.0)
+                if value > seen:
+                    counter.inc(value - seen)
+                self._mirrors[name] = (counter, max(seen, value))
 
     def render(self) -> bytes:
+        self.sync()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry)
         return generate_latest(self.registry)
-
-
-class _Totals:
-    def __init__(self, read: Callable[[], Iterable[tuple[str, str, float]]]) -> None:
-        self._read = read
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        for name, doc, value in self._read():
-            yield CounterMetricFamily(name, doc, value=value)

@@ -28,6 +28,7 @@ from .messages import encode
 from .metrics import Metrics
 from .settings import Settings
 from .snapshots import Snapshots
+from .tasks import every
 
 log = logging.getLogger("plenary")
 S = TypeVar("S")
@@ -55,6 +56,11 @@ class Services:
             ("plenary_frames_sent", "Frames written to clients", self.flusher.frames),
             ("plenary_slow_clients_closed", "Connections closed for falling behind (1013)",
              self.flusher.slow_closed),
+            # -- broker health (issue 13) --
+            ("plenary_pubsub_reconnects", "Pub/sub connections re-established",
+             self.backend.broker.reconnects),
+            ("plenary_events_repaired", "Events missed by pub/sub and replayed from history",
+             self.hub.repaired),
         ])
         # -- join storms (issue 10): the snapshot's shared reads, per-user budgets --
         self.snapshots = Snapshots(settings.snapshot_cache)
@@ -117,9 +123,15 @@ class Services:
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         await self.backend.start()
+        self.spawn(self.hub.check_forever(self.settings.seq_check_interval_s), "seq-check")
+        self.spawn(self._sync_metrics(), "metrics-sync")
         self.membership.start()
         for feature in self.features:
             await feature.start()
+
+    async def _sync_metrics(self) -> None:
+        async for _ in every(1.0):
+            self.metrics.sync()
 
     async def close_clients(self) -> None:
         """Close every connection with 1001 and wait until they are gone."""

@@ -82,6 +82,12 @@ class Settings:
     oidc_scopes: str = "openid profile email"
     # -- the stage for everyone (issue 17) --
     recordings_dir: Path | None = None  # None: <PLENARY_DATA>/recordings
+    seq_check_interval_s: float = 2.0
+    log_format: str = "text"
+    redis_sentinels: tuple[str, ...] = ()
+    redis_master: str = "plenary"
+    redis_wait_replicas: int = -1
+    redis_wait_timeout_ms: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -101,6 +107,8 @@ class Settings:
         """Refuse to run a real event on the demo secrets."""
         if self.ws_transport not in WS_TRANSPORTS:
             raise SettingsError(f"PLENARY_WS_TRANSPORT must be one of {', '.join(WS_TRANSPORTS)}")
+        if self.log_format not in ("text", "json"):
+            raise SettingsError("PLENARY_LOG_FORMAT must be text or json.")
         if self.data_sync not in ("full", "normal"):
             raise SettingsError("PLENARY_DATA_SYNC must be full or normal.")
         if self.demo:

@@ -503,8 +503,11 @@ async def orchestrate(args: argparse.Namespace) -> None:
                               if full else None}), flush=True)
             args.audio_only = False
     finally:
-        for server in servers:
+        for i, server in enumerate(servers):
             server.stop()
+            for line in server.output().splitlines():
+                if "plenary.media" in line or "Traceback" in line:
+                    print(f"process {i}: {line}", file=sys.stderr)
         if redis is not None:
             redis.stop()
     if args.skip_mediarelay:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
+
+import pytest
 
 from plenary.backends.base import Backend, topic_key
+from plenary.backends.tables import Database, DataInUse
 
 KEY = topic_key("ev", "session:opening")
 
@@ -151,3 +155,11 @@ async def test_documents_and_fields(backend: Backend) -> None:
     await backend.docs.set_fields("ev", "state:x", {"qa_moderated": "0"})
     assert await backend.docs.fields("ev", "state:x") == {"live": "1", "qa_moderated": "0"}
     assert await backend.ready()
+
+
+def test_one_process_per_data_folder(tmp_path: Path) -> None:
+    first = Database(tmp_path / "plenary.db")
+    with pytest.raises(DataInUse):
+        Database(tmp_path / "plenary.db")
+    first.close()
+    Database(tmp_path / "plenary.db").close()  # free again once the first let go

@@ -44,9 +44,10 @@ async def test_entries_by_scope_and_by_process_and_removed_once(store: MediaStor
 
 async def test_node_loads_are_stamped_replaced_and_removed_once(book: NodeBook) -> None:
     node = "n-" + secrets.token_hex(3)
-    await book.put(NodeLoad(node, viewers=3, legs_out=1, cap=10, pulls=["p-9"]))
-    await book.put(NodeLoad(node, viewers=4, legs_out=1, cap=10, pulls=["p-9"],
-                            events=["ev-1"]))
+    assert await book.put(NodeLoad(node, viewers=3, legs_out=1, cap=10, pulls=["p-9"])), \
+        "a new record"
+    assert not await book.put(NodeLoad(node, viewers=4, legs_out=1, cap=10, pulls=["p-9"],
+                                       events=["ev-1"]))
     mine = [n for n in await book.all() if n.node == node]
     assert len(mine) == 1 and mine[0].viewers == 4 and mine[0].at > 0
     load = mine[0].load()

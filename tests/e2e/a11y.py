@@ -61,13 +61,18 @@ async def sweep(page: Page, view: str, *, langs: tuple[str, ...] = ("en", "fr"),
         await page.evaluate("async (l) => (await import('/js/i18n.js')).setLang(l)", lang)
         await page.wait_for_function("(l) => document.documentElement.lang === l", arg=lang)
         for scheme in schemes:
-            await page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+            # Reduced motion: the tokens' durations drop to 0, so a theme change is whole
+            # at once (a half-way colour would be checked otherwise).
+            await page.emulate_media(color_scheme=scheme,  # type: ignore[arg-type]
+                                     reduced_motion="reduce")
             for width, size in WIDTHS.items():
                 await page.set_viewport_size(size)
                 # From the top (a sticky bar would land mid-page otherwise), once layout and
                 # transitions have settled.
-                await page.evaluate("() => new Promise((r) => { window.scrollTo(0, 0); "
-                                    "requestAnimationFrame(() => requestAnimationFrame(r)); })")
+                await page.evaluate("""async () => {
+                  window.scrollTo(0, 0);
+                  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+                }""")
                 name = f"{view}-{lang}-{scheme}-{width}"
                 await page.screenshot(path=str(SWEEP / f"{name}.png"), full_page=True)
                 found = await violations(page)
@@ -75,7 +80,7 @@ async def sweep(page: Page, view: str, *, langs: tuple[str, ...] = ("en", "fr"),
                     problems[name] = found
     # Back as it was, for what the test does next.
     await page.evaluate("async () => (await import('/js/i18n.js')).setLang('en')")
-    await page.emulate_media(color_scheme="light")
+    await page.emulate_media(color_scheme="light", reduced_motion="no-preference")
     if size:
         await page.set_viewport_size(size)
     return problems

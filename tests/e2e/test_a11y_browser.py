@@ -1,6 +1,6 @@
 """The accessibility sweep: every view checked with axe-core (no serious or critical finding) in
 English and French, light and dark, at 375 px and 1280 px; a screenshot of each is kept under
-tests/artifacts/sweep/ to be looked at. Views from other features join the list as they land.
+tests/artifacts/sweep/ to be looked at. The room screen and the organisers' pages too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from a11y import report, sweep
 from playwright.async_api import expect
 
 from conftest import PHONE, People
-from harness import Client
+from harness import ADMIN_KEY, CODES, Client, Server, create_event
 
 pytestmark = pytest.mark.browser
 
@@ -66,4 +66,38 @@ async def test_every_view_passes_axe_in_both_languages_and_themes(people: People
     problems |= await sweep(mod, "moderator-breakout", langs=("en",))
 
     await staff.close()
+    assert not problems, report(problems)
+
+
+async def test_the_room_screen_and_the_admin_pages_pass_axe(people: People,
+                                                            server: Server) -> None:
+    event = create_event(server, codes={**CODES, "display": "code-display"})
+    problems: dict[str, object] = {}
+
+    screen = await people.page()
+    await screen.goto(f"{server.http}/#/screen?event={event.id}&code=code-display")
+    await screen.get_by_role("link", name="Opening").click()
+    await expect(screen.locator("#screen-code")).to_have_text(CODES["attendee"])
+    problems |= await sweep(screen, "screen-code")
+    staff = await Client.connect(server, event.token("moderator", "Seed"))
+    await staff.join("opening")
+    poll = await staff.call("poll.create", {"session": "opening", "title": "Coffee or tea?",
+                                            "kind": "single", "options": ["Coffee", "Tea"]})
+    await staff.call("poll.open", {"poll": poll["poll"]["id"]})
+    await staff.call("screen.show", {"session": "opening", "show": "poll"})
+    await expect(screen.locator("#screen-poll h2")).to_have_text("Coffee or tea?")
+    problems |= await sweep(screen, "screen-poll")
+    await staff.close()
+
+    admin = await people.page()
+    await admin.goto(f"{server.http}/#/admin")
+    await expect(admin.get_by_label("Admin key")).to_be_visible()
+    problems |= await sweep(admin, "admin-sign-in")
+    await admin.get_by_label("Admin key").fill(ADMIN_KEY)
+    await admin.get_by_role("button", name="Sign in").click()
+    await expect(admin.get_by_role("link", name="New event")).to_be_visible()
+    problems |= await sweep(admin, "admin-events")
+    await admin.goto(f"{server.http}/#/admin/{event.id}")
+    await expect(admin.locator("#admin-codes .admin-code").first).to_be_visible()
+    problems |= await sweep(admin, "admin-event")
     assert not problems, report(problems)

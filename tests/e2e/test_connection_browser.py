@@ -48,7 +48,10 @@ async () => {
   const m = (seq, n) => ({ type: 'room.message', topic: 'room:r1', seq, data: { n } });
   first.deliver([m(11, 'a'), m(12, 'b'), m(12, 'b-again'), m(11, 'a-again'), m(13, 'c')]);
   first.deliver(m(15, 'after-gap'));
-  const pending = conn.call('room.say', { room: 'r1', text: 'hi' });
+  const pending = conn.call('qa.withdraw', { question: 'q1' });
+  const said = conn.call('room.say', { room: 'r1', text: 'hi' }); // keyed: sent again
+  said.catch(() => {});
+  const sayKey = first.sent[first.sent.length - 1].key;
   first.close(1006);
   let failed = null;
   try { await pending; } catch (err) { failed = err.code; }
@@ -59,10 +62,12 @@ async () => {
   sockets[1].deliver({ type: 'ok', id: hello2.id, data: { user: { id: 'u1' },
     resumed: { 'room:r1': false } } });
   await tick();
+  const resent = sockets[1].sent.find((message) => message.type === 'room.say');
   sockets[1].close(4401);
   return { hello1: hello1.data, queuedBeforeHello, votes, seen, stale, failed,
            resume: hello2.data.resume, staleAfter: stale.slice(1), delays,
-           sockets: sockets.length, state: conn.state, forgotten: !conn.seqs.has('room:r1') };
+           sockets: sockets.length, state: conn.state, forgotten: !conn.seqs.has('room:r1'),
+           sayKey, resentKey: resent && resent.key };
 }
 """
 
@@ -79,7 +84,10 @@ async def test_connection_dedupes_resyncs_resumes_and_backs_off(browser: Browser
     assert result["votes"] == 3
     assert result["seen"] == ["a", "b", "c", "after-gap"]  # replays dropped, in order
     assert result["stale"][0] == "room:r1"  # the gap 13 → 15 asks for a fresh room join
-    assert result["failed"] == "disconnected"
+    assert result["failed"] == "disconnected"  # not keyed: the caller hears it was lost
+    # A keyed command (it creates something) is sent again with its key after the reconnect:
+    # the server answers a retry with the first reply, so nothing is said twice.
+    assert result["sayKey"] and result["resentKey"] == result["sayKey"]
     assert result["resume"] == {"room:r1": 15}
     assert result["staleAfter"] == ["room:r1"]  # resumed: false → rejoin
     assert result["forgotten"]

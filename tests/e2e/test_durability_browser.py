@@ -5,10 +5,10 @@ server stopped with SIGTERM (1001) and started again is reconnected to, its stat
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
 from conftest import People
-from harness import Client, Server
+from harness import Client, Server, create_event
 
 pytestmark = pytest.mark.browser
 
@@ -49,3 +49,24 @@ async def test_sigterm_1001_and_the_client_reconnects_to_the_restarted_server(
     await expect(ana.locator("#ask-text")).to_have_value("Typed before the restart")
     codes = await ana.evaluate("window.plenary.connection.closeCodes")
     assert codes[0] == 1001, codes  # then 1006 while nothing listened
+
+
+async def test_an_expired_token_is_renewed_and_the_page_keeps_what_was_typed(
+        browser: Browser) -> None:
+    server = Server(env={"PLENARY_TOKEN_TTL_S": "4"}).start()
+    try:
+        crowd = People(browser, create_event(server))
+        ana = await crowd.join("attendee", "Ana")
+        user = await ana.evaluate("window.plenary.connection.user.id")
+        await ana.locator("#ask-text").fill("Half a question, typed while the token ran out")
+        await ana.wait_for_function(
+            "window.plenary.connection.closeCodes.includes(4401)", timeout=20_000)
+        await expect(ana.locator("#conn-status")).to_have_attribute("data-state", "online")
+        await expect(ana.locator("#ask-text")).to_have_value(
+            "Half a question, typed while the token ran out")
+        await expect(ana.locator(".session h1")).to_have_text("Opening")
+        assert await ana.evaluate("window.plenary.connection.user.id") == user
+        assert "#/join" not in ana.url
+        assert not crowd.errors, crowd.errors
+    finally:
+        server.stop()

@@ -70,6 +70,10 @@ async def _scenario() -> None:
                 await expect(speaker.locator("#stage-videos video.preview")).to_have_count(1)
                 await attendee.wait_for_function(PLAYING, timeout=60_000)
                 await expect(attendee.locator("#stage-note")).to_be_hidden()
+                # The video says whose it is, on screen and by its accessible name.
+                await expect(attendee.locator("#stage-videos figcaption")).to_have_text(
+                    "Sam's camera")
+                await expect(attendee.get_by_label("Sam's camera")).to_have_count(1)
                 await shot(attendee, "stage-attendee-watching")
                 await shot(speaker, "stage-speaker-sharing")
                 await speaker.get_by_role("button", name="Stop the camera").click()

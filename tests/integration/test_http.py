@@ -82,3 +82,18 @@ def test_ops_endpoints(server: Server) -> None:
 def test_the_browser_client_is_served_at_the_root(server: Server) -> None:
     status, page = http("GET", f"{server.http}/", raw=True)
     assert status == 200 and b"<html" in page.lower()
+
+
+def test_an_event_carries_its_branding_checked_field_by_field(server: Server) -> None:
+    brand = {"name": "HR Summit", "accent": "#FFB000",
+             "logo": "data:image/png;base64,iVBORw0KGgo="}
+    definition = event_def(branding=brand)
+    url = f"{server.http}/api/events/{definition['id']}"
+    assert http("PUT", url, definition, token=ADMIN_KEY)[0] == 201
+    assert http("GET", url)[1]["branding"] == brand
+    for bad, field in (({"accent": "orange"}, "branding.accent"),
+                       ({"logo": "javascript:alert(1)"}, "branding.logo"),
+                       ({"name": ""}, "branding.name")):
+        status, body = http("PUT", url, {**definition, "branding": bad}, token=ADMIN_KEY)
+        assert status == 400 and body["error"]["field"] == field, body
+    assert http("GET", url)[1]["branding"] == brand  # a refused update changed nothing

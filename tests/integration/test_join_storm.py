@@ -135,4 +135,5 @@ async def test_a_reconnect_loop_runs_out_of_joins(event: Event) -> None:
         if reply["type"] == "error":
             refused = (attempt, reply["error"]["code"])
             break
-    assert refused == (30, "rate_limited")
+    # 30 at once, and the bucket's refill (one per 2 s) for a test slowed by a busy machine.
+    assert refused is not None and refused[1] == "rate_limited" and 30 <= refused[0] < 40

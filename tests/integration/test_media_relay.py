@@ -28,7 +28,7 @@ from harness import Client, Event, RedisServer, Server, create_event, http
 
 pytestmark = pytest.mark.media
 
-IDLE_S = 4
+IDLE_S = 5
 ENV = {"PLENARY_MEDIA_IDLE_TIMEOUT_S": str(IDLE_S)}
 
 

@@ -305,8 +305,9 @@ async def test_entering_a_room_shows_its_last_messages(event: Event) -> None:
                 who = a if i < 30 else mod
                 said = await who.call("room.say", {"room": r1, "text": f"m{i}"})
                 sent.append(said["message"])
-                if i == 10:  # other events on the room topic are not messages
+                if i == 10:  # a broadcast is part of the chat; other room events are not
                     await mod.call("breakout.broadcast", {"breakout": b["id"], "text": "hi"})
+                    sent.append({"broadcast": True, "text": "hi"})
                     await a.call("breakout.report", {"room": r1, "text": "draft"})
             await b_.call("room.say", {"room": r2, "text": "elsewhere"})
         finally:
@@ -317,11 +318,13 @@ async def test_entering_a_room_shows_its_last_messages(event: Event) -> None:
             entered = await reloaded.call("room.join", {"room": r1})
         finally:
             await reloaded.close()
-        assert entered["messages"] == sent[-50:]
-        assert entered["messages"][0]["text"] == "m5"
+        chat = [m for m in entered["messages"] if not m.get("broadcast")]
+        assert chat == [m for m in sent[-50:] if not m.get("broadcast")]
+        assert [m["text"] for m in entered["messages"]] == [m["text"] for m in sent[-50:]]
+        assert entered["messages"][0]["text"] == "m6" and entered["messages"][5]["broadcast"]
         assert entered["messages"][-1]["user"] == {"id": mod.user["id"], "name": "Mod"}
         other = await b_.call("room.join", {"room": r2})
-        assert [m["text"] for m in other["messages"]] == ["elsewhere"]
+        assert [m["text"] for m in other["messages"]] == ["hi", "elsewhere"]  # to every room
 
 async def test_broadcast_reaches_every_room(event: Event) -> None:
     async with people(event, 2) as (mod, (a, b_)):
@@ -337,6 +340,10 @@ async def test_broadcast_reaches_every_room(event: Event) -> None:
             got = await client.event("breakout.message")
             assert got["data"]["text"] == "Five minutes left" and got["data"]["room"] == room
             assert got["topic"] == f"room:{room}"
+        # A reload (room.join again) finds the broadcast in the room's history, once.
+        again = await a.call("room.join", {"room": r1})
+        lines = [m for m in again["messages"] if m.get("broadcast")]
+        assert [m["text"] for m in lines] == ["Five minutes left"] and lines[0]["id"]
 
 
 async def test_leaving_a_room_topic_stops_its_chat(event: Event) -> None:

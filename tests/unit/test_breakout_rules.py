@@ -110,6 +110,7 @@ def test_a_timer_job_warns_or_closes_only_an_open_round_that_was_not_extended() 
     opened = rules.opened(make(2, duration_s=120), 1000.0)  # ends at 1120
     assert rules.timer_due(opened, "closing", 1060.0) == "closing"
     assert rules.timer_due(opened, "close", 1119.6) == "close"  # half a second early is due
+    assert rules.timer_due(opened, "close", 1119.5) == "close"  # exactly half a second
     assert rules.timer_due(opened, "close", 1119.0) is None  # extended meanwhile: not yet
     assert rules.timer_due(rules.closed(opened, 1100.0), "close", 1200.0) is None
     assert rules.timer_due(rules.opened(make(2), 1.0), "close", 1200.0) is None  # no timer
@@ -254,6 +255,24 @@ def test_the_view_is_the_breakouts_wire_form() -> None:
         "rooms": [{"id": r1.id, "name": "Room 1", "mode": None, "count": 1},
                   {"id": r2.id, "name": "Room 2", "mode": None, "count": 0}],
         "created_at": 100000, "opened_at": 200500, "ends_at": 260500, "closed_at": None}
+
+
+def test_a_closed_separate_round_reused_keeps_its_modes_in_the_view() -> None:
+    first = rules.closed(rules.opened(make(2), 150.0), 160.0)
+    modes = ("in_room", "remote")
+    rooms = [msgspec.structs.replace(r, mode=m) for r, m in zip(first.rooms, modes, strict=True)]
+    b = rules.closed(rules.opened(make(2, mix="separate", reuse=first.id), 170.0, rooms),
+                     180.25)
+    shown = msgspec.to_builtins(rules.view(b, {}))
+    assert [r["mode"] for r in shown["rooms"]] == ["in_room", "remote"]
+    assert (shown["reuse"], shown["mix"], shown["closed_at"]) == (first.id, "separate", 180250)
+
+
+def test_opening_takes_the_rooms_it_is_given() -> None:
+    b = make(2)
+    rooms = [msgspec.structs.replace(r, mode="remote") for r in b.rooms]
+    assert rules.opened(b, 1.0, rooms).rooms == rooms
+    assert rules.opened(b, 1.0).rooms == b.rooms
 
 
 def test_a_room_by_id_and_its_reference() -> None:

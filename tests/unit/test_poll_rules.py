@@ -183,6 +183,33 @@ def test_words_sorted_by_count_then_word() -> None:
     assert list(words.items()) == [("c", 2), ("a", 1), ("b", 1)]  # the order, not just the set
 
 
+def test_results_with_no_votes_count_zero() -> None:
+    empty = results(make(), {})
+    assert (empty["votes"], empty["tally"]) == (0, [0, 0, 0])
+    assert empty["by_mode"] == {"in_room": {"votes": 0, "tally": [0, 0, 0]},
+                                "remote": {"votes": 0, "tally": [0, 0, 0]}}
+
+
+def test_a_snapshot_shows_results_to_those_who_may_see_them() -> None:
+    counters = {"remote": {"votes": 1, "o:2": 1}}
+    live = rules.opened(make(), 1)
+    assert live is not None
+    seen = msgspec.to_builtins(rules.seen(live, counters, voted=True, staff=False))
+    assert seen["my_vote"] is True and seen["id"] == "p1" and seen["state"] == "open"
+    assert seen["outcome"]["tally"] == [0, 0, 1] and "raw_outcome" not in seen
+    hidden = msgspec.structs.replace(live, results="hidden")
+    assert "outcome" not in msgspec.to_builtins(rules.seen(hidden, counters, voted=False,
+                                                           staff=False))
+    staff = msgspec.to_builtins(rules.seen(hidden, counters, voted=False, staff=True))
+    assert staff["my_vote"] is False and staff["outcome"]["votes"] == 1
+    few = msgspec.structs.replace(live, min_responses=3, staff_below_threshold=True)
+    exact = msgspec.to_builtins(rules.seen(few, counters, voted=False, staff=True))
+    assert exact["outcome"]["suppressed"] is True and exact["raw_outcome"]["votes"] == 1
+    assert "raw_outcome" not in msgspec.to_builtins(
+        rules.seen(msgspec.structs.replace(few, results="live", min_responses=0), counters,
+                   voted=False, staff=True))
+
+
 def test_results_are_final_once_the_poll_closes() -> None:
     counters = {"remote": {"votes": 1, "o:0": 1}}
     opened = rules.opened(make(), 1)

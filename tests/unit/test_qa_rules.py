@@ -43,8 +43,13 @@ def test_public_form_has_the_contract_fields() -> None:
     out = public(ask(votes=3))
     assert set(out) == {"id", "session", "text", "author", "votes", "status", "pinned",
                         "answer", "created_at", "mode"}
-    assert out["author"] == {"id": "u-a", "name": "Zoë Müller"}
-    assert out["votes"] == 3 and out["mode"] == "in_room"
+    assert out == {"id": "q-1", "session": "opening", "text": "Why?",
+                   "author": {"id": "u-a", "name": "Zoë Müller"}, "votes": 3,
+                   "status": "visible", "pinned": False, "answer": None, "created_at": 1000,
+                   "mode": "in_room"}
+    answered = public(ask(status="answered", pinned=True, answer="Because."))
+    assert (answered["status"], answered["pinned"], answered["answer"]) == \
+        ("answered", True, "Because.")
 
 
 def test_anonymous_question_names_nobody_even_to_its_author() -> None:

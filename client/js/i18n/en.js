@@ -244,5 +244,16 @@ export default {
     'stage.video_screen': 'Screen shared by {name}',
     // Moderation.
     'mod.confirm_answer': 'Save as answered',
+    // Polls: what a voter is told.
+    'poll.voted_named': 'Thanks, your answer is counted, with your name.',
+    'poll.named_note': 'Answers are recorded with your name.',
+    'poll.no_answers': 'No answers yet.',
+    'poll.min_not_reached': 'Fewer than {n} people answered: the results stay hidden.',
+    'poll.word_count': 'said {n} times',
+    'poll.word_count_one': 'said once',
+    'pollb.closed_list': 'Closed polls',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} people here now: {rooms} rooms of {sizes} each when you open them.',
+    'brc.preview_one': '{n} person here now: {rooms} rooms of {sizes} each when you open them.',
   },
 };

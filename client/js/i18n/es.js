@@ -243,5 +243,16 @@ export default {
     'stage.video_screen': 'Pantalla compartida por {name}',
     // Moderation.
     'mod.confirm_answer': 'Guardar como respondida',
+    // Polls: what a voter is told.
+    'poll.voted_named': 'Gracias, tu respuesta se ha contado, con tu nombre.',
+    'poll.named_note': 'Las respuestas se guardan con tu nombre.',
+    'poll.no_answers': 'Todavía no hay respuestas.',
+    'poll.min_not_reached': 'Respondieron menos de {n} personas: los resultados siguen ocultos.',
+    'poll.word_count': 'dicho {n} veces',
+    'poll.word_count_one': 'dicho una vez',
+    'pollb.closed_list': 'Encuestas cerradas',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} personas ahora: {rooms} salas de {sizes} cada una al abrirlas.',
+    'brc.preview_one': '{n} persona ahora: {rooms} salas de {sizes} cada una al abrirlas.',
   },
 };

@@ -243,5 +243,16 @@ export default {
     'stage.video_screen': 'Écran partagé par {name}',
     // Moderation.
     'mod.confirm_answer': 'Enregistrer comme répondue',
+    // Polls: what a voter is told.
+    'poll.voted_named': 'Merci, votre réponse est comptée, avec votre nom.',
+    'poll.named_note': 'Les réponses sont enregistrées avec votre nom.',
+    'poll.no_answers': 'Pas encore de réponse.',
+    'poll.min_not_reached': 'Moins de {n} personnes ont répondu : les résultats restent masqués.',
+    'poll.word_count': 'proposé {n} fois',
+    'poll.word_count_one': 'proposé {n} fois',
+    'pollb.closed_list': 'Sondages fermés',
+    // Breakouts: the split before opening.
+    'brc.preview': '{n} personnes présentes : {rooms} salles de {sizes} chacune à l\'ouverture.',
+    'brc.preview_one': '{n} personne présente : {rooms} salles de {sizes} chacune à l\'ouverture.',
   },
 };

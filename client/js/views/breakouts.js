@@ -3,7 +3,7 @@
 // visit, reports, close).
 
 import { countdown, h, fill, toMs } from '../dom.js';
-import { t } from '../i18n.js';
+import { formatNumber, plural, t } from '../i18n.js';
 import { stagePanel } from './stage.js';
 
 function endsAt(state) {
@@ -219,7 +219,9 @@ export function moderatorBreakouts(ctx) {
 
   function roomCard(room, b) {
     const report = state.reports.get(room.id);
-    const members = room.members || [];
+    // Session events carry counts only; the names come from `breakout.people` (who is
+    // present, and in which room), so a self-select room shows who chose it at once.
+    const members = room.members || (peopleOf === b.id ? people.filter((p) => p.room === room.id) : []);
     return dropTarget(h('li', { class: 'room-card', dataset: { room: room.id } },
       h('div', { class: 'row spread wrap' }, h('h4', {}, room.name, ' ', h('span', { class: 'muted' }, `(${room.count ?? members.length})`)),
         b.state === 'open' ? h('button', { type: 'button', class: 'link', onclick: () => ctx.enterRoom(room) }, t('brc.visit')) : null),
@@ -252,9 +254,21 @@ export function moderatorBreakouts(ctx) {
         h('button', { type: 'button', class: 'danger', id: 'breakout-close', onclick: () => run('breakout.close') }, t('brc.close'))),
       b.state === 'open' ? broadcastForm : null,
       b.assign === 'manual' ? h('p', { class: 'muted small' }, t('brc.drag_hint')) : null,
+      b.state === 'draft' && b.assign === 'auto' ? splitPreview(b) : null,
       unassigned.length ? dropTarget(h('div', { class: 'unassigned' }, h('h4', {}, t('brc.unassigned')),
         h('ul', { class: 'people' }, unassigned.map((p) => person(p, b, null)))), null) : null,
       h('ul', { class: 'room-cards' }, b.rooms.map((room) => roomCard(room, b))));
+  }
+
+  /** Before "Open rooms": how an automatic split will fall, from who is here now. */
+  function splitPreview(b) {
+    const here = peopleOf === b.id ? people.length : 0;
+    const rooms = b.rooms.length;
+    const low = Math.floor(here / rooms);
+    const high = Math.ceil(here / rooms);
+    const sizes = low === high ? formatNumber(low) : `${formatNumber(low)}–${formatNumber(high)}`;
+    return h('p', { class: 'notice split-preview', id: 'split-preview', role: 'status' },
+      plural('brc.preview', here, { rooms, sizes }));
   }
 
   function closedReports(b) {

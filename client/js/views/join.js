@@ -43,8 +43,9 @@ export function joinView(app, params) {
     try {
       const name = fields.name.value.trim();
       const reply = ev ? await joinEvent(ev, name, given) : await joinByCode(given, name);
+      // A role code is kept to renew the token when it expires (the person stays the same).
       saveAuth({ token: reply.token, role: reply.role, event: reply.event || ev,
-        name: reply.name || name, mode: mode.value() });
+        name: reply.name || name, mode: mode.value(), ...(ev ? { code: given } : {}) });
       app.go(reply.role === 'display' ? '#/screen' : '#/agenda');
     } catch (err) {
       showError(err, ev);

@@ -25,9 +25,10 @@ function wordCloud(words) {
   const entries = Object.entries(words || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 60);
   if (!entries.length) return h('p', { class: 'muted' }, t('poll.no_words'));
   const max = entries[0][1];
+  // Each word is read as itself, then how often it came ("Trust, said 3 times").
   return h('ul', { class: 'wordcloud' }, entries.map(([word, n]) => h('li', {
-    style: { fontSize: `${(0.9 + 1.6 * (n / max)).toFixed(2)}rem` }, title: String(n), dataset: { count: String(n) },
-  }, word, h('span', { class: 'visually-hidden' }, ` (${n})`))));
+    style: { fontSize: `${(0.9 + 1.6 * (n / max)).toFixed(2)}rem` }, dataset: { count: String(n) },
+  }, word, h('span', { class: 'visually-hidden' }, `, ${plural('poll.word_count', n)}`))));
 }
 
 /** One tally (the whole audience or one half) in the form its poll kind calls for. */
@@ -40,7 +41,7 @@ function tallyView(poll, votes, tally) {
     const histogram = (tally && tally.histogram) || [];
     const named = poll.labels || [];
     const labels = Array.from({ length: scale }, (_, i) => (named[i] ? `${i + 1} ${named[i]}` : String(i + 1)));
-    const mean = tally && tally.mean != null ? Number(tally.mean).toFixed(1) : '–';
+    const mean = tally && tally.mean != null ? Math.round(Number(tally.mean) * 10) / 10 : '–';
     return h('div', {}, h('p', { class: 'mean' }, t('poll.mean', { mean, scale })), bars(labels, histogram, votes, 'histogram'));
   }
   if (poll.kind === 'ranking') return rankingView(poll, tally);
@@ -72,6 +73,8 @@ export function resultsView(poll, results, { split = false } = {}) {
     return h('div', { class: 'results suppressed', 'aria-label': t('poll.results') }, h('p', { class: 'muted votes-total' }, t('poll.fewer_than', { n: minimum })));
   }
   const votes = results.votes || 0;
+  // Nobody has answered yet: say so, rather than empty bars or "Average –".
+  if (!votes) return h('div', { class: 'results', 'aria-label': t('poll.results') }, h('p', { class: 'muted votes-total' }, t('poll.no_answers')));
   const parts = [h('p', { class: 'muted votes-total' }, plural('poll.votes', votes)), tallyView(poll, votes, results.tally)];
   if (split && results.by_mode) {
     parts.push(h('div', { class: 'split' }, [['in_room', 'pollb.split_room'], ['remote', 'pollb.split_remote']].map(([mode, label]) => {
@@ -97,7 +100,9 @@ function resultsOrNote(state, poll, staff) {
   if (results) return resultsView(poll, results, { split: staff });
   if (poll.results === 'hidden') return h('p', { class: 'muted' }, t('poll.results_hidden'));
   if (poll.results === 'after_close' && poll.state !== 'closed') return h('p', { class: 'muted' }, t('poll.results_later'));
-  if (poll.min_responses) return h('p', { class: 'muted' }, t('poll.min_responses', { n: poll.min_responses }));
+  if (poll.min_responses) {
+    return h('p', { class: 'muted' }, t(poll.state === 'closed' ? 'poll.min_not_reached' : 'poll.min_responses', { n: poll.min_responses }));
+  }
   return null;
 }
 
@@ -130,7 +135,7 @@ export function rankingInput(options, current) {
 }
 
 // -- voting ---------------------------------------------------------------------------------
-function voteForm(ctx, poll, onVoted) {
+function voteForm(ctx, poll, onVoted, previous = null) {
   const { act } = ctx;
   const name = `poll-${poll.id}`;
   let inputs;
@@ -166,18 +171,44 @@ function voteForm(ctx, poll, onVoted) {
   if (poll.kind === 'multiple' && poll.max_choices) limitChoices(inputs, poll.max_choices);
   const hint = poll.kind === 'multiple' && poll.max_choices ? h('p', { class: 'muted small' }, t('poll.pick_up_to', { n: poll.max_choices })) : null;
   const button = h('button', { type: 'submit', class: 'primary' }, t('poll.vote'));
-  return h('form', {
+  // "Vote" with nothing chosen says what is missing, next to the button.
+  const missing = h('p', { class: 'form-error', id: `${name}-missing`, role: 'alert' });
+  const form = h('form', {
     class: 'stack poll-form',
     onsubmit: async (e) => {
       e.preventDefault();
       const answer = read(e.currentTarget);
-      if (!answer) return;
+      if (!answer) {
+        missing.textContent = t(poll.kind === 'rating' ? 'error.field.rating'
+          : poll.kind === 'single' || poll.kind === 'multiple' ? 'error.field.choices' : 'error.field.text');
+        form.querySelector('input:not(:disabled), textarea')?.focus();
+        return;
+      }
+      missing.textContent = '';
       button.disabled = true;
       const reply = await act('poll.vote', { poll: poll.id, ...answer });
       button.disabled = false;
       if (reply) onVoted(answer);
     },
-  }, h('fieldset', {}, h('legend', { class: 'visually-hidden' }, poll.title), hint, inputs), button);
+  }, h('fieldset', {}, h('legend', { class: 'visually-hidden' }, poll.title), hint, inputs), missing, button);
+  prefill(form, name, previous);
+  return form;
+}
+
+/** "Change my vote" opens the form with the earlier answer in it. */
+function prefill(form, name, answer) {
+  if (!answer || answer === true) return;
+  for (const n of answer.choices || []) {
+    const box = form.querySelector(`#${CSS.escape(`${name}-${n}`)}`);
+    if (box) box.checked = true;
+  }
+  if (answer.rating) {
+    const radio = form.querySelector(`#${CSS.escape(`${name}-${answer.rating}`)}`);
+    if (radio) radio.checked = true;
+  }
+  const field = form.querySelector(`#${CSS.escape(`${name}-text`)}`);
+  if (field && answer.text) field.value = answer.text;
+  form.querySelector('input[type="checkbox"]')?.dispatchEvent(new Event('change')); // max_choices
 }
 
 /** At most `max` boxes checked: the others are disabled until one is unchecked. */
@@ -190,18 +221,36 @@ function limitChoices(labels, max) {
   for (const box of boxes) box.addEventListener('change', apply);
 }
 
+/** What this tab answered before "Change my vote", per poll, to fill the form again. */
+const earlierByState = new WeakMap();
+function earlierAnswers(state) {
+  if (!earlierByState.has(state)) earlierByState.set(state, new Map());
+  return earlierByState.get(state);
+}
+
 /** A poll card whose form survives result updates: rebuilt only when what it asks changes. */
 function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
   const { state } = ctx;
   const voted = state.myPolls.has(poll.id);
   const results = h('div', { class: 'poll-results' });
   const body = [];
+  const earlier = earlierAnswers(state);
   if (poll.state === 'open' && !voted && !ctx.noVote) {
-    body.push(voteForm(ctx, poll, () => ctx.refresh('polls')));
+    body.push(voteForm(ctx, poll, () => {
+      earlier.delete(poll.id);
+      ctx.refresh('polls');
+      // The form is gone: the keyboard lands on the thanks, not on <body>.
+      document.getElementById(`poll-voted-${poll.id}`)?.focus();
+    }, earlier.get(poll.id)));
   } else if (poll.state === 'open' && voted) {
-    body.push(h('p', { class: 'notice voted', role: 'status' }, t('poll.voted')));
+    body.push(h('p', { class: 'notice voted', role: 'status', tabindex: '-1', id: `poll-voted-${poll.id}` },
+      t(poll.anonymous ? 'poll.voted' : 'poll.voted_named')));
     if (poll.allow_change && !ctx.noVote) {
-      body.push(h('button', { type: 'button', class: 'link', onclick: () => ctx.refresh(state.changeVote(poll.id)) }, t('poll.change_vote')));
+      body.push(h('button', { type: 'button', class: 'link', onclick: () => {
+        earlier.set(poll.id, state.myPolls.get(poll.id));
+        ctx.refresh(state.changeVote(poll.id));
+        document.querySelector(`#poll-${CSS.escape(poll.id)}-0, #poll-${CSS.escape(poll.id)}-1, #poll-${CSS.escape(poll.id)}-text`)?.focus();
+      } }, t('poll.change_vote')));
     }
   } else if (poll.state === 'closed') {
     body.push(h('p', { class: 'muted' }, t('poll.closed')));
@@ -209,7 +258,7 @@ function pollCard(ctx, poll, { staff = false, controls = null } = {}) {
   const el = h('article', { class: `poll poll-${poll.state}`, dataset: { id: poll.id }, 'aria-labelledby': `poll-h-${poll.id}` },
     h('div', { class: 'row spread wrap' }, h('h3', { id: `poll-h-${poll.id}` }, poll.title),
       staff ? h('span', { class: `badge state-${poll.state}` }, t(`pollb.state.${poll.state}`)) : null),
-    closesIn(poll), poll.anonymous && !staff ? h('p', { class: 'muted small' }, t('poll.anonymous_note')) : null,
+    closesIn(poll), staff ? null : h('p', { class: 'muted small' }, t(poll.anonymous ? 'poll.anonymous_note' : 'poll.named_note')),
     body, controls, results);
   const key = `${poll.id}:${poll.state}:${voted}:${ctx.lang || ''}`;
   return { el, key, renderResults: (p) => fill(results, resultsOrNote(state, p, staff)) };
@@ -305,13 +354,35 @@ export function moderatorPolls(ctx) {
       h('button', { type: 'button', class: 'link danger-text', onclick: run('poll.delete') }, t('pollb.delete')));
   }
 
+  // One screen: open polls, then drafts; closed ones fold into one <details>; the builder
+  // starts folded once there are polls.
+  const closedContainer = h('div', { class: 'polls', id: 'moderator-polls-closed' });
+  const closedCount = h('span', { class: 'count' });
+  const closedBox = h('details', { class: 'closed-polls', id: 'closed-polls' },
+    h('summary', {}, t('pollb.closed_list'), ' ', closedCount), closedContainer);
+  const renderClosed = pollList({ ...ctx, noVote: true }, closedContainer, (poll) => ({ staff: true, controls: controls(poll) }));
+  const builderBox = builder(ctx);
+  let first = true;
   const el = h('section', { class: 'card panel', id: 'poll-panel', 'aria-labelledby': 'polls-h' },
-    h('h2', { id: 'polls-h' }, t('polls.title')), builder(ctx), container);
+    h('h2', { id: 'polls-h' }, t('polls.title')), builderBox, container, closedBox);
+  const rank = { open: 0, draft: 1 };
+  const seenOpen = new Set(); // polls this page has shown open or as drafts
   return {
     el,
     update(area) {
       if (area !== 'polls' && area !== 'all') return;
-      render([...state.polls.values()].sort(byNewest));
+      const all = [...state.polls.values()].sort(byNewest);
+      if (first && all.length) builderBox.open = false;
+      first = false;
+      // A poll closed while this page is shown stays where it was (its card does not jump
+      // away under the "Close" button, and "Reopen" is at hand); those closed before fold.
+      for (const p of all) if (p.state !== 'closed') seenOpen.add(p.id);
+      const inPlace = (p) => p.state !== 'closed' || seenOpen.has(p.id);
+      render(all.filter(inPlace).sort((a, b) => (rank[a.state] ?? 2) - (rank[b.state] ?? 2)));
+      const closed = all.filter((p) => !inPlace(p));
+      renderClosed(closed);
+      closedCount.textContent = `(${closed.length})`;
+      closedBox.hidden = !closed.length;
     },
   };
 }

@@ -54,6 +54,9 @@ export function attendeeQA(ctx) {
     send.disabled = true;
     const reply = await act('qa.ask', { session: sessionId, text: text.value, anonymous: anonymous.checked });
     send.disabled = false;
+    // Disabling the button dropped the focus: back to the box, for the next question or to
+    // fix this one.
+    text.focus();
     if (!reply) return;
     text.value = '';
     count.textContent = t('qa.chars_left', { n: TEXT_MAX });
@@ -135,7 +138,7 @@ export function moderatorQA(ctx) {
   const sections = new Map(GROUPS.map(([status, label]) => {
     const count = h('span', { class: 'count' });
     const list = h('ol', { class: 'questions', id: `queue-${status}` });
-    const heading = h('h3', { id: `queue-${status}-h` }, t(label), ' ', count);
+    const heading = h('h3', { id: `queue-${status}-h`, tabindex: '-1' }, t(label), ' ', count);
     const section = status === 'answered' || status === 'dismissed'
       ? h('details', { class: `queue queue-${status} queue-done` }, h('summary', {}, heading), list)
       : h('section', { class: `queue queue-${status}`, 'aria-labelledby': `queue-${status}-h` }, heading, list);
@@ -149,8 +152,16 @@ export function moderatorQA(ctx) {
   async function moderate(q, action, answer) {
     const data = { question: q.id, action };
     if (answer) data.answer = answer;
+    const from = q.status;
     const reply = await act('qa.moderate', data);
     if (reply) ctx.refresh('qa');
+    // The question moved to another list with the button pressed: the keyboard goes on to
+    // the next question of the list it left (the next one to review), or to its heading.
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      const { list } = sections.get(from);
+      (list.querySelector('button') || document.getElementById(`queue-${from}-h`))?.focus();
+    }
   }
 
   function button(q, action, label, cls = '') {

@@ -58,6 +58,8 @@ def frame_parts(kind: str, topic: str, data: bytes) -> tuple[str, str]:
 class Broker(Protocol):
     """Sequenced publish/subscribe with a bounded history per key."""
 
+    reconnects: int  # pub/sub connections re-established after a loss
+
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         """Publish an event (data is its encoded JSON object); return its seq."""
 

@@ -25,6 +25,8 @@ from .tables import Database, Tables
 
 
 class MemoryBroker:
+    reconnects = 0  # nothing to lose in one process
+
     def __init__(self, history_size: int) -> None:
         self._size = history_size
         self._seq: dict[str, int] = defaultdict(int)

@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from ..clock import Clock, SystemClock
@@ -39,6 +37,7 @@ from .base import (
 )
 from .keys import GLOBAL, KeySpace
 from .polling import PollingScheduler
+from .redis_link import Link, URLLink
 from .replies import text
 
 log = logging.getLogger("plenary.redis")
@@ -106,14 +105,15 @@ class Keys:
         return DOC(event, "fields", name)
 
 
-# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch.
+# KEYS: seq, history, epoch. ARGV: channel, frame head, frame tail, history size, new epoch,
+# PUBLISH (or SPUBLISH on Redis Cluster: the channel is in the event's slot, like the keys).
 PUBLISH = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[3], ARGV[5], 'NX')
 local frame = ARGV[2] .. seq .. ARGV[3]
 redis.call('RPUSH', KEYS[2], frame)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[4]), -1)
-redis.call('PUBLISH', ARGV[1], seq .. '|' .. frame)
+redis.call(ARGV[6], ARGV[1], seq .. '|' .. frame)
 return seq
 """
 
@@ -165,9 +165,11 @@ return out
 
 
 class RedisBroker:
-    def __init__(self, client: aioredis.Redis, url: str, history_size: int) -> None:
+    PUBLISH = "PUBLISH"
+
+    def __init__(self, client: aioredis.Redis, link: Link, history_size: int) -> None:
         self._client = client
-        self._url = url
+        self._link = link
         self._size = history_size
         self._publish = client.register_script(PUBLISH)
         self._history = client.register_script(HISTORY)
@@ -181,11 +183,14 @@ class RedisBroker:
         self._resync_task: asyncio.Task[None] | None = None
         self._delay = 0.05
         self.connected = asyncio.Event()
+        self.reconnects = 0
+        self._sessions = 0
 
     async def publish(self, key: str, kind: str, data: bytes) -> int:
         head, tail = frame_parts(kind, key.partition("|")[2], data)
         keys = [Keys.seq(key), Keys.history(key), Keys.epoch(key)]
-        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch()]
+        args: list[str | int] = [Keys.channel(key), head, tail, self._size, new_epoch(),
+                                 self.PUBLISH]
         return int(await self._publish(keys, args))
 
     async def history(self, key: str, after: int,
@@ -277,8 +282,7 @@ class RedisBroker:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()
         # No retries: a lost connection must surface here, so that we resync our clients.
-        client = aioredis.Redis.from_url(self._url, socket_connect_timeout=2,
-                                         retry=Retry(NoBackoff(), 0))
+        client = self._link.single()
         self._pubsub = client.pubsub()
         await self._pubsub.subscribe(Keys.channel(topic_key(GLOBAL, "-")))  # opens it
         reader = asyncio.create_task(self._read(), name="redis-pubsub-read")
@@ -288,25 +292,31 @@ class RedisBroker:
         except BaseException:
             reader.cancel()
             raise
-        self.connected.set()
-        self._delay = 0.05
-        if self._resync is not None:
-            self._resync_task = asyncio.create_task(self._resync())
+        self._up()
         try:
             await reader
         finally:
             reader.cancel()  # when we are cancelled, nobody may go on reading the socket
 
-    async def _read(self) -> None:
-        pubsub = self._pubsub
+    def _up(self) -> None:
+        """Subscribed again: count it, and resync what our clients missed meanwhile."""
+        self.connected.set()
+        self._sessions += 1
+        self.reconnects = self._sessions - 1
+        self._delay = 0.05
+        if self._resync is not None:
+            self._resync_task = asyncio.create_task(self._resync())
+
+    async def _read(self, pubsub: Any = None) -> None:
+        pubsub = pubsub or self._pubsub
         while True:
             message = await pubsub.get_message(timeout=None)
             if message is None:
                 continue
             kind = message["type"]
-            if kind == "message":
+            if kind in ("message", "smessage"):
                 self._on_message(message["channel"], message["data"])
-            elif kind == "subscribe":
+            elif kind in ("subscribe", "ssubscribe"):
                 waiting = self._waiting.get(message["channel"].decode())
                 if waiting:
                     future = waiting.popleft()
@@ -445,16 +455,21 @@ class PersistenceError(RuntimeError):
 class RedisBackend:
     name = "redis"
 
-    def __init__(self, url: str, history_size: int = 1000, presence_ttl_s: float = 30.0,
-                 clock: Clock | None = None, require_aof: bool = False) -> None:
+    def __init__(self, url: str | Link, history_size: int = 1000, presence_ttl_s: float = 30.0,
+                 clock: Clock | None = None, require_aof: bool = False,
+                 wait_replicas: int = -1, wait_timeout_ms: int = 1000) -> None:
         self._require_aof = require_aof
-        # Blocking: a burst of more than 64 concurrent commands (a vote storm) waits for a
-        # free connection instead of failing with "Too many connections".
-        self.redis = aioredis.Redis.from_pool(aioredis.BlockingConnectionPool.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10,
-            max_connections=64, timeout=5,
-        ))
-        self.broker = RedisBroker(self.redis, url, history_size)
+        self._wait = wait_replicas  # -1: one replica if the primary has any (see start)
+        self.link = URLLink(url) if isinstance(url, str) else url
+        self.redis = self.link.pool()
+        self.redis.wait_timeout_ms = wait_timeout_ms
+        from .redis_cluster import ClusterBroker, ClusterLink
+
+        if isinstance(self.link, ClusterLink):
+            self._wait = 0  # WAIT is per connection and node: not through the cluster client
+            self.broker: RedisBroker = ClusterBroker(self.redis, self.link, history_size)
+        else:
+            self.broker = RedisBroker(self.redis, self.link, history_size)
         self.presence = RedisPresence(self.redis, presence_ttl_s)
         self.scheduler = RedisScheduler(self.redis, clock=clock)
         self.limiter = RedisLimiter(self.redis, clock)
@@ -472,6 +487,19 @@ class RedisBackend:
             log.error("Redis is not reachable yet; serving 503 on /readyz until it is")
             return
         await self._check_persistence()
+        await self._choose_wait()
+
+    async def _choose_wait(self) -> None:
+        """Votes and questions wait for one replica when the primary has replicas (unless a
+        setting says otherwise), so a failover to that replica loses none of them."""
+        replicas = self._wait
+        if replicas < 0:
+            info = await self.redis.info("replication")
+            replicas = 1 if int(info.get("connected_slaves", 0)) > 0 else 0
+        self.redis.wait_replicas = replicas
+        if replicas:
+            log.info("votes and questions are acknowledged once %d replica(s) have them",
+                     replicas)
 
     async def _check_persistence(self) -> None:
         """Without an append-only file a restarted Redis has lost the last writes (every

@@ -15,10 +15,11 @@ are rebuilt from them when the store is opened, and never stored.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
+from typing import IO, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -41,6 +42,7 @@ class Database:
     def __init__(self, path: Path, sync: Sync = "full") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._lock = _lock(path.with_name(path.name + ".lock"))
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={sync.upper()}")
@@ -87,6 +89,24 @@ class Database:
         if self._pending is not None:
             self._commit()
         self._conn.close()
+        self._lock.close()
+
+
+class DataInUse(RuntimeError):
+    """Another process runs on this PLENARY_DATA."""
+
+
+def _lock(path: Path) -> IO[bytes]:
+    """One process per data folder: the embedded backend's state lives in that process, so a
+    second one (uvicorn --workers, two servers) would serve other state. Use Redis for more."""
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataInUse(f"{path.parent} is in use by another Plenary process: the embedded "
+                        "backend runs in one process (set REDIS_URL for more).") from None
+    return handle
 
 
 _key_encoder = msgspec.json.Encoder()

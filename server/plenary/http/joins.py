@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..agenda import ROLE_CODES, EventDef
-from ..auth import issue_token
+from ..auth import issue_token, read_token
 from ..errors import Code, ProtocolError
 from ..messages import Mode, Role, clean_text
 from .edge import answers_problems, path_slug, reply, require_user, services_of, typed_body
@@ -26,6 +26,7 @@ class JoinBody(msgspec.Struct, forbid_unknown_fields=True):
     code: GivenCode
     name: Name = ""
     mode: Mode | None = None
+    renew: Annotated[str, msgspec.Meta(max_length=4096)] | None = None  # an expired token
 
 
 class JoinReply(msgspec.Struct):
@@ -62,8 +63,20 @@ def _token(request: Request, event: EventDef, body: JoinBody) -> Response:
     name = display_name(event, role, body.name)
     settings = services_of(request).settings
     token = issue_token(settings.secret, event=event.id, name=name, role=role,
-                        ttl_s=settings.token_ttl_s)
+                        ttl_s=settings.token_ttl_s,
+                        user_id=_renewed(settings.secret, body.renew, event.id))
     return reply(JoinReply(token=token, role=role.name, event=event.id, name=name))
+
+
+def _renewed(secret: str, token: str | None, event_id: str) -> str | None:
+    """The user id of a (maybe expired) token of this event: a renewal keeps the person
+    (their votes, their questions). The code is checked as for any join."""
+    if token is None:
+        return None
+    user = read_token(secret, token, expired_ok=True)
+    if user.event != event_id:
+        raise ProtocolError(Code.unauthorized, "`renew` is a token of another event.")
+    return user.id
 
 
 @answers_problems

@@ -283,6 +283,7 @@ class PlenaryWebSocket(asyncio.Protocol):
         self.conn.send_response(self.response)
         self._write_pending()
         self.writable = True
+        self.request = self.response = None  # ~3 KB of headers a connection no longer needs
         log.info('%s - "WebSocket %s" [accepted]', _peer(self.client), self.scope["path"])
         self._schedule_ping()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
+import msgspec
+
 Kind = Literal["session.started", "session.ended", "poll.closed", "question.answered",
                "breakout.report_submitted", "report.ready"]
 KINDS: tuple[Kind, ...] = ("session.started", "session.ended", "poll.closed",
@@ -22,9 +24,15 @@ class Occurrence:
     once: str | None = None
 
 
+WATCHED = frozenset({"session.updated", "poll.results", "qa.question", "breakout.report"})
+
+
 def occurrences(topic: str, kind: str, data: Any, live_before: bool | None) -> list[Occurrence]:
     """The webhooks one published protocol event makes. `live_before`: the session's live
     switch as last seen (for `session.updated`)."""
+    if kind not in WATCHED:
+        return []
+    data = msgspec.to_builtins(data)  # events carry typed wire views (Structs) as well as dicts
     public = topic.startswith("session:") and not topic.endswith(":staff")
     if kind == "session.updated" and public:
         return _session(data["session"], live_before)

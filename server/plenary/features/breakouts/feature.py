@@ -407,8 +407,9 @@ class BreakoutsFeature(Feature):
         b = await self._breakout(ctx.event_id, data.breakout)
         text = clean_text(data.text, "text", high=BROADCAST_MAX)
         rules.broadcastable(b)
-        message = {"breakout": b.id, "text": text, "at": rules.ms(self._now()),
-                   "from": {"id": ctx.user.id, "name": ctx.user.name}}
+        # One id for the message in every room, so a room's history and live copy merge.
+        message = {"id": rules.new_id("b"), "breakout": b.id, "text": text,
+                   "at": rules.ms(self._now()), "from": {"id": ctx.user.id, "name": ctx.user.name}}
         await asyncio.gather(*[self._publish(b.event, topics.room(r.id), "breakout.message",
                                              {**message, "room": r.id}) for r in b.rooms])
         return {"rooms": len(b.rooms)}

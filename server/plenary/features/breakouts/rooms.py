@@ -26,6 +26,7 @@ STATE = "breakout.rooms"  # conn.state: the room ids this connection is in
 _CLOSED = '{"type":"room.closed",'
 _PRESENCE = '{"type":"room.presence",'
 _MESSAGE = '{"type":"room.message",'
+_BROADCAST = '{"type":"breakout.message",'  # a moderators' message, shown in the room's chat
 HISTORY_SCAN = 200  # events read back first when looking for a room's recent messages
 
 
@@ -137,10 +138,11 @@ class LocalRooms:
 
 async def recent_messages(broker: Any, key: str, upto: Position, n: int, depth: int
                           ) -> list[dict[str, Any]]:
-    """The last `n` `room.message` messages published on `key` up to seq `upto`, oldest
-    first, read back from the broker's history (at most `depth` events deep): nothing is
-    stored for them. Presence and other events are interleaved, so the window grows until
-    it holds `n` messages or reaches the start or the depth of the history."""
+    """The last `n` `room.message` messages and moderators' broadcasts (marked
+    `"broadcast": true`) published on `key` up to `upto`, oldest first, read back from
+    the broker's history (at most `depth` events deep): nothing is stored for them. Presence
+    and other events are interleaved, so the window grows until it holds `n` messages or
+    reaches the start or the depth of the history."""
     found: list[dict[str, Any]] = []
     oldest = max(0, (await broker.last_seqs([key]))[key] - depth)  # what history still holds
     window = HISTORY_SCAN
@@ -149,11 +151,19 @@ async def recent_messages(broker: Any, key: str, upto: Position, n: int, depth: 
         frames = await broker.history(key, after, upto.epoch)
         if frames is None:  # trimmed past the window meanwhile: what the last read found
             return found
-        found = [decode(f)["data"]["message"] for seq, f in frames
-                 if seq <= upto.seq and f.startswith(_MESSAGE)][-n:]
+        found = [_chat_line(f) for seq, f in frames
+                 if seq <= upto.seq and f.startswith((_MESSAGE, _BROADCAST))][-n:]
         if len(found) >= n or after == oldest:
             return found
         window *= 4
+
+
+def _chat_line(frame: str) -> dict[str, Any]:
+    data: dict[str, Any] = decode(frame)["data"]
+    if frame.startswith(_BROADCAST):
+        return {"broadcast": True, **data}
+    message: dict[str, Any] = data["message"]
+    return message
 
 
 def _may_stay(conn: Connection, members: set[str]) -> bool:

@@ -416,10 +416,13 @@ class MediaFeature(Feature):
             self._watches.pop(conn_id, None)
 
     # -- housekeeping: the vanish timer, the load record, dead processes ------------------------
-    async def _reap(self) -> None:
-        """Close what belongs to connections that are gone, and peers that fell silent."""
+    async def _reap(self, judge_silence: bool = True) -> None:
+        """Close what belongs to connections that are gone, and peers that fell silent
+        (unless `judge_silence` is false: this process itself was stalled, and what its peers
+        sent meanwhile may still be waiting to be read)."""
         live = {c.id for c in self.host.connections}
-        await self.peers.reap(live, self._settings.media_idle_timeout_s)
+        await self.peers.reap(live, self._settings.media_idle_timeout_s if judge_silence
+                              else None)
         for conn_id in [c for c in self._watches if c not in live]:
             await self._drop_watches(conn_id, lambda w: True)
 
@@ -432,7 +435,15 @@ class MediaFeature(Feature):
             events=sorted({p.event for p in self.peers.pubs.values()}))
 
     async def _advertise(self, measure: bool = True) -> None:
-        await self.roster.advertise(self._load(), measure)
+        if await self.roster.advertise(self._load(), measure):
+            log.warning("this media process was taken for dead: announcing its publishers")
+            self.host.spawn(self._reannounce(), "media-reannounce")
+
+    async def _reannounce(self) -> None:
+        for pub in list(self.peers.pubs.values()):
+            with survive(log, "announcing a publisher again"):
+                await self.store.put(pub.event, pub.entry)
+                await self._announce(pub.event, Scope.parse(pub.entry.scope))
 
     async def _watch_processes(self) -> None:
         """The first to see a process die ends its publishers for everyone; each process
@@ -474,10 +485,12 @@ class MediaFeature(Feature):
                 await self._watch_processes()
 
     async def _run(self) -> None:
-        restamped = time.monotonic()
+        restamped = last = time.monotonic()
         async for _ in every(self._interval):
+            now = time.monotonic()
+            stalled, last = now - last > 3 * self._interval, now
             with survive(log, "media housekeeping"):  # tried again next round
-                await self._reap()
+                await self._reap(judge_silence=not stalled)
                 await self.recordings.sync(self.host.events, self.peers.pubs)
                 if time.monotonic() - restamped > RESTAMP_S:
                     restamped = time.monotonic()

@@ -43,8 +43,9 @@ _decoder = msgspec.json.Decoder(NodeLoad)
 
 
 class NodeBook(Protocol):
-    async def put(self, load: NodeLoad) -> None:
-        """Advertise (or re-stamp) a process's load; `at` becomes now."""
+    async def put(self, load: NodeLoad) -> bool:
+        """Advertise (or re-stamp) a process's load; `at` becomes now. True if there was no
+        record of that process (its first, or it had been taken for dead)."""
 
     async def all(self) -> list[NodeLoad]: ...
 
@@ -58,8 +59,10 @@ class MemoryNodeBook:
     def __init__(self, tables: Tables | None = None) -> None:
         self._loads: dict[str, NodeLoad] = {}
 
-    async def put(self, load: NodeLoad) -> None:
+    async def put(self, load: NodeLoad) -> bool:
+        new = load.node not in self._loads
         self._loads[load.node] = msgspec.structs.replace(load, at=time.time())
+        return new
 
     async def all(self) -> list[NodeLoad]:
         return list(self._loads.values())
@@ -76,9 +79,9 @@ class RedisNodeBook:
     def __init__(self, client: aioredis.Redis) -> None:
         self._client = client
 
-    async def put(self, load: NodeLoad) -> None:
+    async def put(self, load: NodeLoad) -> bool:
         stamped = msgspec.structs.replace(load, at=time.time())
-        await self._client.hset(Keys.NODES, load.node, _encoder.encode(stamped))
+        return bool(await self._client.hset(Keys.NODES, load.node, _encoder.encode(stamped)))
 
     async def all(self) -> list[NodeLoad]:
         raw = await self._client.hgetall(Keys.NODES)

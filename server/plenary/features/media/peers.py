@@ -157,11 +157,17 @@ class Peers:
         for pid in [p for p, leg in self.legs.items() if leg.peer.source_node == node]:
             await self.end_leg(pid, tell=False)
 
-    async def reap(self, live: set[str], idle_s: float) -> None:
-        """End publishers whose connection is gone, and peers that fell silent."""
+    async def reap(self, live: set[str], idle_s: float | None) -> None:
+        """End publishers whose connection is gone, and (unless `idle_s` is None) peers
+        that fell silent for `idle_s`."""
+        for pid, pub in list(self.pubs.items()):
+            if pub.conn.id not in live:
+                await self.end_pub(pid)
+        if idle_s is None:
+            return
         now = time.monotonic()
         for pid, pub in list(self.pubs.items()):
-            if pub.conn.id not in live or now - pub.peer.last_alive > idle_s:
+            if now - pub.peer.last_alive > idle_s:
                 await self.end_pub(pid)
         for pid, leg in list(self.legs.items()):
             if now - leg.peer.last_alive > idle_s:

@@ -42,10 +42,17 @@ KINDS = ("video", "audio")
 
 
 def configuration(ice: list[dict[str, Any]]) -> RTCConfiguration:
-    """Always an explicit list (maybe empty): aiortc would otherwise use a public STUN."""
+    """Always an explicit list (maybe empty): aiortc would otherwise use a public STUN. Never
+    TURN: the server is reachable itself, and an unreachable TURN server would hold every
+    gathering (~5 s per media.publish) for an allocation the server does not need."""
     return RTCConfiguration(iceServers=[
         RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
-        for s in ice])
+        for s in ice if not _turn(s["urls"])])
+
+
+def _turn(urls: str | list[str]) -> bool:
+    listed = [urls] if isinstance(urls, str) else urls
+    return all(u.startswith(("turn:", "turns:")) for u in listed)
 
 
 class Peer:

@@ -29,16 +29,20 @@ class Roster:
         self.node = node
         self.ttl_s = ttl_s
         self._alive: set[str] = set()
+        self._on_record = False  # this process's record was written once
         self._writing = asyncio.Lock()
         self._cpu = CpuMeter()
 
-    async def advertise(self, load: NodeLoad, measure: bool = True) -> None:
+    async def advertise(self, load: NodeLoad, measure: bool = True) -> bool:
         """Put this process's load on record, with its CPU (measured anew each round, or
         the last figure between rounds). One write at a time: a record never lands over a
-        newer one."""
+        newer one. True if another process had taken this one for dead (its record was
+        gone): its publishers were ended for everyone and must be announced again."""
         async with self._writing:
             load.cpu_pct = self._cpu.read(measure)
-            await self.book.put(load)
+            new = await self.book.put(load)
+            revived, self._on_record = new and self._on_record, True
+            return revived
 
     async def loads(self, mine: Load) -> dict[str, Load]:
         """Every live process's advertised load, this one's (`mine`) as it is now."""
@@ -62,6 +66,7 @@ class Roster:
         return Changes(removed, gone)
 
     async def withdraw(self) -> None:
+        self._on_record = False
         await self.book.remove(self.node)
 
 

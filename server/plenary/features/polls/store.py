@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 
 from ...backends.base import StoreKind
 from ...backends.keys import KeySpace
+from ...backends.replication import acknowledged
 from ...backends.replies import text
 from ...backends.tables import Tables
 from ...messages import MODES, decode, encode
@@ -290,7 +291,9 @@ class RedisPollStore:
                    allow_change: bool) -> Outcome:
         record = encode(ballot.record) if ballot.record is not None else b""
         args = [ballot.voter, ballot.mode, "1" if allow_change else "0", record, *ballot.items]
-        return (await self._vote(Keys.of_poll(event, poll_id), args)).decode()
+        # A ballot is acknowledged once a replica has it (when there are replicas).
+        outcome = await acknowledged(self._client, self._vote, Keys.of_poll(event, poll_id), args)
+        return outcome.decode()
 
     async def counts(self, event: str, poll_id: str) -> tuple[Poll | None, Counters]:
         pipe = self._client.pipeline(transaction=True)  # one consistent read

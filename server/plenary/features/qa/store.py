@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from ...backends.base import StoreKind
 from ...backends.keys import KeySpace
+from ...backends.replication import acknowledged
 from ...backends.replies import text
 from ...backends.tables import Tables
 from .rules import VOTABLE, Question
@@ -222,7 +223,7 @@ class RedisQAStore:
 
     async def add(self, event: str, q: Question) -> bool:
         keys = [Keys.questions(event), Keys.session(event, q.session), Keys.counts(event)]
-        return int(await self._add(keys, [q.id, _encode(q)])) == 1
+        return int(await acknowledged(self._client, self._add, keys, [q.id, _encode(q)])) == 1
 
     async def get(self, event: str, qid: str) -> Question | None:
         pipe = self._client.pipeline(transaction=False)
@@ -256,7 +257,8 @@ class RedisQAStore:
     async def vote(self, event: str, qid: str, user: str, up: bool) -> int | None:
         keys = [Keys.questions(event), Keys.voters(event, qid), Keys.mine(event, user),
                 Keys.counts(event)]
-        n = int(await self._vote(keys, [qid, user, "1" if up else "0", _VOTABLE_ARG]))
+        args = [qid, user, "1" if up else "0", _VOTABLE_ARG]
+        n = int(await acknowledged(self._client, self._vote, keys, args))
         return n if n >= 0 else None
 
     async def counts(self, event: str, qids: Iterable[str]) -> dict[str, int]:
