@@ -80,8 +80,9 @@ export function stagePanel(ctx, canPublish, room = null) {
   }
 
   function tileControls(id, entry, label) {
+    // Its label is "Volume"; whose it is, the tile's name says (aria-describedby).
     const volume = h('input', { type: 'range', min: '0', max: '1', step: '0.05', value: '1', class: 'volume',
-      'aria-label': t('media.volume', { name: label }),
+      'aria-label': t('media.volume'), 'aria-describedby': entry.nameId,
       oninput: () => { entry.volume = Number(volume.value); duck(); } });
     const audioOnly = h('button', { type: 'button', class: 'small', dataset: { action: 'audio-only' },
       onclick: () => setAudioOnly(id, !entry.audioOnly) }, t('media.audio_only'));
@@ -168,10 +169,10 @@ export function stagePanel(ctx, canPublish, room = null) {
       const marks = h('span', { class: 'video-marks', dataset: { marks: id } }, marksOf(p));
       marks.hidden = !marks.textContent;
       const figure = h('figure', { class: 'video-tile', dataset: { publisher: id } }, video,
-        h('figcaption', { class: 'video-name' }, label), marks);
+        h('figcaption', { class: 'video-name', id: `${id}-name` }, label), marks);
       // The controls sit under the picture, outside it: the name stays on the video.
       const cell = h('div', { class: 'video-cell' }, figure);
-      const entry = { node: cell, figure, handle: null, video, marks, volume: 1, audioOnly: false };
+      const entry = { node: cell, figure, handle: null, video, marks, volume: 1, audioOnly: false, nameId: `${id}-name` };
       cell.append(tileControls(id, entry, label));
       watching.set(id, entry);
       videos.append(cell);
