@@ -50,7 +50,7 @@ function preferVp8(transceiver) {
  * Publish `stream` (camera + microphone, or a screen) to a session or a breakout room.
  * Returns {publisher, pc, stop(), setEnabled(kind, on)}.
  */
-export async function publish(call, { session, room, kind, stream, iceServers }) {
+export async function publish(call, { session, room, kind, stream, iceServers, lang }) {
   const pc = newPeer(iceServers);
   for (const track of stream.getTracks()) {
     const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
@@ -59,7 +59,9 @@ export async function publish(call, { session, room, kind, stream, iceServers })
   let publisher = null;
   try {
     const where = room ? { room } : { session };
-    const reply = await call('media.publish', { ...where, kind, sdp: await completeOffer(pc) });
+    // An interpretation channel (kind 'interpretation') says its language (issue 17).
+    const extra = lang ? { lang } : {};
+    const reply = await call('media.publish', { ...where, kind, ...extra, sdp: await completeOffer(pc) });
     publisher = reply.publisher;
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
   } catch (err) {
@@ -76,6 +78,8 @@ export async function publish(call, { session, room, kind, stream, iceServers })
      * renegotiating: the viewers keep their connection. */
     setEnabled(trackKind, on) {
       for (const track of stream.getTracks()) if (track.kind === trackKind) track.enabled = on;
+      // Viewers are told (`media.state`), so their tiles can say "muted" / "camera off".
+      return call('media.state', { publisher, [trackKind]: on });
     },
     stop() {
       if (stopped) return;
@@ -87,16 +91,22 @@ export async function publish(call, { session, room, kind, stream, iceServers })
   };
 }
 
-/** Watch a publisher. Returns {stream, pc, stop()}; `stream` gets its tracks as they come. */
-export async function watch(call, publisherId, iceServers) {
+/**
+ * Watch a publisher. Returns {stream, pc, stop(), setVideo(on)}; `stream` gets its tracks as
+ * they come. `audioOnly`: no video is forwarded until `setVideo(true)` (the video
+ * transceiver is negotiated all the same, so switching never renegotiates); `video: false`:
+ * no video transceiver at all (an interpretation channel sends none).
+ */
+export async function watch(call, publisherId, iceServers, { audioOnly = false, video = true } = {}) {
   const pc = newPeer(iceServers);
-  pc.addTransceiver('video', { direction: 'recvonly' });
+  if (video) pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   const stream = new MediaStream();
   pc.addEventListener('track', (event) => stream.addTrack(event.track));
   let viewer = null;
   try {
-    const reply = await call('media.subscribe', { publisher: publisherId, sdp: await completeOffer(pc) });
+    const only = audioOnly ? { audio_only: true } : {};
+    const reply = await call('media.subscribe', { publisher: publisherId, sdp: await completeOffer(pc), ...only });
     viewer = reply.viewer;
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
   } catch (err) {
@@ -108,6 +118,8 @@ export async function watch(call, publisherId, iceServers) {
     stream,
     pc,
     viewer,
+    /** Video on (true) or audio only (false), on the same connection (`media.view`). */
+    setVideo(on) { return call('media.view', { viewer, video: on }); },
     stop() {
       if (stopped) return;
       stopped = true;

@@ -24,6 +24,7 @@ export const EVENTS = Object.freeze([
   "room.message",
   "room.closed",
   "media.publishers",
+  "media.downgraded",
   "survey.state",
   "survey.results",
   "survey.raw_results",

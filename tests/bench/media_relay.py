@@ -6,6 +6,12 @@
     .venv/bin/python tests/bench/media_relay.py --processes 4 --viewers 120 --skip-mediarelay
     .venv/bin/python tests/bench/media_relay.py --processes 4 --spread others \
         --viewers 30,60 --skip-mediarelay
+    .venv/bin/python tests/bench/media_relay.py --viewers 10 --audio-only --skip-mediarelay
+
+With `--audio-only` (issue 17) the speaker sends audio too, and each count is run twice on
+the same server: full viewers (video and audio), then audio-only viewers (`media.subscribe
+{"audio_only": true}`: the same offer, no video forwarded); frames counted are then video
+and audio frames together, and no probe decodes (`--probes 0`).
 
 With `--processes P` (> 1) Plenary runs as P processes on a private Redis, the speaker on
 the first (the origin); viewers are spread round-robin over all of them (`--spread all`) or
@@ -58,7 +64,7 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError, VideoStreamTrack
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -172,11 +178,13 @@ def cap_bitrate(bps: int) -> None:
     vpx.DEFAULT_BITRATE = min(vpx.DEFAULT_BITRATE, bps)
 
 
-async def run_speaker(url: str, token: str, plenary: bool) -> tuple[Signal, RTCPeerConnection,
-                                                                   str]:
+async def run_speaker(url: str, token: str, plenary: bool, audio: bool = False,
+                      ) -> tuple[Signal, RTCPeerConnection, str]:
     signal = await Signal.open(url, token, plenary)
     pc = peer()
     pc.addTransceiver(StampedVideo(), direction="sendonly")
+    if audio:
+        pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     reply = await signal.call("media.publish", {"session": "opening", "kind": "camera",
                                                 "sdp": await offer(pc)})
     await pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
@@ -199,12 +207,15 @@ class _Count(queue.Queue):
 
 
 class Viewer:
-    def __init__(self, probe: bool) -> None:
+    def __init__(self, probe: bool, audio: bool = False, audio_only: bool = False) -> None:
         self.probe = probe
+        self.audio_only = audio_only
         self.asked = 0.0
         self.first_at = 0.0
         self.pc = peer()
         self.pc.addTransceiver("video", direction="recvonly")
+        if audio or audio_only:
+            self.pc.addTransceiver("audio", direction="recvonly")
         self.frames = 0
         self.bytes = 0
         self.latencies: list[float] = []
@@ -236,8 +247,9 @@ class Viewer:
                     self.frame()
 
     async def watch(self, signal: Signal, publisher: str) -> None:
+        only = {"audio_only": True} if self.audio_only else {}
         reply = await signal.call("media.subscribe", {"publisher": publisher,
-                                                      "sdp": await offer(self.pc)})
+                                                      "sdp": await offer(self.pc), **only})
         self.asked = time.monotonic()
         await self.pc.setRemoteDescription(RTCSessionDescription(reply["sdp"], "answer"))
 
@@ -257,7 +269,7 @@ async def viewer_process(args: argparse.Namespace) -> None:
     urls = args.url.split(",")
     for i in range(args.count):
         signal = await Signal.open(urls[i % len(urls)], tokens[i % len(tokens)], args.plenary)
-        viewer = Viewer(probe=i < args.probes)
+        viewer = Viewer(probe=i < args.probes, audio=args.audio, audio_only=args.audio_only)
         await viewer.watch(signal, args.publisher)
         signals.append(signal)
         viewers.append(viewer)
@@ -376,7 +388,8 @@ class Target:
 
 async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, list[str]],
                   plenary: bool, args: argparse.Namespace, counter: Any) -> dict[str, Any]:
-    signal, pc, publisher = await run_speaker(target.urls[0], tokens[0], plenary)
+    signal, pc, publisher = await run_speaker(target.urls[0], tokens[0], plenary,
+                                              audio=args.audio)
     urls = target.viewer_urls(args.spread)
     procs = []
     left, probes, n = viewers, args.probes, 0
@@ -393,6 +406,8 @@ async def one_run(label: str, target: Target, viewers: int, tokens: tuple[str, l
             sys.executable, __file__, "--role", "viewers", "--url", here, "--token", mine,
             "--publisher", publisher, "--count", str(count), "--probes", str(probe_here),
             *(["--plenary"] if plenary else []),
+            *(["--audio"] if args.audio else []),
+            *(["--viewer-audio-only"] if args.audio_only else []),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE))
     for proc in procs:
         assert proc.stdout is not None
@@ -472,8 +487,21 @@ async def orchestrate(args: argparse.Namespace) -> None:
             return sum(metric(s.http, "plenary_media_viewer_encodes_total") for s in servers)
 
         for viewers in counts:
-            print(json.dumps(await one_run("plenary", target, viewers, tokens, True, args,
-                                           plenary_encodes)), flush=True)
+            if not args.compare_audio_only:
+                print(json.dumps(await one_run("plenary", target, viewers, tokens, True, args,
+                                               plenary_encodes)), flush=True)
+                continue
+            runs = []
+            for audio_only in (False, True):  # the same server: full viewers, then audio only
+                args.audio_only = audio_only
+                runs.append(await one_run("plenary-audio-only" if audio_only else
+                                          "plenary-full", target, viewers, tokens, True, args,
+                                          plenary_encodes))
+                print(json.dumps(runs[-1]), flush=True)
+            full, audio = (r["server_cpu_pct_per_viewer"] for r in runs)
+            print(json.dumps({"audio_only_cpu_per_viewer_vs_full": round(audio / full, 2)
+                              if full else None}), flush=True)
+            args.audio_only = False
     finally:
         for i, server in enumerate(servers):
             server.stop()
@@ -521,6 +549,11 @@ def main() -> None:
     parser.add_argument("--skip-mediarelay", action="store_true")
     parser.add_argument("--bitrate", type=int, default=800_000,
                         help="the speaker's maximum bitrate (bit/s)")
+    parser.add_argument("--audio-only", dest="compare_audio_only", action="store_true",
+                        help="run full viewers, then audio-only ones (the speaker sends audio)")
+    parser.add_argument("--audio", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--viewer-audio-only", dest="audio_only", action="store_true",
+                        help=argparse.SUPPRESS)
     parser.add_argument("--role", default="orchestra")
     parser.add_argument("--url", default="")
     parser.add_argument("--token", default="")
@@ -534,6 +567,8 @@ def main() -> None:
     elif args.role == "mediarelay-server":
         mediarelay_server(args.port)
     else:
+        if args.compare_audio_only:
+            args.audio, args.probes = True, 0
         cap_bitrate(args.bitrate)
         asyncio.run(orchestrate(args))
 

@@ -186,7 +186,7 @@ export function sessionView(app, sessionId, requested) {
 
   function update(area) {
     for (const panel of panels) panel.update(area);
-    if (area === 'presence' || area === 'session' || area === 'all') renderHeaderState();
+    if (area === 'presence' || area === 'session' || area === 'media' || area === 'all') renderHeaderState();
   }
 
   const presenceEl = h('p', { class: 'presence muted', id: 'presence' });
@@ -209,8 +209,11 @@ export function sessionView(app, sessionId, requested) {
     const p = state.presence || {};
     presenceEl.textContent = t('session.presence', { online: p.online || 0, in_room: p.in_room || 0, remote: p.remote || 0 });
     const live = state.session && state.session.live;
-    liveEl.textContent = live ? t('session.live') : t('session.not_live');
-    liveEl.dataset.live = live ? 'yes' : 'no';
+    // Issue 17: the badge follows the stage: a live camera or screen is "On stage" even
+    // before the moderator marks the session live.
+    const onStage = !live && (state.publishers || []).some((p) => p.kind === 'camera' || p.kind === 'screen');
+    liveEl.textContent = live ? t('session.live') : (onStage ? t('media.on_stage') : t('session.not_live'));
+    liveEl.dataset.live = live ? 'yes' : (onStage ? 'stage' : 'no');
     const recording = !!(state.session && state.session.recording);
     recEl.hidden = !recording;
     recEl.textContent = recording ? t('rec.badge') : '';

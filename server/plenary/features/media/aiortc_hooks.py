@@ -17,6 +17,7 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+from aiortc.rtp import RtcpRrPacket, RtcpSrPacket
 
 # (owner, attribute): what this module touches. The receiver's decoder queue is an
 # instance attribute (name-mangled), the rest are methods or instance attributes.
@@ -48,6 +49,20 @@ def on_rtcp(endpoint: RTCRtpReceiver | RTCRtpSender, heard: Callable[[], None]) 
         await handle(packet)
 
     endpoint._handle_rtcp_packet = on_packet  # type: ignore[method-assign]
+
+
+def on_loss_report(sender: RTCRtpSender, lost: Callable[[int], None]) -> None:
+    """Call `lost(fraction_lost)` (0-255, RFC 3550) for each receiver report block the
+    viewer sends about this sender's stream (then aiortc's own handling)."""
+    handle: Callable[[Any], Awaitable[None]] = sender._handle_rtcp_packet
+
+    async def on_packet(packet: Any) -> None:
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for report in packet.reports:
+                lost(report.fraction_lost)
+        await handle(packet)
+
+    sender._handle_rtcp_packet = on_packet  # type: ignore[method-assign]
 
 
 def on_keyframe_request(sender: RTCRtpSender, ask: Callable[[], None]) -> None:

@@ -32,12 +32,13 @@ import msgspec
 from ... import topics
 from ...agenda import SessionDef
 from ...connection import Connection
-from ...errors import Code, ProtocolError, bad_request, conflict, not_found
+from ...errors import Code, ProtocolError, bad_request, conflict, forbidden, not_found
 from ...feature import Command, Context, Feature, Host, Limit
 from ...messages import Ident, Slug
 from ...recordings import DirectoryRecordings
 from ...settings import Settings
 from ...tasks import every, survive
+from .interpretation import Lang, check_interpretation, check_not_interpretation
 from .metrics import MediaCollector
 from .nodes import BOOK, NodeLoad
 from .peers import Leg, Peers, Pub, View
@@ -72,11 +73,21 @@ class PublishData(msgspec.Struct, forbid_unknown_fields=True):
     sdp: Sdp
     session: Slug | None = None
     room: Ident | None = None
+    lang: Lang | None = None  # `kind: "interpretation"` only (interpretation.py)
+
+
+class StateData(msgspec.Struct, forbid_unknown_fields=True):
+    """What a publisher sends now: its microphone and camera on or off (absent: as is)."""
+
+    publisher: Ident
+    audio: bool | None = None
+    video: bool | None = None
 
 
 class SubscribeData(msgspec.Struct, forbid_unknown_fields=True):
     publisher: Ident
     sdp: Sdp
+    audio_only: bool = False  # no video forwarded (selection.py); `media.view` switches
 
 
 class PublisherData(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,6 +96,11 @@ class PublisherData(msgspec.Struct, forbid_unknown_fields=True):
 
 class ViewerData(msgspec.Struct, forbid_unknown_fields=True):
     viewer: Ident
+
+
+class ViewData(msgspec.Struct, forbid_unknown_fields=True):
+    viewer: Ident
+    video: bool
 
 
 class ListData(msgspec.Struct, forbid_unknown_fields=True):
@@ -102,6 +118,9 @@ class ViewRequest(msgspec.Struct, forbid_unknown_fields=True):
     sdp: str
     node: str
     leg: bool = False
+    audio_only: bool = False
+    event: str = ""  # whose viewer (told on its user topic when downgraded)
+    user: str = ""
 
 
 class _Watch(msgspec.Struct, frozen=True):
@@ -114,14 +133,16 @@ class _Watch(msgspec.Struct, frozen=True):
 class MediaFeature(Feature):
     name = "media"
     snapshot_keys: ClassVar = {"media": {"publishers": [], "ice_servers": []}}
-    events = ("media.publishers",)
+    events = ("media.publishers", "media.downgraded")
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.store: MediaStore = host.open_store(STORE)
         self.rpc = NodeRPC(host, {"view": self._view_here,
                                       "unpublish": self._unpublish_here,
-                                      "close_viewer": self._close_viewer_here})
+                                      "close_viewer": self._close_viewer_here,
+                                      "set_video": self._set_video_here,
+                                      "state": self._state_here})
         self.stats = RelayStats()
         self.peers = Peers(self._publisher_ended, self._close_remote)
         self.recordings = StageRecordings(DirectoryRecordings(host.settings.recordings_path))
@@ -139,6 +160,8 @@ class MediaFeature(Feature):
                     limit=Limit("media", 60, 60)),
             Command("media.unpublish", PublisherData, self.unpublish),
             Command("media.unsubscribe", ViewerData, self.unsubscribe),
+            Command("media.view", ViewData, self.view, limit=Limit("media", 60, 60)),
+            Command("media.state", StateData, self.state, limit=Limit("media", 60, 60)),
             Command("media.list", ListData, self.list_publishers, session=lambda d: d.session),
         ]
 
@@ -154,16 +177,21 @@ class MediaFeature(Feature):
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
         member = await self._standing(ctx, scope)
-        on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
-        check_publish(ctx.user.role, scope, room_member=member, on_stage=on_stage)
         check_sdp(data.sdp)
+        if data.kind == "interpretation":
+            check_interpretation(ctx.user.role, scope, data.lang, data.sdp)
+        else:
+            check_not_interpretation(data.lang)
+            on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
+            check_publish(ctx.user.role, scope, room_member=member, on_stage=on_stage)
         if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
                 >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
         peer = Publishing(self._ice("plenary"), self.stats, self._settings.media_address)
         answer = await self._negotiate(peer, peer.answer(data.sdp))
         pid = "p-" + secrets.token_hex(6)
-        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.node)
+        entry = Entry(pid, ctx.user.id, ctx.user.name, data.kind, str(scope), self.node,
+                      lang=data.lang or "")
         self.peers.add_pub(pid, Pub(ctx.event_id, entry, peer, ctx.conn))
         try:
             await self.store.put(ctx.event_id, entry)
@@ -183,7 +211,8 @@ class MediaFeature(Feature):
         vid = "v-" + secrets.token_hex(6)
         host = await self._viewer_host(entry)
         reply = await self.rpc.call(host, "view", msgspec.structs.asdict(ViewRequest(
-            entry.id, entry.node, vid, data.sdp, self.node)))
+            entry.id, entry.node, vid, data.sdp, self.node, audio_only=data.audio_only,
+            event=ctx.event_id, user=ctx.user.id)))
         self._watches.setdefault(ctx.conn.id, {})[vid] = _Watch(host, entry.scope)
         return {"sdp": reply["sdp"], "viewer": vid}
 
@@ -199,6 +228,38 @@ class MediaFeature(Feature):
             raise not_found(f"Viewer `{data.viewer}` of this connection")
         await self.rpc.call(watch.node, "close_viewer", {"viewer": data.viewer})
         return {}
+
+    async def view(self, ctx: Context, data: ViewData) -> dict[str, Any]:
+        """Switch one of this connection's viewers to audio only or back, where it is served."""
+        watch = self._watches.get(ctx.conn.id, {}).get(data.viewer)
+        if watch is None:
+            raise not_found(f"Viewer `{data.viewer}` of this connection")
+        await self.rpc.call(watch.node, "set_video", {"viewer": data.viewer,
+                                                      "video": data.video})
+        return {"viewer": data.viewer, "video": data.video}
+
+    async def state(self, ctx: Context, data: StateData) -> dict[str, Any]:
+        """The publisher muted or unmuted its microphone, turned its camera off or on (in
+        the browser, without renegotiating): everyone in the scope is told."""
+        entry = await self._entry(ctx.event_id, data.publisher)
+        if entry.user != ctx.user.id:
+            raise forbidden("Only its publisher says what it sends.")
+        # Its origin holds the entry it re-stamps: the change is made there.
+        return await self.rpc.call(entry.node, "state", msgspec.structs.asdict(data))
+
+    async def _state_here(self, data: dict[str, Any]) -> dict[str, Any]:
+        change = msgspec.convert(data, StateData)
+        pub = self.peers.pubs.get(change.publisher)
+        if pub is None:
+            raise not_found(f"Publisher `{change.publisher}`")
+        entry = pub.entry
+        if change.audio is not None:
+            entry.audio = change.audio
+        if change.video is not None:
+            entry.video = change.video
+        await self.store.put(pub.event, entry)
+        await self._announce(pub.event, Scope.parse(entry.scope))
+        return {"publisher": entry.id, "audio": entry.audio, "video": entry.video}
 
     async def list_publishers(self, ctx: Context, data: ListData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
@@ -278,12 +339,28 @@ class MediaFeature(Feature):
     async def _viewing(self, upstream: Upstream, req: ViewRequest) -> Viewing:
         if not upstream.ready:
             raise conflict("The publisher sends no media yet: retry shortly.")
-        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address)
+        peer = Viewing(self._ice("plenary"), upstream, self.stats, self._settings.media_address,
+                       video=not req.audio_only)
+        if not req.leg and req.user:
+            peer.on_downgrade = lambda reason: self._downgraded(req, reason)
         await self._negotiate(peer, peer.answer(req.sdp))
         if upstream.closed:  # it ended while we negotiated
             await peer.close()
             raise not_found(f"Publisher `{req.publisher}`")
         return peer
+
+    def _downgraded(self, req: ViewRequest, reason: str) -> None:
+        log.info("viewer %s of %s moved to audio only (%s)", req.viewer, req.publisher, reason)
+        self.host.spawn(self.host.publish(req.event, topics.user(req.user), "media.downgraded",
+                                          {"viewer": req.viewer, "publisher": req.publisher,
+                                           "reason": reason}), "media-downgraded")
+
+    async def _set_video_here(self, data: dict[str, Any]) -> dict[str, Any]:
+        view = self.peers.views.get(str(data["viewer"]))
+        if view is None:
+            raise not_found(f"Viewer `{data['viewer']}`")
+        view.peer.set_video(bool(data["video"]))
+        return {}
 
     async def _pull(self, pid: str, origin: str) -> Upstream:
         """The leg of `pid` into this process, pulled now if there is none (once: viewers

@@ -63,6 +63,8 @@ class ForwardTrack(MediaStreamTrack):
         self.reading = False  # the sender started: its transport is up
         self.keyed = False  # it had a keyframe since it started (or last dropped)
         self._asked_at = 0.0
+        self.overflows = 0  # times its queue overflowed (selection.py counts them)
+        self.on_overflow: Callable[[], None] | None = None
 
     def offer(self, packet: av.Packet, key: bool) -> None:
         """Queue a frame for this viewer; never waits."""
@@ -92,6 +94,16 @@ class ForwardTrack(MediaStreamTrack):
         self.keyed = False
         self._asked_at = time.monotonic()
         self._ask_keyframe()
+        self.overflows += 1
+        if self.on_overflow is not None:
+            self.on_overflow()
+
+    def detach(self) -> None:
+        """Its source stopped feeding it (audio only): forget what is queued; when fed
+        again it waits for a keyframe."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self.keyed = False
 
     async def recv(self) -> Any:
         if not self.reading:

@@ -33,6 +33,7 @@ from aiortc.mediastreams import MediaStreamError
 from . import aiortc_hooks
 from .forwarder import ForwardTrack, RelayStats, Source
 from .rules import advertise, media_ssrcs, offered_kinds
+from .selection import Ladder, lossy
 
 __all__ = ["Peer", "Publishing", "Pulling", "RelayStats", "Upstream", "Viewing",
            "configuration"]
@@ -191,11 +192,15 @@ class Viewing(Peer):
     transceiver per source it chose."""
 
     def __init__(self, ice: list[dict[str, Any]], upstream: Upstream, stats: RelayStats,
-                 address: str = "") -> None:
+                 address: str = "", *, video: bool = True) -> None:
         super().__init__(ice, address)
         self.upstream = upstream
         self.stats = stats
         self.tracks: list[tuple[Source, ForwardTrack]] = []
+        self.video = video  # False: audio only (selection.py), its video track detached
+        # Told when the ladder moves it to audio only (a relay leg has none: never moved).
+        self.on_downgrade: Callable[[str], None] | None = None
+        self._ladder = Ladder()
 
     def choose(self, offer: str) -> list[Source]:
         """The sources this viewer receives: those of the upstream whose kind its offer asks
@@ -218,12 +223,41 @@ class Viewing(Peer):
             # A viewer's PLI/FIR asks upstream; any RTCP from it proves it is still there.
             aiortc_hooks.on_rtcp(transceiver.sender, self.seen)
             aiortc_hooks.on_keyframe_request(transceiver.sender, source.ask_keyframe)
+            if source.kind == "video":
+                track.on_overflow = lambda: self._strike("overflow")
+                aiortc_hooks.on_loss_report(transceiver.sender, self._reported)
             self.tracks.append((source, track))
         await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         for source, track in self.tracks:
-            source.viewers.add(track)
+            if self.video or source.kind != "video":
+                source.viewers.add(track)
         return self.local_sdp()
+
+    def set_video(self, on: bool) -> None:
+        """Attach (True) or detach (False: audio only) its video track, no renegotiation."""
+        self.video = on
+        self._ladder.reset()
+        for source, track in self.tracks:
+            if source.kind != "video":
+                continue
+            if on and track not in source.viewers:
+                source.viewers.add(track)
+                source.ask_keyframe()
+            elif not on:
+                source.viewers.discard(track)
+                track.detach()
+
+    def _reported(self, fraction_lost: int) -> None:
+        if lossy(fraction_lost):
+            self._strike("loss")
+
+    def _strike(self, reason: str) -> None:
+        if not self.video or self.on_downgrade is None:
+            return
+        if self._ladder.strike(time.monotonic()):
+            self.set_video(False)
+            self.on_downgrade(reason)
 
     async def close(self) -> None:
         for source, track in self.tracks:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from ...errors import bad_request, forbidden
 from ...messages import Role
 
-Kind = Literal["camera", "screen"]
+Kind = Literal["camera", "screen", "interpretation"]  # interpretation.py: audio, a lang
 ScopeKind = Literal["session", "room"]
 
 

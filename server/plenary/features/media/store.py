@@ -29,9 +29,22 @@ class Entry(msgspec.Struct, forbid_unknown_fields=True):
     scope: str  # "session:<id>" | "room:<id>"
     node: str
     at: float = 0.0
+    lang: str = ""  # an interpretation channel's language (interpretation.py)
+    audio: bool = True  # what the publisher sends, as it said (`media.state`)
+    video: bool = True
 
-    def public(self) -> dict[str, str]:
-        return {"id": self.id, "user": self.user, "name": self.name, "kind": self.kind}
+    def public(self) -> dict[str, str | bool]:
+        """As clients see it; `lang` only on an interpretation channel, `audio`/`video`
+        only when the publisher turned them off (absent: on)."""
+        out: dict[str, str | bool] = {"id": self.id, "user": self.user, "name": self.name,
+                                      "kind": self.kind}
+        if self.lang:
+            out["lang"] = self.lang
+        if not self.audio:
+            out["audio"] = False
+        if not self.video:
+            out["video"] = False
+        return out
 
     def fresh(self, now: float) -> bool:
         return now - self.at < STALE_S
