@@ -278,8 +278,33 @@ function breakoutReply(s, r) {
   return 'breakout';
 }
 
+function surveyReply(s, r) {
+  if (r.survey) s.putSurvey(r.survey);
+  return 'surveys';
+}
+
 const REPLIES = {
   'qa.ask': (s, r) => { s.putQuestion(r.question, true); return 'qa'; },
+  'qa.edit': (s, r) => { if (r.question) s.questions.set(r.question.id, r.question); return 'qa'; },
+  'qa.merge': (s, r, sent) => { s.questions.delete(sent.question); return 'qa'; },
+  'hand.raise': (s) => { s.myHand = true; return 'floor'; },
+  'hand.lower': (s, r, sent) => { if (!sent.user) s.myHand = false; return 'floor'; },
+  'breakout.share': (s, r) => { s.sharedReports = r; return 'shared'; },
+  'survey.save': (s, r, sent) => {
+    s.mySurveys.set(sent.survey, { round: r.round, answers: r.answers, submitted: false });
+    return 'surveys';
+  },
+  'survey.submit': (s, r, sent) => {
+    s.mySurveys.set(sent.survey, { round: r.round, answers: {}, submitted: true });
+    return 'surveys';
+  },
+  'survey.open': surveyReply,
+  'survey.close': surveyReply,
+  'survey.delete': (s, r, sent) => {
+    s.surveys.delete(sent.survey);
+    s.surveyResults.delete(sent.survey);
+    return 'surveys';
+  },
   'qa.vote': (s, r, sent) => {
     if (sent.up) s.myVotes.add(sent.question); else s.myVotes.delete(sent.question);
     const q = s.questions.get(sent.question);

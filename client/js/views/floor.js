@@ -20,7 +20,6 @@ export function handControl(ctx) {
     const raising = !state.myHand;
     const reply = await act(raising ? 'hand.raise' : 'hand.lower', { session: sessionId });
     if (!reply) return;
-    state.myHand = raising;
     render();
     announce(t(raising ? 'hand.raised_sr' : 'hand.lowered_sr'));
   });

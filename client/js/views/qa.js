@@ -223,12 +223,12 @@ export function moderatorQA(ctx) {
     const text = window.prompt(t('mod.edit_prompt'), q.text);
     if (text == null || !text.trim() || text.trim() === q.text) return;
     const reply = await act('qa.edit', { question: q.id, text });
-    if (reply && reply.question) { state.questions.set(q.id, reply.question); ctx.refresh('qa'); }
+    if (reply && reply.question) ctx.refresh('qa');
   }
 
   async function merge(q, into) {
     const reply = await act('qa.merge', { question: q.id, into: into.id });
-    if (reply) { state.questions.delete(q.id); ctx.refresh('qa'); }
+    if (reply) ctx.refresh('qa');
   }
 
   /** "Looks like: …" with a merge button, when the server found an earlier alike question. */

@@ -52,7 +52,7 @@ export function reportBackControls(ctx) {
     if (type === 'breakout.to_poll') data.title = title.value;
     const reply = await act(type, data);
     if (!reply) return;
-    if (type === 'breakout.share') { state.sharedReports = reply; ctx.refresh('shared'); }
+    if (type === 'breakout.share') ctx.refresh('shared');
     app.notify(t(`share.done_${type.split('.')[1]}`), 'info');
   }
 

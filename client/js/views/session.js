@@ -290,14 +290,14 @@ function sessionControls(ctx) {
   recordButton.addEventListener('click', async () => {
     const recording = !(state.session && state.session.recording);
     const reply = await act('session.update', { session: sessionId, recording });
-    if (reply) { state.session = reply.session; ctx.refresh('session'); }
+    if (reply) ctx.refresh('session');
   });
   const qaOpen = h('input', { type: 'checkbox', id: 'session-qa-open' });
   const chatOpen = h('input', { type: 'checkbox', id: 'session-chat-open' });
   for (const [box, field] of [[qaOpen, 'qa_open'], [chatOpen, 'chat_open']]) {
     box.addEventListener('change', async () => {
       const reply = await act('session.update', { session: sessionId, [field]: box.checked });
-      if (reply) { state.session = reply.session; ctx.refresh('session'); }
+      if (reply) ctx.refresh('session');
     });
   }
   liveButton.addEventListener('click', async () => {

@@ -116,7 +116,6 @@ function taker(ctx, survey, onDone) {
 
   async function save(part) {
     const reply = await act('survey.save', { survey: survey.id, answers: part });
-    if (reply) state.mySurveys.set(survey.id, { round: reply.round, answers: reply.answers, submitted: false });
     return !!reply;
   }
 
@@ -132,7 +131,6 @@ function taker(ctx, survey, onDone) {
     if (!value && q.required) { error.textContent = t('sv.answer_first'); return; }
     const reply = await act('survey.submit', { survey: survey.id, answers });
     if (!reply) return;
-    state.mySurveys.set(survey.id, { round: reply.round, answers: {}, submitted: true });
     announce(t('sv.submitted'));
     onDone('submitted');
   }
@@ -206,7 +204,6 @@ export function moderatorSurveys(ctx) {
     const run = (type, label, cls = '') => h('button', { type: 'button', class: cls, onclick: async () => {
       const reply = await act(type, { survey: survey.id });
       if (!reply) return;
-      if (type === 'survey.delete') { state.surveys.delete(survey.id); state.surveyResults.delete(survey.id); } else state.putSurvey(reply.survey);
       ctx.refresh('surveys');
     } }, label);
     const openLabel = survey.schedule ? t('svb.arm') : (survey.series ? t('svb.open_day') : t('svb.open'));
