@@ -48,7 +48,7 @@ async () => {
   const m = (seq, n) => ({ type: 'room.message', topic: 'room:r1', seq, data: { n } });
   first.deliver([m(11, 'a'), m(12, 'b'), m(12, 'b-again'), m(11, 'a-again'), m(13, 'c')]);
   first.deliver(m(15, 'after-gap'));
-  const pending = conn.call('room.say', { room: 'r1', text: 'hi' });
+  const pending = conn.call('room.leave', { room: 'r1' }); // not keyed: rejected, not retried
   first.close(1006);
   let failed = null;
   try { await pending; } catch (err) { failed = err.code; }
