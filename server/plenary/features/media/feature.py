@@ -177,13 +177,14 @@ class MediaFeature(Feature):
     async def publish(self, ctx: Context, data: PublishData) -> dict[str, Any]:
         scope = scope_of(data.session, data.room)
         member = await self._standing(ctx, scope)
-        check_sdp(data.sdp)
-        if data.kind == "interpretation":
-            check_interpretation(ctx.user.role, scope, data.lang, data.sdp)
-        else:
+        # Who may publish first (a person without the right learns nothing of their offer).
+        if data.kind != "interpretation":
             check_not_interpretation(data.lang)
             on_stage = scope.kind == "session" and await self._on_stage(ctx, scope.id)
             check_publish(ctx.user.role, scope, room_member=member, on_stage=on_stage)
+        check_sdp(data.sdp)
+        if data.kind == "interpretation":
+            check_interpretation(ctx.user.role, scope, data.lang, data.sdp)
         if sum(p.conn is ctx.conn for p in self.peers.pubs.values()) \
                 >= MAX_PUBLISHERS_PER_CONNECTION:
             raise conflict(f"At most {MAX_PUBLISHERS_PER_CONNECTION} publishers per connection.")
