@@ -1,8 +1,8 @@
 // The session chat beside the stage: everyone reads and writes; moderators delete, mute,
 // remove, slow it down. Messages are text, never markup (dom.js makes text nodes).
 
-import { h, fill, formatTime } from '../dom.js';
-import { lang, t } from '../i18n.js';
+import { h, fill } from '../dom.js';
+import { formatTime, t } from '../i18n.js';
 import { keepFocus } from './qa.js';
 
 const TEXT_MAX = 1000;
@@ -54,7 +54,7 @@ export function chatPanel(ctx, moderator) {
         'aria-label': t(`chat.${kind}_label`, { name: m.user.name }) }, t(`chat.${kind}`)))) : null;
     return h('li', { class: `chat-message${mine ? ' mine' : ''}`, dataset: { id: m.id } },
       h('span', { class: 'chat-who' }, m.user ? m.user.name : ''), ' ',
-      h('time', { class: 'muted small' }, formatTime(m.at, lang())), ' ',
+      h('time', { class: 'muted small' }, formatTime(m.at)), ' ',
       h('span', { class: 'chat-text' }, m.text), tools);
   }
 
