@@ -108,8 +108,17 @@ async def tap_targets_below(page: Page, px: int) -> list[str]:
 
 async def test_an_in_room_phone_lands_on_questions_with_one_line_bar(people: People) -> None:
     ana = await people.join("attendee", "Ana", mode="in_room", viewport=PHONE, session=SESSION)
-    # No poll and nothing live: no empty cards; the question box is on the first screen.
-    await expect(ana.locator("#stage")).to_be_hidden()
+    # No poll and nothing live: no empty cards (the stage keeps only the live room's tools:
+    # the speaker is in the room); the question box is on the first screen.
+    await expect(ana.locator("#stage-videos")).to_be_hidden()
+    await expect(ana.locator("#stage-h")).to_be_hidden()
+    await expect(ana.locator("#stage-note")).to_be_hidden()
+    await expect(ana.get_by_role("button", name="Raise hand")).to_be_visible()
+    # The room's layout is marked `mode-in_room`: nothing meant for a badge may paint it
+    # (it once turned every heading and label white on the white cards).
+    colours = await ana.locator("#qa-h").evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e.closest('.card')).backgroundColor]")
+    assert colours[0] != colours[1], colours
     await expect(ana.locator("#poll-panel")).to_be_hidden()
     await expect(ana.locator("#survey-panel")).to_be_hidden()
     await expect(ana.locator("#ask-text")).to_be_in_viewport()

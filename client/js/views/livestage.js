@@ -17,6 +17,7 @@ export function liveStage(ctx, who) {
   stage.el.append(overlay.floats);
   const hand = attendee ? handControl(ctx) : null;
   if (attendee) stage.el.append(h('div', { class: 'row wrap spread live-tools' }, reactionsBar(ctx), hand.el));
+  stage.update('media'); // in the room, a quiet stage keeps only these tools
   return {
     el: stage.el,
     update(area) {

@@ -34,8 +34,9 @@ export function stagePanel(ctx, canPublish, room = null) {
   const interpreter = !room && state.user && state.user.role === 'interpreter';
   const booth = interpreter ? h('div', { class: 'row wrap booth', id: `${id}-booth` }) : null;
   const channels = h('div', { hidden: true }); // the chosen language's <audio> elements
+  const heading = h(room ? 'h3' : 'h2', { id: `${id}-h` }, t(room ? 'stage.room_title' : 'stage.title'));
   const el = h(room ? 'div' : 'section', { class: room ? 'room-stage' : 'card panel stage', id, 'aria-labelledby': `${id}-h` },
-    h(room ? 'h3' : 'h2', { id: `${id}-h` }, t(room ? 'stage.room_title' : 'stage.title')), pickerRow, notice, videos, note,
+    heading, pickerRow, notice, videos, note,
     canPublish ? buttons : null, booth, channels);
   buttons.hidden = !mayPublish();
   const publishers = () => (room ? state.roomPublishers : state.publishers);
@@ -186,14 +187,19 @@ export function stagePanel(ctx, canPublish, room = null) {
         duck();
       }, (err) => app.notify(err));
     }
-    note.hidden = watching.size > 0 || mine.size > 0;
+    note.hidden = watching.size > 0 || mine.size > 0 || el.classList.contains('quiet');
   }
 
-  // In the room the stage is on the wall: an attendee there sees this card only while
-  // something is live, so the poll and the questions come first on a phone.
-  const hideWhenQuiet = !canPublish && !room && ctx.app.auth && ctx.app.auth.mode === 'in_room';
+  // In the room the stage is on the wall: an attendee there sees the video part only while
+  // something is live (or they are on stage), so the poll and the questions come first on a
+  // phone. The live room's tools (reactions, the raised hand) stay: the speaker is there.
+  const hideWhenQuiet = canPublish !== true && !room && ctx.app.auth && ctx.app.auth.mode === 'in_room';
   function showOrHide() {
-    if (hideWhenQuiet) el.hidden = publishers().length === 0;
+    if (!hideWhenQuiet) return;
+    const quiet = publishers().length === 0 && !mayPublish();
+    for (const part of [heading, videos, note]) part.hidden = quiet;
+    el.classList.toggle('quiet', quiet);
+    el.hidden = quiet && !el.querySelector('.live-tools');
   }
   showOrHide();
 
