@@ -34,7 +34,9 @@ async def test_keyboard_only_and_human_error_messages(people: People) -> None:
     # The rate limit (5 questions a minute, counted in fixed minutes: a run that straddles
     # one gets 5 more) answers in words, and the text is kept.
     asked = 1
+    send = ana.get_by_role("button", name="Send question")
     for n in range(2, 13):
+        await expect(send).to_be_enabled()  # the previous question's reply is in
         await ana.locator("#ask-text").fill(f"Question number {n}")
         await ana.get_by_role("button", name="Send question").click()
         refused = await ana.wait_for_function(

@@ -9,22 +9,11 @@ as root). By hand: `unshare -n .venv/bin/python tests/e2e/test_media_controls_br
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
-from netns import make_network
+from netns import FAKE_MEDIA, run_in_namespace, scenario_main
 
 pytestmark = [pytest.mark.browser, pytest.mark.media]
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-RESULT = "CONTROLS-RESULT "
-FAKE_MEDIA = ["--use-fake-device-for-media-stream=fps=30", "--use-fake-ui-for-media-stream"]
 VETH = ("plc0", "plc1")
 ADDRESSES = ("10.205.0.1", "10.205.0.2")
 
@@ -41,12 +30,7 @@ CHANNEL = """() => {
 
 
 def test_mute_and_a_language_channel_seen_by_an_attendee() -> None:
-    assert os.geteuid() == 0, "the network namespace of this test needs root"
-    run = subprocess.run(["unshare", "-n", sys.executable, __file__], capture_output=True,
-                         text=True, timeout=240, cwd=ROOT)
-    lines = [line for line in run.stdout.splitlines() if line.startswith(RESULT)]
-    assert lines, f"no result:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    result = json.loads(lines[-1][len(RESULT):])
+    result = run_in_namespace(__file__)
     assert result == {"error": None}, result
 
 
@@ -102,18 +86,5 @@ async def _scenario() -> None:
         server.stop()
 
 
-def main() -> None:
-    import asyncio
-
-    sys.path[:0] = [str(HERE), str(ROOT / "tests")]
-    make_network(VETH, ADDRESSES)
-    try:
-        asyncio.run(_scenario())
-        result: dict[str, Any] = {"error": None}
-    except Exception as exc:
-        result = {"error": f"{type(exc).__name__}: {str(exc)[:2000]}"}
-    print(RESULT + json.dumps(result), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    scenario_main(_scenario, VETH, ADDRESSES)

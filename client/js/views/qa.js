@@ -62,14 +62,17 @@ export function attendeeQA(ctx) {
     if (!text.value.trim()) { text.focus(); return; }
     notice.textContent = '';
     send.disabled = true;
-    const reply = await act('qa.ask', { session: sessionId, text: text.value, anonymous: anonymous.checked });
+    const sent = text.value;
+    const reply = await act('qa.ask', { session: sessionId, text: sent, anonymous: anonymous.checked });
     send.disabled = false;
     // Disabling the button dropped the focus: back to the box, for the next question or to
     // fix this one.
     text.focus();
     if (!reply) return;
-    text.value = '';
-    count.textContent = t('qa.chars_left', { n: TEXT_MAX });
+    if (text.value === sent) { // what was typed meanwhile (the next question) stays
+      text.value = '';
+      count.textContent = t('qa.chars_left', { n: TEXT_MAX });
+    }
     notice.textContent = reply.question.status === 'pending' ? t('qa.sent_pending') : t('qa.sent');
     ctx.refresh('qa');
   } },
