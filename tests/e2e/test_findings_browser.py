@@ -227,6 +227,8 @@ async def test_event_branding_with_a_checked_accent_and_a_theme_switch(browser: 
                                            "logo": "data:image/png;base64," + PIXEL})
     crowd = People(browser, event)
     page = await crowd.page(viewport=PHONE)
+    # No colour transitions: a theme switch is measured at its end, not half-way.
+    await page.emulate_media(reduced_motion="reduce")
     await page.goto(f"{server.http}/#/join?event={event.id}&code={CODES['attendee']}")
     await page.locator("#join-name").fill("Ana")
     await page.locator("form.card button[type=submit]").first.click()
