@@ -182,10 +182,13 @@ class MemoryLimiter:
 
 
 class MemoryDocuments:
-    def __init__(self, tables: Tables | None = None) -> None:
+    """`Documents` in the embedded backend's tables `<prefix>docs` and `<prefix>fields`
+    (durable in SQLite when the backend is); a feature's own documents take a prefix."""
+
+    def __init__(self, tables: Tables | None = None, prefix: str = "") -> None:
         self._tables = tables or Tables()
-        self._docs = self._tables.table("docs", bytes)
-        self._fields = self._tables.table("fields", dict[str, str])
+        self._docs = self._tables.table(f"{prefix}docs", bytes)
+        self._fields = self._tables.table(f"{prefix}fields", dict[str, str])
 
     async def get(self, event: str, name: str) -> bytes | None:
         return self._docs.get((event, name))
